@@ -1,0 +1,54 @@
+/*
+ * POST /v1/introspect — RFC 7662 token introspection.
+ * Needs tokens:introspect.  The token parameter comes form-encoded (as the
+ * RFC says) or as JSON {"token": ...}.  An active token answers active,
+ * scope, jti, sub, iat, exp (absent if never), token_type, organization;
+ * anything else, a token of another organization included, answers
+ * exactly {"active": false}.  Errors are OAuth-style.
+ */
+#include <sodium.h>
+
+#include "keyhole.h"
+
+static void
+introspect(struct req *r)
+{
+	struct tok_rec	 caller, tok;
+	struct buf	 secret = BUF_INIT, out = BUF_INIT;
+	struct jsonw	 w;
+	enum auth_result ar;
+	enum store_err	 se;
+
+	tok_rec_init(&caller);
+	tok_rec_init(&tok);
+	r->oauth = 1;
+	if (!req_method(r, "POST") ||
+	    !api_caller(r, SCOPE_TOKENS_INTROSPECT, &caller) ||
+	    !api_token_param(r, &secret))
+		goto done;
+	ar = tokens_lookup(r->store, secret.ptr, secret.len, r->now, &tok, &se);
+	if (ar == AUTH_STORE) {
+		api_store_error(r, se);
+		goto done;
+	}
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	if (ar == AUTH_OK && policy_org_visible(buf_cstr(&caller.organization),
+	    buf_cstr(&tok.organization)))
+		tokens_introspection_json(&w, &tok);
+	else
+		jw_bool(&w, "active", 0);
+	jw_obj_close(&w);
+	api_json_reply(r, 200, &out);
+done:
+	buf_wipe(&secret);
+	buf_free(&out);
+	tok_rec_free(&tok);
+	tok_rec_free(&caller);
+}
+
+int
+main(void)
+{
+	return req_serve(introspect);
+}

@@ -1,0 +1,48 @@
+/*
+ * GET /v1/tokens/{id} — one token's metadata, never its secret.
+ * Needs tokens:read; a token of another organization is 404, as if unknown.
+ */
+#include "keyhole.h"
+
+static void
+show(struct req *r)
+{
+	struct tok_rec	 caller, tok;
+	unsigned char	 id[UUID_LEN];
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	enum store_err	 e;
+
+	tok_rec_init(&caller);
+	tok_rec_init(&tok);
+	if (!req_method(r, "GET HEAD") ||
+	    !api_caller(r, SCOPE_TOKENS_READ, &caller))
+		goto done;
+	if (!api_path_id(r, id))
+		goto done;
+	e = store_get(r->store, id, &tok);
+	if (e == STORE_OK && !policy_org_visible(buf_cstr(&caller.organization),
+	    buf_cstr(&tok.organization)))
+		e = STORE_NOTFOUND;
+	if (e == STORE_NOTFOUND)
+		problem_send(r, 404, "No token has this id.");
+	else if (e != STORE_OK)
+		api_store_error(r, e);
+	else {
+		jw_init(&w, &out);
+		jw_obj_open(&w, NULL);
+		tokens_json(&w, &tok, r->now);
+		jw_obj_close(&w);
+		api_json_reply(r, 200, &out);
+	}
+done:
+	buf_free(&out);
+	tok_rec_free(&tok);
+	tok_rec_free(&caller);
+}
+
+int
+main(void)
+{
+	return req_serve(show);
+}

@@ -1,0 +1,45 @@
+/* api: the HTTP side the native endpoints share — caller authentication, JSON bodies, mint fields, answers. */
+#ifndef KH_API_H
+#define KH_API_H
+
+#include "json.h"
+#include "request.h"
+#include "store.h"
+#include "tokens.h"
+
+/*
+ * Authenticates the caller from "Authorization: Bearer" and checks that it
+ * holds scope.  1: caller is filled in.  0: answered already — 401 (with
+ * WWW-Authenticate), 403, or 503.
+ */
+int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
+/* 1 if the store is open; else answers 503 and returns 0. */
+int	 api_store_ok(struct req *);
+/* Answers a store failure: 503 for busy or failed, 500 for a damaged record. */
+void	 api_store_error(struct req *, enum store_err);
+/*
+ * Reads and parses an application/json body whose top level is an object.
+ * 1 ok (doc to be freed with json_free); 0 answered 400/413.
+ */
+int	 api_json_body(struct req *, struct json_doc *);
+/* Validates the mint fields of an object (token 0 of doc); 0 answered 422. */
+int	 api_mint_parse(struct req *, const struct json_doc *, struct mint_req *);
+/* Answers the problem for a refused mint (403, 422, 503). */
+void	 api_mint_error(struct req *, enum mint_err, enum store_err);
+/* The token id of a /v1/tokens/{id} path; 0 answered 404. */
+int	 api_path_id(struct req *, unsigned char id[UUID_LEN]);
+/*
+ * Parses the list query (limit, cursor, status, organization, created_by,
+ * name) into q, restricted to the caller's organization.  0 answered 400.
+ */
+int	 api_list_query(struct req *, const struct tok_rec *caller,
+	    struct list_query *);
+/*
+ * The RFC 7662/7009 "token" parameter, form-encoded or as JSON.
+ * 1 ok; 0 answered 400.
+ */
+int	 api_token_param(struct req *, struct buf *);
+/* Answers status with a JSON body. */
+void	 api_json_reply(struct req *, int status, const struct buf *);
+
+#endif

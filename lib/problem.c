@@ -1,0 +1,116 @@
+/* problem: RFC 9457 problem documents, and the OAuth error envelope of the RFC 7662/7009 endpoints. */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "problem.h"
+#include "request.h"
+
+/* A 401 carries a Bearer challenge, unless the caller set a more precise one. */
+static void
+challenge(struct req *r, int status)
+{
+	if (status == 401 &&
+	    strstr(buf_cstr(&r->headers), "WWW-Authenticate:") == NULL)
+		req_header(r, "WWW-Authenticate", "Bearer realm=\"keyhole\"");
+}
+
+void
+problem_init(struct problem *p, int status, const char *detail)
+{
+	memset(p, 0, sizeof(*p));
+	p->status = status;
+	snprintf(p->detail, sizeof(p->detail), "%s", detail);
+}
+
+void
+problem_field(struct problem *p, const char *key, size_t keylen,
+    const char *detail)
+{
+	char	*o;
+	size_t	 i, n = 0, cap;
+
+	if (p->nerr >= PROBLEM_MAXERR)
+		return;
+	o = p->err[p->nerr].pointer;
+	cap = sizeof(p->err[0].pointer) - 1;
+	o[n++] = '/';
+	/* RFC 6901: '~' is "~0", '/' is "~1"; stop before a cut UTF-8 sequence. */
+	for (i = 0; i < keylen && n + 2 <= cap; i++) {
+		if (key[i] == '~' || key[i] == '/') {
+			o[n++] = '~';
+			o[n++] = key[i] == '~' ? '0' : '1';
+		} else
+			o[n++] = key[i];
+	}
+	while (i < keylen && n > 1 && ((unsigned char)o[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (i < keylen && n > 1 && ((unsigned char)o[n - 1] & 0xc0) == 0xc0)
+		n--;
+	o[n] = '\0';
+	snprintf(p->err[p->nerr].detail, sizeof(p->err[0].detail), "%s", detail);
+	p->nerr++;
+}
+
+void
+problem_reply(struct req *r, const struct problem *p)
+{
+	struct buf	 b = BUF_INIT;
+	struct jsonw	 w;
+	int		 i;
+
+	jw_init(&w, &b);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "type", "about:blank");
+	jw_str(&w, "title", req_reason(p->status));
+	jw_int(&w, "status", p->status);
+	jw_str(&w, "detail", p->detail);
+	if (p->nerr > 0) {
+		jw_arr_open(&w, "errors");
+		for (i = 0; i < p->nerr; i++) {
+			jw_obj_open(&w, NULL);
+			jw_str(&w, "pointer", p->err[i].pointer);
+			jw_str(&w, "detail", p->err[i].detail);
+			jw_obj_close(&w);
+		}
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+	challenge(r, p->status);
+	req_reply(r, p->status, "application/problem+json", b.ptr, b.len);
+	buf_free(&b);
+}
+
+void
+problem_send(struct req *r, int status, const char *detail)
+{
+	struct problem	 p;
+
+	if (r->oauth) {
+		oauth_error(r, status, status >= 500 ? "temporarily_unavailable" :
+		    status == 401 ? "invalid_client" : status == 403 ?
+		    "insufficient_scope" : "invalid_request", detail);
+		return;
+	}
+
+	problem_init(&p, status, detail);
+	problem_reply(r, &p);
+}
+
+void
+oauth_error(struct req *r, int status, const char *error,
+    const char *description)
+{
+	struct buf	 b = BUF_INIT;
+	struct jsonw	 w;
+
+	jw_init(&w, &b);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "error", error);
+	jw_str(&w, "error_description", description);
+	jw_obj_close(&w);
+	challenge(r, status);
+	req_reply(r, status, "application/json", b.ptr, b.len);
+	buf_free(&b);
+}

@@ -1,0 +1,398 @@
+/* request: one HTTP request as FastCGI or CGI hands it over, and its one response. */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>		/* before any FastCGI header (DESIGN.md) */
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "problem.h"
+#include "request.h"
+#include "store.h"
+
+extern char	**environ;
+
+static const char *param(struct req *, const char *);
+static void	 req_begin(struct req *, FCGX_Request *, struct store *,
+		    const char *);
+static void	 req_end(struct req *);
+static size_t	 body_max(void);
+static int	 hexval(int);
+
+static const char *
+param(struct req *r, const char *name)
+{
+	const char	*v;
+
+	if (r->fcgi != NULL)
+		v = FCGX_GetParam(name, r->fcgi->envp);
+	else
+		v = getenv(name);
+	return v != NULL ? v : "";
+}
+
+static void
+req_begin(struct req *r, FCGX_Request *f, struct store *st, const char *sterr)
+{
+	const char	*uri, *q;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgi = f;
+	r->store = st;
+	r->store_err = sterr;
+	r->now = (int64_t)time(NULL);
+	r->method = param(r, "REQUEST_METHOD");
+	r->query = param(r, "QUERY_STRING");
+	r->content_type = param(r, "CONTENT_TYPE");
+	r->authorization = param(r, "HTTP_AUTHORIZATION");
+	r->remote_addr = param(r, "REMOTE_ADDR");
+	r->user_agent = param(r, "HTTP_USER_AGENT");
+	/* The path as the client sent it, so routes match whatever the server's script mapping. */
+	uri = param(r, "REQUEST_URI");
+	if (*uri != '\0') {
+		q = strchr(uri, '?');
+		buf_append(&r->pathbuf, uri, q != NULL ? (size_t)(q - uri) :
+		    strlen(uri));
+	} else {
+		buf_puts(&r->pathbuf, param(r, "SCRIPT_NAME"));
+		buf_puts(&r->pathbuf, param(r, "PATH_INFO"));
+	}
+	r->path = buf_cstr(&r->pathbuf);
+}
+
+static void
+req_end(struct req *r)
+{
+	if (!r->replied)
+		problem_send(r, 500, "The endpoint gave no answer.");
+	buf_wipe(&r->body);	/* bodies may carry secrets */
+	buf_free(&r->headers);
+	buf_free(&r->pathbuf);
+}
+
+int
+req_serve(req_handler handler)
+{
+	FCGX_Request	 f;
+	struct store	*st = NULL;
+	struct req	 r;
+	const char	*home;
+	char		 err[256] = "";
+	int		 cgi;
+
+	umask(007);
+	signal(SIGPIPE, SIG_IGN);	/* a client gone mid-answer is not our death */
+	if (sodium_init() < 0)
+		return 1;
+	home = getenv("KEYHOLE_HOME");
+	cgi = FCGX_IsCGI();
+	if (home == NULL || *home == '\0')
+		snprintf(err, sizeof(err), "KEYHOLE_HOME is not set");
+	else if (store_open(&st, home, 0, err, sizeof(err)) != STORE_OK)
+		st = NULL;
+	if (st == NULL)
+		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
+
+	if (cgi) {
+		req_begin(&r, NULL, st, err);
+		handler(&r);
+		req_end(&r);
+		fflush(stdout);
+		store_close(st);
+		return 0;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&f) >= 0) {
+		if (st != NULL)
+			(void)store_maintain(st);
+		req_begin(&r, &f, st, err);
+		handler(&r);
+		req_end(&r);
+		FCGX_Finish_r(&f);
+		/* After a panic this process must leave the environment. */
+		if (st != NULL && store_dead(st))
+			_exit(3);
+		if (st == NULL)
+			break;	/* let the server start us again: the store may be there now */
+	}
+	store_close(st);
+	return 0;
+}
+
+static size_t
+body_max(void)
+{
+	const char	*s = getenv("KEYHOLE_BODY_MAX");
+	char		*end;
+	unsigned long	 v;
+
+	if (s == NULL || *s == '\0')
+		return REQ_BODY_MAX;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1024 || v > 16 * 1024 * 1024)
+		return REQ_BODY_MAX;
+	return v;
+}
+
+int
+req_body(struct req *r)
+{
+	const char	*cl = param(r, "CONTENT_LENGTH");
+	char		*end;
+	unsigned long long n;
+	size_t		 got, max = body_max();
+	int		 k;
+
+	buf_reset(&r->body);
+	if (*cl == '\0')
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || cl[0] < '0' || cl[0] > '9') {
+		problem_send(r, 400, "Content-Length is not a number.");
+		return -1;
+	}
+	if (n > max) {
+		problem_send(r, 413, "The request body is larger than this "
+		    "endpoint accepts.");
+		return -1;
+	}
+	buf_reserve(&r->body, (size_t)n);
+	for (got = 0; got < n; got += (size_t)k) {
+		if (r->fcgi != NULL)
+			k = FCGX_GetStr(r->body.ptr + got, (int)(n - got),
+			    r->fcgi->in);
+		else
+			k = (int)fread(r->body.ptr + got, 1, n - got, stdin);
+		if (k <= 0)
+			break;
+	}
+	r->body.len = got;
+	r->body.ptr[got] = '\0';
+	if (got != n) {
+		problem_send(r, 400, "The request body is shorter than its "
+		    "Content-Length.");
+		return -1;
+	}
+	return 0;
+}
+
+int
+req_type_is(const struct req *r, const char *type)
+{
+	const char	*ct = r->content_type;
+	size_t		 n = strlen(type);
+
+	if (strncasecmp(ct, type, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+int
+req_route(const struct req *r, const char *pattern, char params[][64],
+    int nparams)
+{
+	const char	*p = r->path, *q = pattern, *pe, *qe;
+	int		 i = 0;
+	size_t		 n;
+
+	while (*p == '/' && *q == '/') {
+		p++;
+		q++;
+		pe = strchr(p, '/');
+		if (pe == NULL)
+			pe = p + strlen(p);
+		qe = strchr(q, '/');
+		if (qe == NULL)
+			qe = q + strlen(q);
+		n = (size_t)(pe - p);
+		if (qe - q == 2 && q[0] == '{' && q[1] == '}') {
+			if (i >= nparams || n == 0 || n >= 64)
+				return 0;
+			memcpy(params[i], p, n);
+			params[i++][n] = '\0';
+		} else if ((size_t)(qe - q) != n || memcmp(p, q, n) != 0)
+			return 0;
+		p = pe;
+		q = qe;
+	}
+	return *p == '\0' && *q == '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+req_form_get(const char *s, size_t len, const char *name, struct buf *out)
+{
+	const char	*p = s, *end = s + len, *amp, *eq;
+	size_t		 nlen = strlen(name);
+	int		 found = 0, hi, lo;
+
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (amp == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    memcmp(p, name, nlen) == 0) {
+			if (found++)
+				return -1;	/* RFC 6749 3.1: no repeats */
+			buf_reset(out);
+			for (p = eq + 1; p < amp; p++) {
+				if (*p == '+')
+					buf_putc(out, ' ');
+				else if (*p == '%') {
+					if (amp - p < 3 ||
+					    (hi = hexval(p[1])) == -1 ||
+					    (lo = hexval(p[2])) == -1 ||
+					    (hi == 0 && lo == 0))
+						return -1;
+					buf_putc(out, (char)(hi << 4 | lo));
+					p += 2;
+				} else
+					buf_putc(out, *p);
+			}
+		}
+		p = amp + 1;
+	}
+	return found;
+}
+
+int
+req_form_names_ok(const char *s, size_t len, const char *const names[],
+    size_t nnames)
+{
+	const char	*p = s, *end = s + len, *amp, *eq;
+	size_t		 i, n;
+	unsigned char	 seen[64] = { 0 };
+
+	if (nnames > sizeof(seen))
+		return 0;
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (amp == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		n = (size_t)((eq != NULL ? eq : amp) - p);
+		if (amp > p) {
+			for (i = 0; i < nnames; i++)
+				if (strlen(names[i]) == n &&
+				    memcmp(names[i], p, n) == 0)
+					break;
+			if (i == nnames || seen[i]++)
+				return 0;
+		}
+		p = amp + 1;
+	}
+	return 1;
+}
+
+int
+req_method(struct req *r, const char *allowed)
+{
+	const char	*p = allowed, *e;
+	size_t		 n = strlen(r->method);
+	struct buf	 allow = BUF_INIT;
+
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && memcmp(p, r->method, n) == 0)
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	for (p = allowed; *p != '\0'; p++) {
+		if (*p == ' ')
+			buf_puts(&allow, ", ");
+		else
+			buf_putc(&allow, *p);
+	}
+	req_header(r, "Allow", buf_cstr(&allow));
+	buf_free(&allow);
+	problem_send(r, 405, "This method is not allowed on this resource.");
+	return 0;
+}
+
+void
+req_header(struct req *r, const char *name, const char *value)
+{
+	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+void
+req_reply(struct req *r, int status, const char *type, const char *body,
+    size_t len)
+{
+	struct buf	 h = BUF_INIT;
+
+	if (r->replied)
+		return;
+	r->replied = 1;
+	r->status = status;
+	buf_printf(&h, "Status: %d %s\r\n", status, req_reason(status));
+	if (type != NULL)
+		buf_printf(&h, "Content-Type: %s\r\n", type);
+	buf_printf(&h, "Content-Length: %zu\r\n", len);
+	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n");
+	buf_append(&h, r->headers.ptr, r->headers.len);
+	buf_puts(&h, "\r\n");
+	if (r->fcgi != NULL) {
+		FCGX_PutStr(h.ptr, (int)h.len, r->fcgi->out);
+		if (len > 0)
+			FCGX_PutStr(body, (int)len, r->fcgi->out);
+	} else {
+		fwrite(h.ptr, 1, h.len, stdout);
+		if (len > 0)
+			fwrite(body, 1, len, stdout);
+	}
+	buf_free(&h);
+}
+
+const char *
+req_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}

@@ -1,0 +1,78 @@
+/* request: one HTTP request as FastCGI or CGI hands it over, and its one response. */
+#ifndef KH_REQUEST_H
+#define KH_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define REQ_BODY_MAX	(64 * 1024)	/* KEYHOLE_BODY_MAX overrides */
+
+struct store;
+struct FCGX_Request;
+
+struct req {
+	/* From the web server; never NULL ("" when absent). */
+	const char	*method;
+	const char	*path;		/* decoded-free request path, no query */
+	const char	*query;
+	const char	*content_type;
+	const char	*authorization;
+	const char	*remote_addr;
+	const char	*user_agent;
+	struct buf	 body;		/* read only by req_body() */
+	int64_t		 now;		/* Unix seconds at arrival */
+	struct store	*store;		/* NULL when the store could not open */
+	const char	*store_err;	/* why, for the log */
+
+	/* The response, written once by req_reply(). */
+	int		 status;
+	struct buf	 headers;	/* extra header lines, each ending "\r\n" */
+	int		 replied;
+	int		 oauth;		/* errors OAuth-style (RFC 7662/7009 endpoints) */
+
+	/* private */
+	struct FCGX_Request *fcgi;	/* NULL under plain CGI */
+	struct buf	 pathbuf;
+};
+
+/* An endpoint: reads r, answers with exactly one req_reply() (or a helper that calls it). */
+typedef void	(*req_handler)(struct req *);
+
+/*
+ * The process's main loop: opens the store once, then serves FastCGI
+ * requests until the web server stops it, or one request as plain CGI.
+ * Returns the process exit status.
+ */
+int		 req_serve(req_handler);
+
+/*
+ * Reads the body: 413 above the limit (without reading it), 400 when it
+ * is shorter than announced.  On an error it has replied and returns -1.
+ */
+int		 req_body(struct req *);
+/* Is the media type (parameters ignored, case-insensitive) this one? */
+int		 req_type_is(const struct req *, const char *);
+/*
+ * Matches the path against a pattern of literal segments and "{}"
+ * placeholders; the placeholder segments are copied (bounded, NUL-
+ * terminated) into params[i].  1 on a match.
+ */
+int		 req_route(const struct req *, const char *pattern,
+		    char params[][64], int nparams);
+/* Finds a parameter in a query or form string and URL-decodes it. 1 found, 0 absent, -1 malformed or repeated. */
+int		 req_form_get(const char *, size_t, const char *name, struct buf *);
+/* 1 if every parameter name in the query or form string is in names, none repeated. */
+int		 req_form_names_ok(const char *, size_t, const char *const names[],
+		    size_t nnames);
+/* Is method one of the space-separated list?  Otherwise answers 405 with Allow and returns 0. */
+int		 req_method(struct req *, const char *allowed);
+
+void		 req_header(struct req *, const char *name, const char *value);
+/* The single response: status, media type, body. */
+void		 req_reply(struct req *, int status, const char *type,
+		    const char *body, size_t len);
+const char	*req_reason(int status);
+
+#endif

@@ -1,0 +1,995 @@
+/* store: the Berkeley DB environment shared by every worker, token records, their hash index, the audit log. */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>	/* db_threadid_t is a pthread_t */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+#include <sodium.h>
+
+#include "store.h"
+
+#define REC_VERSION	1
+#define AUDIT_VERSION	1
+#define RETRIES		8	/* deadlock retries before STORE_BUSY */
+#define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
+#define WATCHDOG_SECS	3	/* no process stays inside Berkeley DB longer (DESIGN.md) */
+#define OPEN_WATCHDOG_SECS 10	/* opening may include recovery */
+#define THREADS		512	/* slots for processes in the environment at once */
+#define KEYFILE		KEYHOLE_KEYFILE
+
+struct store {
+	DB_ENV		*env;
+	DB		*tokens;	/* id -> record */
+	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
+	DB		*audit;		/* event id (UUIDv7) -> audit record */
+	unsigned char	 key[TOK_KEY_LEN];
+	time_t		 last_maint;
+	int		 dead;
+	int		 bulk;
+};
+
+/* Record field tags (schema/storage.md); unknown tags are skipped on read. */
+enum rec_tag {
+	T_CREATED_BY = 1,
+	T_CREATED_AT,
+	T_STARTS_AT,
+	T_EXPIRES_AT,
+	T_LAST_USED_AT,
+	T_REVOKED_AT,
+	T_USES_LEFT,
+	T_KIND,
+	T_FORMAT,
+	T_HINT,
+	T_NAME,
+	T_DESCRIPTION,
+	T_ORGANIZATION,
+	T_SUBJECT,
+	T_SCOPES,
+	T_METADATA,
+	T__MAX
+};
+
+enum audit_tag {
+	A_AT = 1,
+	A_EVENT,
+	A_ACTOR,
+	A_TARGET,
+	A_ORGANIZATION,
+	A_ADDRESS,
+	A_DETAIL,
+	A__MAX
+};
+
+typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
+
+static void		 errcall(const DB_ENV *, const char *, const char *);
+static void		 notify(DB_ENV *, u_int32_t, void *);
+static int		 is_alive(DB_ENV *, pid_t, db_threadid_t, u_int32_t);
+static void		 thread_id(DB_ENV *, pid_t *, db_threadid_t *);
+static void		 watchdog(int);
+static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
+static enum store_err	 run(struct store *, txn_fn, void *, int);
+static enum store_err	 map_err(struct store *, int);
+static int		 key_load(struct store *, const char *, int, char *, size_t);
+static void		 put_varint(struct buf *, uint64_t);
+static int		 get_varint(const unsigned char **, const unsigned char *, uint64_t *);
+static void		 put_field(struct buf *, int, const void *, size_t);
+static void		 put_int(struct buf *, int, uint64_t);
+static void		 audit_encode(const struct audit_ev *, struct buf *);
+
+/* ---- record codec ---- */
+
+static void
+put_varint(struct buf *b, uint64_t v)
+{
+	unsigned char	 c;
+
+	do {
+		c = v & 0x7f;
+		v >>= 7;
+		if (v)
+			c |= 0x80;
+		buf_putc(b, (char)c);
+	} while (v);
+}
+
+static int
+get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t	 r = 0;
+	int		 shift;
+
+	for (shift = 0; shift < 64 && *p < end; shift += 7) {
+		r |= (uint64_t)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80)) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+put_field(struct buf *b, int tag, const void *p, size_t len)
+{
+	buf_putc(b, (char)tag);
+	put_varint(b, len);
+	buf_append(b, p, len);
+}
+
+static void
+put_int(struct buf *b, int tag, uint64_t v)
+{
+	struct buf	 t = BUF_INIT;
+
+	put_varint(&t, v);
+	put_field(b, tag, t.ptr, t.len);
+	buf_free(&t);
+}
+
+static void
+put_str(struct buf *b, int tag, const struct buf *s)
+{
+	if (s->len > 0)
+		put_field(b, tag, s->ptr, s->len);
+}
+
+void
+tok_rec_init(struct tok_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->uses_left = -1;
+}
+
+void
+tok_rec_free(struct tok_rec *r)
+{
+	buf_free(&r->name);
+	buf_free(&r->description);
+	buf_free(&r->organization);
+	buf_free(&r->subject);
+	buf_free(&r->scopes);
+	buf_free(&r->metadata);
+	tok_rec_init(r);
+}
+
+/*
+ * Version byte, the 32-byte hash at a fixed offset (so the index callback
+ * needs no decoding), then tag-length-value fields; absent means default.
+ */
+void
+rec_encode(const struct tok_rec *r, struct buf *b)
+{
+	static const unsigned char zero[UUID_LEN];
+
+	buf_reset(b);
+	buf_putc(b, REC_VERSION);
+	buf_append(b, r->hash, TOK_HASH_LEN);
+	if (memcmp(r->created_by, zero, UUID_LEN) != 0)
+		put_field(b, T_CREATED_BY, r->created_by, UUID_LEN);
+	put_int(b, T_CREATED_AT, (uint64_t)r->created_at);
+	if (r->starts_at)
+		put_int(b, T_STARTS_AT, (uint64_t)r->starts_at);
+	if (r->expires_at)
+		put_int(b, T_EXPIRES_AT, (uint64_t)r->expires_at);
+	if (r->last_used_at)
+		put_int(b, T_LAST_USED_AT, (uint64_t)r->last_used_at);
+	if (r->revoked_at)
+		put_int(b, T_REVOKED_AT, (uint64_t)r->revoked_at);
+	if (r->uses_left >= 0)
+		put_int(b, T_USES_LEFT, (uint64_t)r->uses_left);
+	if (r->kind != KIND_STANDARD)
+		put_int(b, T_KIND, (uint64_t)r->kind);
+	if (r->format != FORMAT_OPAQUE)
+		put_int(b, T_FORMAT, (uint64_t)r->format);
+	put_field(b, T_HINT, r->hint, strlen(r->hint));
+	put_str(b, T_NAME, &r->name);
+	put_str(b, T_DESCRIPTION, &r->description);
+	put_str(b, T_ORGANIZATION, &r->organization);
+	put_str(b, T_SUBJECT, &r->subject);
+	put_str(b, T_SCOPES, &r->scopes);
+	put_str(b, T_METADATA, &r->metadata);
+}
+
+/* 0 on success, -1 for a record that does not decode. */
+int
+rec_decode(const void *data, size_t len, struct tok_rec *r)
+{
+	const unsigned char	*p = data, *end = p + len, *v;
+	uint64_t		 tag, n, iv;
+	struct buf		*s;
+
+	buf_reset(&r->name);
+	buf_reset(&r->description);
+	buf_reset(&r->organization);
+	buf_reset(&r->subject);
+	buf_reset(&r->scopes);
+	buf_reset(&r->metadata);
+	memset(r->created_by, 0, UUID_LEN);
+	r->created_at = r->starts_at = r->expires_at = 0;
+	r->last_used_at = r->revoked_at = 0;
+	r->uses_left = -1;
+	r->kind = KIND_STANDARD;
+	r->format = FORMAT_OPAQUE;
+	r->hint[0] = '\0';
+
+	if (len < 1 + TOK_HASH_LEN || p[0] != REC_VERSION)
+		return -1;
+	memcpy(r->hash, p + 1, TOK_HASH_LEN);
+	p += 1 + TOK_HASH_LEN;
+	while (p < end) {
+		tag = *p++;
+		if (get_varint(&p, end, &n) == -1 || n > (uint64_t)(end - p))
+			return -1;
+		v = p;
+		p += n;
+		s = NULL;
+		switch (tag) {
+		case T_CREATED_BY:
+			if (n != UUID_LEN)
+				return -1;
+			memcpy(r->created_by, v, UUID_LEN);
+			continue;
+		case T_HINT:
+			if (n > TOK_HINT_LEN)
+				return -1;
+			memcpy(r->hint, v, n);
+			r->hint[n] = '\0';
+			continue;
+		case T_NAME:
+			s = &r->name;
+			break;
+		case T_DESCRIPTION:
+			s = &r->description;
+			break;
+		case T_ORGANIZATION:
+			s = &r->organization;
+			break;
+		case T_SUBJECT:
+			s = &r->subject;
+			break;
+		case T_SCOPES:
+			s = &r->scopes;
+			break;
+		case T_METADATA:
+			s = &r->metadata;
+			break;
+		default:
+			break;
+		}
+		if (s != NULL) {
+			buf_append(s, v, n);
+			continue;
+		}
+		if (tag >= T__MAX)
+			continue;	/* a newer writer's field */
+		if (get_varint(&v, v + n, &iv) == -1 || iv > INT64_MAX)
+			return -1;
+		switch (tag) {
+		case T_CREATED_AT:
+			r->created_at = (int64_t)iv;
+			break;
+		case T_STARTS_AT:
+			r->starts_at = (int64_t)iv;
+			break;
+		case T_EXPIRES_AT:
+			r->expires_at = (int64_t)iv;
+			break;
+		case T_LAST_USED_AT:
+			r->last_used_at = (int64_t)iv;
+			break;
+		case T_REVOKED_AT:
+			r->revoked_at = (int64_t)iv;
+			break;
+		case T_USES_LEFT:
+			r->uses_left = (int64_t)iv;
+			break;
+		case T_KIND:
+			if (iv >= KIND__MAX)
+				return -1;
+			r->kind = (enum tok_kind)iv;
+			break;
+		case T_FORMAT:
+			if (iv >= FORMAT__MAX)
+				return -1;
+			r->format = (enum tok_format)iv;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void
+audit_encode(const struct audit_ev *ev, struct buf *b)
+{
+	buf_reset(b);
+	buf_putc(b, AUDIT_VERSION);
+	put_int(b, A_AT, (uint64_t)ev->at);
+	if (ev->event != NULL)
+		put_field(b, A_EVENT, ev->event, strlen(ev->event));
+	if (ev->actor != NULL)
+		put_field(b, A_ACTOR, ev->actor, UUID_LEN);
+	if (ev->target != NULL)
+		put_field(b, A_TARGET, ev->target, UUID_LEN);
+	if (ev->organization != NULL && *ev->organization != '\0')
+		put_field(b, A_ORGANIZATION, ev->organization,
+		    strlen(ev->organization));
+	if (ev->address != NULL && *ev->address != '\0')
+		put_field(b, A_ADDRESS, ev->address, strlen(ev->address));
+	if (ev->detail != NULL && *ev->detail != '\0')
+		put_field(b, A_DETAIL, ev->detail, strlen(ev->detail));
+}
+
+/* ---- environment ---- */
+
+static void
+errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	fprintf(stderr, "keyhole[%ld]: store: %s\n", (long)getpid(), msg);
+}
+
+static void
+notify(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct store	*st = env->app_private;
+
+	(void)info;
+	if (event == DB_EVENT_PANIC && st != NULL)
+		st->dead = 1;
+}
+
+/* A process we may not signal is still alive (EPERM): never reclaim it. */
+static int
+is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	(void)env;
+	(void)tid;
+	(void)flags;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static void
+thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
+{
+	(void)env;
+	*pid = getpid();
+	if (tid != NULL)
+		*tid = pthread_self();
+}
+
+/*
+ * A process that waits inside Berkeley DB this long is most likely blocked
+ * on a mutex a killed process held: only a recovery frees it, and the next
+ * open runs one.  So end this process; the web server starts another.
+ */
+static void
+watchdog(int sig)
+{
+	static const char msg[] =
+	    "keyhole: store call timed out (watchdog), exiting\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(75);
+}
+
+static int
+hash_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
+{
+	(void)sec;
+	(void)key;
+	if (data->size < 1 + TOK_HASH_LEN)
+		return DB_DONOTINDEX;
+	memset(result, 0, sizeof(*result));
+	result->data = (unsigned char *)data->data + 1;
+	result->size = TOK_HASH_LEN;
+	return 0;
+}
+
+static int
+key_load(struct store *st, const char *home, int create, char *err, size_t errsz)
+{
+	char	 path[4096];
+	ssize_t	 n;
+	int	 fd, rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", home, KEYFILE) >=
+	    sizeof(path)) {
+		snprintf(err, errsz, "store path too long");
+		return -1;
+	}
+	if (create) {
+		randombytes_buf(st->key, sizeof(st->key));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd == -1) {
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (write(fd, st->key, sizeof(st->key)) == (ssize_t)sizeof(st->key) &&
+		    fsync(fd) == 0)
+			rc = 0;
+		else
+			snprintf(err, errsz, "%s: write failed", path);
+		close(fd);
+		return rc;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, st->key, sizeof(st->key));
+	close(fd);
+	if (n != (ssize_t)sizeof(st->key)) {
+		snprintf(err, errsz, "%s: not a %zu-byte key", path, sizeof(st->key));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+env_cachesize(void)
+{
+	const char	*s = getenv("KEYHOLE_CACHE_MB");
+	long		 mb;
+	char		*end;
+
+	if (s == NULL || *s == '\0')
+		return 16;
+	mb = strtol(s, &end, 10);
+	if (*end != '\0' || mb < 1 || mb > 4096)
+		return 16;
+	return (int)mb;
+}
+
+enum store_err
+store_open(struct store **stp, const char *home, int create, char *err,
+    size_t errsz)
+{
+	struct store		*st;
+	struct sigaction	 sa;
+	DB_ENV			*env;
+	const char		*sync;
+	u_int32_t		 flags, dbflags;
+	int			 rc;
+
+	*stp = NULL;
+	snprintf(err, errsz, "unknown error");
+	/* Files this process creates must be usable by the web server's group. */
+	umask(007);
+	if (sodium_init() < 0) {
+		snprintf(err, errsz, "libsodium failed to initialise");
+		return STORE_FATAL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		abort();
+	if (key_load(st, home, create, err, errsz) == -1)
+		goto fail;
+	if ((rc = db_env_create(&env, 0)) != 0) {
+		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
+		goto fail;
+	}
+	st->env = env;
+	env->app_private = st;
+	env->set_errcall(env, errcall);
+	env->set_event_notify(env, notify);
+	env->set_thread_count(env, THREADS);
+	env->set_isalive(env, is_alive);
+	env->set_thread_id(env, thread_id);
+	env->set_lk_detect(env, DB_LOCK_DEFAULT);
+	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
+	env->set_cachesize(env, 0, (u_int32_t)env_cachesize() * 1024 * 1024, 1);
+	env->set_lk_max_lockers(env, 4000);
+	env->set_lk_max_locks(env, 20000);
+	env->set_lk_max_objects(env, 20000);
+	env->set_tx_max(env, 1000);
+	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	/*
+	 * Durable against a crash of any process: the log reaches the OS at
+	 * commit.  KEYHOLE_SYNC=full also forces it to disk (OS crashes).
+	 */
+	sync = getenv("KEYHOLE_SYNC");
+	if (sync == NULL || strcmp(sync, "full") != 0)
+		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+
+	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+	alarm(OPEN_WATCHDOG_SECS);
+	rc = env->open(env, home, flags, 0660);
+	if (rc != 0) {
+		alarm(0);
+		snprintf(err, errsz, "opening environment %s: %s", home,
+		    db_strerror(rc));
+		goto fail;
+	}
+
+	dbflags = DB_AUTO_COMMIT | (create ? DB_CREATE | DB_EXCL : 0);
+	if ((rc = db_create(&st->tokens, env, 0)) != 0 ||
+	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = db_create(&st->byhash, env, 0)) != 0 ||
+	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
+	    0)) != 0 ||
+	    (rc = db_create(&st->audit, env, 0)) != 0 ||
+	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0) {
+		alarm(0);
+		snprintf(err, errsz, "opening databases in %s: %s", home,
+		    rc == ENOENT ? "no store here (run keyholectl init)" :
+		    db_strerror(rc));
+		goto fail;
+	}
+	alarm(0);
+	st->last_maint = time(NULL);
+	*stp = st;
+	return STORE_OK;
+fail:
+	store_close(st);
+	return STORE_FATAL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	/* After a panic, closing may block on dead mutexes: leave it to exit. */
+	if (!st->dead) {
+		if (st->audit != NULL)
+			st->audit->close(st->audit, 0);
+		if (st->byhash != NULL)
+			st->byhash->close(st->byhash, 0);
+		if (st->tokens != NULL)
+			st->tokens->close(st->tokens, 0);
+		if (st->env != NULL)
+			st->env->close(st->env, 0);
+	}
+	sodium_memzero(st->key, sizeof(st->key));
+	free(st);
+}
+
+const unsigned char *
+store_hashkey(const struct store *st)
+{
+	return st->key;
+}
+
+int
+store_dead(const struct store *st)
+{
+	return st->dead;
+}
+
+static enum store_err
+map_err(struct store *st, int rc)
+{
+	switch (rc) {
+	case 0:
+		return STORE_OK;
+	case DB_NOTFOUND:
+	case DB_KEYEMPTY:
+		return STORE_NOTFOUND;
+	case DB_KEYEXIST:
+		return STORE_EXISTS;
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+		return STORE_BUSY;
+	case EINVAL:
+		return STORE_CORRUPT;
+	default:
+		/* DB_RUNRECOVERY and anything unexpected: start afresh. */
+		fprintf(stderr, "keyhole[%ld]: store: %s\n", (long)getpid(),
+		    db_strerror(rc));
+		st->dead = 1;
+		return STORE_FATAL;
+	}
+}
+
+enum store_err
+store_maintain(struct store *st)
+{
+	time_t	 now = time(NULL);
+	int	 rc;
+
+	if (st->dead)
+		return STORE_FATAL;
+	if (now == st->last_maint)
+		return STORE_OK;
+	st->last_maint = now;
+	alarm(WATCHDOG_SECS);
+	/* Abort what dead processes left, and expire timed-out lock waits. */
+	rc = st->env->failchk(st->env, 0);
+	if (rc == 0)
+		rc = st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
+	alarm(0);
+	return map_err(st, rc);
+}
+
+enum store_err
+store_checkpoint(struct store *st)
+{
+	int	 rc;
+
+	rc = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	if (rc == 0)
+		rc = st->env->log_archive(st->env, NULL, DB_ARCH_REMOVE);
+	return map_err(st, rc);
+}
+
+/*
+ * Runs fn in a transaction (or, for plain reads, without one), retrying
+ * deadlocks and lock timeouts with jitter.  fn returns a Berkeley DB code.
+ */
+static enum store_err
+run(struct store *st, txn_fn fn, void *arg, int write)
+{
+	DB_TXN	*txn;
+	int	 rc = 0, try;
+
+	if (st->dead)
+		return STORE_FATAL;
+	for (try = 0; try < RETRIES; try++) {
+		if (try > 0)
+			usleep(1000 * (1 + randombytes_uniform(4u << try)));
+		txn = NULL;
+		alarm(WATCHDOG_SECS);
+		if (write) {
+			rc = st->env->txn_begin(st->env, NULL, &txn, 0);
+			if (rc == 0) {
+				rc = fn(st, txn, arg);
+				if (rc == 0)
+					rc = txn->commit(txn, 0);
+				else
+					txn->abort(txn);
+			}
+		} else
+			rc = fn(st, NULL, arg);
+		alarm(0);
+		if (rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED)
+			break;
+	}
+	if (rc == 0 && write && !st->bulk) {
+		/* A threshold checkpoint keeps recovery after a crash short. */
+		alarm(WATCHDOG_SECS);
+		(void)st->env->txn_checkpoint(st->env, 1024, 5, 0);
+		alarm(0);
+	}
+	return map_err(st, rc);
+}
+
+static void
+dbt_set(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)p;
+	d->size = (u_int32_t)n;
+}
+
+static int
+audit_put(struct store *st, DB_TXN *txn, const struct audit_ev *ev)
+{
+	unsigned char	 id[UUID_LEN];
+	struct buf	 b = BUF_INIT;
+	DBT		 k, d;
+	int		 rc;
+
+	uuid7_generate(id);
+	audit_encode(ev, &b);
+	dbt_set(&k, id, sizeof(id));
+	dbt_set(&d, b.ptr, b.len);
+	rc = st->audit->put(st->audit, txn, &k, &d, DB_NOOVERWRITE);
+	buf_free(&b);
+	return rc;
+}
+
+struct insert_arg {
+	const struct tok_rec	*rec;
+	const struct audit_ev	*ev;
+	struct buf		 enc;
+};
+
+static int
+insert_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct insert_arg	*a = arg;
+	DBT			 k, d;
+	int			 rc;
+
+	dbt_set(&k, a->rec->id, UUID_LEN);
+	dbt_set(&d, a->enc.ptr, a->enc.len);
+	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);
+	if (rc == 0 && a->ev != NULL)
+		rc = audit_put(st, txn, a->ev);
+	return rc;
+}
+
+enum store_err
+store_insert(struct store *st, const struct tok_rec *rec,
+    const struct audit_ev *ev)
+{
+	struct insert_arg	 a;
+	enum store_err		 e;
+
+	a.rec = rec;
+	a.ev = ev;
+	buf_init(&a.enc);
+	rec_encode(rec, &a.enc);
+	e = run(st, insert_fn, &a, 1);
+	buf_free(&a.enc);
+	return e;
+}
+
+struct get_arg {
+	const unsigned char	*key;
+	struct tok_rec		*rec;
+	int			 corrupt;
+};
+
+static int
+get_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct get_arg	*a = arg;
+	DBT		 k, d;
+	int		 rc;
+
+	dbt_set(&k, a->key, UUID_LEN);
+	dbt_set(&d, NULL, 0);
+	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, 0)) != 0)
+		return rc;
+	memcpy(a->rec->id, a->key, UUID_LEN);
+	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	return 0;
+}
+
+enum store_err
+store_get(struct store *st, const unsigned char id[UUID_LEN],
+    struct tok_rec *rec)
+{
+	struct get_arg	 a = { id, rec, 0 };
+	enum store_err	 e;
+
+	e = run(st, get_fn, &a, 0);
+	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
+}
+
+static int
+get_hash_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct get_arg	*a = arg;
+	DBT		 k, pk, d;
+	int		 rc;
+
+	dbt_set(&k, a->key, TOK_HASH_LEN);
+	dbt_set(&pk, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	rc = st->byhash->pget(st->byhash, txn, &k, &pk, &d, 0);
+	if (rc != 0)
+		return rc;
+	if (pk.size != UUID_LEN) {
+		a->corrupt = 1;
+		return 0;
+	}
+	memcpy(a->rec->id, pk.data, UUID_LEN);
+	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	return 0;
+}
+
+enum store_err
+store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
+    struct tok_rec *rec)
+{
+	struct get_arg	 a = { hash, rec, 0 };
+	enum store_err	 e;
+
+	e = run(st, get_hash_fn, &a, 0);
+	if (e == STORE_OK && a.corrupt)
+		return STORE_CORRUPT;
+	/* The index is exact; the compare guards against a damaged one. */
+	if (e == STORE_OK && !tok_hash_eq(rec->hash, hash))
+		return STORE_NOTFOUND;
+	return e;
+}
+
+struct modify_arg {
+	const unsigned char	*id;
+	store_modify_fn		 fn;
+	void			*fnarg;
+	const struct audit_ev	*ev;
+	struct tok_rec		 rec;
+	struct buf		 enc;
+};
+
+static int
+modify_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct modify_arg	*a = arg;
+	DBT			 k, d;
+	int			 rc;
+
+	dbt_set(&k, a->id, UUID_LEN);
+	dbt_set(&d, NULL, 0);
+	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
+	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW)) != 0)
+		return rc;
+	memcpy(a->rec.id, a->id, UUID_LEN);
+	if (rec_decode(d.data, d.size, &a->rec) == -1)
+		return EINVAL;
+	if (a->fn(&a->rec, a->fnarg) != 1)
+		return 0;
+	rec_encode(&a->rec, &a->enc);
+	dbt_set(&d, a->enc.ptr, a->enc.len);
+	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
+		return rc;
+	return a->ev != NULL ? audit_put(st, txn, a->ev) : 0;
+}
+
+enum store_err
+store_modify(struct store *st, const unsigned char id[UUID_LEN],
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
+{
+	struct modify_arg	 a;
+	enum store_err		 e;
+
+	a.id = id;
+	a.fn = fn;
+	a.fnarg = fnarg;
+	a.ev = ev;
+	tok_rec_init(&a.rec);
+	buf_init(&a.enc);
+	e = run(st, modify_fn, &a, 1);
+	tok_rec_free(&a.rec);
+	buf_free(&a.enc);
+	return e;
+}
+
+struct list_arg {
+	const unsigned char	*after;
+	store_match_fn		 match;
+	void			*matcharg;
+	struct tok_rec		*recs;
+	size_t			 max, scanmax, n;
+	int			 more;
+	unsigned char		 last[UUID_LEN];
+};
+
+static int
+list_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct list_arg	*a = arg;
+	DBC		*c;
+	DBT		 k, d;
+	size_t		 scanned = 0;
+	u_int32_t	 op;
+	int		 rc, crc;
+
+	a->n = 0;
+	a->more = 0;
+	if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, a->after, a->after != NULL ? UUID_LEN : 0);
+	dbt_set(&d, NULL, 0);
+	op = a->after != NULL ? DB_SET_RANGE : DB_FIRST;
+	while ((rc = c->get(c, &k, &d, op)) == 0) {
+		op = DB_NEXT;
+		if (k.size != UUID_LEN)
+			continue;
+		if (a->after != NULL && memcmp(k.data, a->after, UUID_LEN) == 0)
+			continue;
+		if (++scanned > a->scanmax) {
+			a->more = 1;
+			break;
+		}
+		if (a->n == a->max) {
+			/* One past the page: only whether another match exists. */
+			struct tok_rec	 t;
+
+			tok_rec_init(&t);
+			if (rec_decode(d.data, d.size, &t) == 0 &&
+			    (a->match == NULL || a->match(&t, a->matcharg)))
+				a->more = 1;
+			tok_rec_free(&t);
+			if (a->more)
+				break;
+			continue;
+		}
+		memcpy(a->last, k.data, UUID_LEN);
+		memcpy(a->recs[a->n].id, k.data, UUID_LEN);
+		if (rec_decode(d.data, d.size, &a->recs[a->n]) == -1)
+			continue;
+		if (a->match == NULL || a->match(&a->recs[a->n], a->matcharg))
+			a->n++;
+	}
+	crc = c->close(c);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
+enum store_err
+store_list(struct store *st, const unsigned char *after, store_match_fn match,
+    void *matcharg, struct tok_rec *recs, size_t max, size_t scanmax,
+    size_t *n, int *more, unsigned char last[UUID_LEN])
+{
+	struct list_arg	 a;
+	enum store_err	 e;
+
+	a.after = after;
+	a.match = match;
+	a.matcharg = matcharg;
+	a.recs = recs;
+	a.max = max;
+	a.scanmax = scanmax;
+	a.n = 0;
+	a.more = 0;
+	memset(a.last, 0, UUID_LEN);
+	e = run(st, list_fn, &a, 0);
+	*n = a.n;
+	*more = a.more;
+	memcpy(last, a.last, UUID_LEN);
+	return e;
+}
+
+static int
+audit_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	return audit_put(st, txn, arg);
+}
+
+enum store_err
+store_audit(struct store *st, const struct audit_ev *ev)
+{
+	return run(st, audit_fn, (void *)ev, 1);
+}
+
+enum store_err
+store_bulk_begin(struct store *st)
+{
+	st->bulk = 1;
+	return map_err(st, st->env->set_flags(st->env, DB_TXN_NOSYNC, 1));
+}
+
+enum store_err
+store_bulk_end(struct store *st)
+{
+	int	 rc;
+
+	st->bulk = 0;
+	rc = st->env->log_flush(st->env, NULL);
+	if (rc == 0)
+		rc = st->env->set_flags(st->env, DB_TXN_NOSYNC, 0);
+	if (rc != 0)
+		return map_err(st, rc);
+	return store_checkpoint(st);
+}
+
+const char *
+store_strerror(enum store_err e)
+{
+	static const char *const msg[STORE__MAX] = {
+		"ok",
+		"not found",
+		"already exists",
+		"store busy",
+		"corrupt record",
+		"store failure",
+	};
+
+	return e < STORE__MAX ? msg[e] : "unknown store error";
+}

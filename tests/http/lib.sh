@@ -1,0 +1,103 @@
+# Shared by the HTTP tests: a real lighttpd on a free loopback port with a
+# fresh store, a request helper, and TAP-style assertions.
+# shellcheck shell=bash
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ctl=$top/build/keyholectl
+T=$(mktemp -d /tmp/keyhole-http.XXXXXX)
+chmod 755 "$T"
+export KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run
+ROOT=
+BASE=
+STATUS=
+BODY=
+HEADERS=
+
+ok() {	# ok DESCRIPTION COMMAND... : passes when the command succeeds
+	local d=$1
+	shift
+	if "$@"; then
+		echo "ok - $d"
+	else
+		echo "not ok - $d"
+		[ -z "$BODY" ] || echo "#   last status $STATUS, body: ${BODY:0:300}"
+	fi
+}
+
+is() {	# is DESCRIPTION GOT EXPECTED
+	if [ "$2" == "$3" ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		echo "#   got:      ${2:0:300}"
+		echo "#   expected: ${3:0:300}"
+	fi
+}
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
+	PORT=$(free_port)
+	BASE=http://127.0.0.1:$PORT
+	ROOT=$(PORT=$PORT KEYHOLE_PROCS=${1:-2} sh "$top/tools/serve.sh" -b) || {
+		echo "not ok - lighttpd started on port $PORT"
+		cat "$KEYHOLE_RUN/error.log" 2>/dev/null | tail -n 20 | sed 's/^/#   /'
+		exit 1
+	}
+	export PORT BASE ROOT
+}
+
+stop_server() {
+	local pid
+	pid=$(cat "$KEYHOLE_RUN/lighttpd.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	# Workers leave when lighttpd closes their sockets; wait for them too.
+	for _ in $(seq 50); do
+		pgrep -f "^$top/build/cgi-bin/" >/dev/null || break
+		sleep 0.1
+	done
+}
+
+cleanup() {
+	stop_server
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# req METHOD PATH [TOKEN] [BODY] [CONTENT-TYPE]: sets STATUS, BODY, HEADERS
+req() {
+	local m=$1 path=$2 tok=${3:-} data=${4-} ct=${5:-application/json}
+	local args=(-s -S -X "$m" -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 30)
+	[ -z "$tok" ] || args+=(-H "Authorization: Bearer $tok")
+	if [ -n "${4+x}" ]; then
+		args+=(-H "Content-Type: $ct" --data-binary "$data")
+	fi
+	STATUS=$(curl "${args[@]}" "$BASE$path")
+	BODY=$(cat "$T/b")
+	HEADERS=$(tr -d '\r' <"$T/h")
+}
+
+jget() { jq -r "$1" <<<"$BODY"; }
+
+# mint NAME SCOPES-JSON [EXTRA-JSON-MEMBERS]: mints with the root token, sets TOKEN and ID
+mint() {
+	req POST /v1/tokens "$ROOT" "{\"name\":\"$1\",\"scopes\":$2${3:+,$3}}"
+	TOKEN=$(jget .token)
+	ID=$(jget .id)
+}
+
+introspect() {	# introspect CALLER TOKEN: form-encoded, as RFC 7662 says
+	req POST /v1/introspect "$1" "token=$2" application/x-www-form-urlencoded
+}
+
+header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | cut -d' ' -f2-; }

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Runs every test — unit tests of lib/ (Check, also under valgrind), then the
+# HTTP tests against a real lighttpd — and ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+passed=0
+failed=0
+log=$(mktemp -d /tmp/keyhole-tests.XXXXXX)
+
+# A Check binary prints "NN%: Checks: N, Failures: F, Errors: E".
+unit() {
+	local name=$1 out line checks bad
+	shift
+	out=$("$@" 2>&1)
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $name: no result (crashed?)"
+		printf '%s\n' "$out" | tail -n 20
+		failed=$((failed + 1))
+		return
+	fi
+	checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+	bad=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/')
+	bad=$((bad))
+	passed=$((passed + checks - bad))
+	failed=$((failed + bad))
+	if [ "$bad" -gt 0 ]; then
+		printf '%s\n' "$out" | grep -vE '^(Running suite|[0-9]+%: )' | head -n 40
+	fi
+	echo "$name: $line"
+}
+
+for t in build/tests/test_*; do
+	unit "$(basename "$t")" "$t"
+done
+# The same again under valgrind: no invalid access, no leak.
+for t in build/tests/test_*; do
+	if CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite "$t" >"$log/vg.out" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - valgrind clean: $(basename "$t")"
+	else
+		failed=$((failed + 1))
+		echo "not ok - valgrind: $(basename "$t")"
+		tail -n 30 "$log/vg.out"
+	fi
+done
+
+# HTTP tests print TAP lines: "ok - ..." / "not ok - ...".
+for t in tests/http/*.sh; do
+	echo "# $t"
+	bash "$t" >"$log/http.out" 2>&1
+	rc=$?
+	cat "$log/http.out"
+	p=$(grep -c '^ok ' "$log/http.out")
+	f=$(grep -c '^not ok ' "$log/http.out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $t exited $rc"
+		failed=$((failed + 1))
+	fi
+done
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

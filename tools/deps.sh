@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages named as arguments that are missing (as
+# root), or names them and fails (as anyone else).
+missing=
+for p in "$@"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "keyhole: missing Debian packages; as root run:" >&2
+	echo "  apt-get install$missing" >&2
+	exit 1
+fi
+echo "keyhole: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null &&
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+	{ echo "keyhole: apt-get install$missing failed" >&2; exit 1; }
+# Debian starts an installed lighttpd on port 80; keyhole runs its own.
+if [ -d /run/systemd/system ]; then
+	case "$missing" in *lighttpd*) systemctl disable --now lighttpd >/dev/null 2>&1 ;; esac
+fi
+exit 0

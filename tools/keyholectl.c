@@ -1,0 +1,356 @@
+/*
+ * keyholectl: administers a keyhole store directly, through the same
+ * library as the endpoints, without HTTP.  See man/keyholectl.8.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keyhole.h"
+
+static const char	*home;
+
+static void	 usage(void) __attribute__((noreturn));
+static struct store *open_store(void);
+static int	 cmd_init(int, char **);
+static int	 cmd_create(int, char **);
+static int	 cmd_list(int, char **);
+static int	 cmd_show(int, char **);
+static int	 cmd_revoke(int, char **);
+static int	 cmd_checkpoint(int, char **);
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} cmds[] = {
+	{ "init", cmd_init },
+	{ "create", cmd_create },
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "revoke", cmd_revoke },
+	{ "checkpoint", cmd_checkpoint },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: keyholectl [-d home] init [-g group]\n"
+	    "       keyholectl [-d home] create -n name -s scope [-s scope ...]\n"
+	    "                  [-o organization] [-t ttl-seconds] [-D description]\n"
+	    "       keyholectl [-d home] list [-a]\n"
+	    "       keyholectl [-d home] show id\n"
+	    "       keyholectl [-d home] revoke id\n"
+	    "       keyholectl [-d home] checkpoint\n"
+	    "The store is -d, else $KEYHOLE_HOME.\n");
+	exit(2);
+}
+
+static struct store *
+open_store(void)
+{
+	struct store	*st;
+	char		 msg[256];
+
+	if (store_open(&st, home, 0, msg, sizeof(msg)) != STORE_OK)
+		errx(1, "%s", msg);
+	return st;
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char		 path[4096];
+	struct stat	 sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &sb) == 0;
+}
+
+/*
+ * Makes the store directory: group of the web server's user, mode 2770,
+ * so workers and this tool (even as root) share it (DESIGN.md, Store).
+ */
+static int
+cmd_init(int argc, char **argv)
+{
+	const char	*group = NULL;
+	struct group	*gr;
+	struct store	*st;
+	struct mint_req	 m;
+	struct tok_rec	 rec;
+	enum store_err	 se;
+	char		 secret[TOK_SECRET_MAX + 1], msg[256];
+	gid_t		 gid = (gid_t)-1;
+	int		 c;
+
+	while ((c = getopt(argc, argv, "g:")) != -1)
+		if (c == 'g')
+			group = optarg;
+		else
+			usage();
+	if (optind != argc)
+		usage();
+	if (exists(home, "tokens.db") || exists(home, KEYHOLE_KEYFILE)) {
+		warnx("%s already holds a store; nothing changed", home);
+		return 1;
+	}
+	if (group == NULL)
+		group = getuid() == 0 ? "www-data" : NULL;
+	if (group != NULL) {
+		if ((gr = getgrnam(group)) == NULL)
+			errx(1, "no group %s", group);
+		gid = gr->gr_gid;
+	}
+	if (mkdir(home, 02770) == -1 && errno != EEXIST)
+		err(1, "%s", home);
+	if (gid != (gid_t)-1 && chown(home, (uid_t)-1, gid) == -1)
+		err(1, "chown %s", home);
+	if (chmod(home, 02770) == -1)
+		err(1, "chmod %s", home);
+
+	if (store_open(&st, home, 1, msg, sizeof(msg)) != STORE_OK)
+		errx(1, "%s", msg);
+	mint_req_init(&m);
+	buf_puts(&m.name, "root");
+	buf_puts(&m.subject, "root");
+	buf_puts(&m.description, "Created by keyholectl init.");
+	buf_puts(&m.scopes, "*");
+	tok_rec_init(&rec);
+	if (tokens_mint(st, NULL, &m, (int64_t)time(NULL), "", secret,
+	    sizeof(secret), &rec, &se) != MINT_OK)
+		errx(1, "minting the root token: %s", store_strerror(se));
+	store_close(st);
+	fprintf(stderr, "keyholectl: store created in %s; the root token "
+	    "follows on standard output, shown this once\n", home);
+	printf("%s\n", secret);
+	sodium_memzero(secret, sizeof(secret));
+	mint_req_free(&m);
+	tok_rec_free(&rec);
+	return 0;
+}
+
+static int
+cmd_create(int argc, char **argv)
+{
+	struct store	*st;
+	struct mint_req	 m;
+	struct tok_rec	 rec;
+	enum mint_err	 me;
+	enum store_err	 se;
+	char		 secret[TOK_SECRET_MAX + 1], id[UUID_STRLEN + 1];
+	const char	*errstr = NULL;
+	long long	 ttl;
+	char		*end;
+	int		 c;
+
+	mint_req_init(&m);
+	while ((c = getopt(argc, argv, "n:s:o:t:D:")) != -1) {
+		switch (c) {
+		case 'n':
+			buf_reset(&m.name);
+			buf_puts(&m.name, optarg);
+			break;
+		case 's':
+			if (!policy_scope_ok(optarg, strlen(optarg)))
+				errx(2, "%s: not a scope", optarg);
+			policy_scopes_add(&m.scopes, optarg, strlen(optarg));
+			break;
+		case 'o':
+			if (!policy_org_ok(optarg, strlen(optarg)))
+				errx(2, "%s: not an organization", optarg);
+			buf_reset(&m.organization);
+			buf_puts(&m.organization, optarg);
+			break;
+		case 't':
+			errno = 0;
+			ttl = strtoll(optarg, &end, 10);
+			if (errno || *end != '\0' || ttl < 1 || ttl > LIFETIME_MAX)
+				errstr = "ttl must be 1 or more seconds";
+			m.expires_in = ttl;
+			break;
+		case 'D':
+			buf_reset(&m.description);
+			buf_puts(&m.description, optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (errstr != NULL)
+		errx(2, "%s", errstr);
+	if (optind != argc || m.name.len == 0 || m.scopes.len == 0)
+		usage();
+	st = open_store();
+	tok_rec_init(&rec);
+	me = tokens_mint(st, NULL, &m, (int64_t)time(NULL), "", secret,
+	    sizeof(secret), &rec, &se);
+	if (me != MINT_OK)
+		errx(1, "%s%s%s", tokens_mint_strerror(me),
+		    me == MINT_STORE ? " " : "", me == MINT_STORE ?
+		    store_strerror(se) : "");
+	uuid_format(rec.id, id);
+	fprintf(stderr, "keyholectl: created token %s\n", id);
+	printf("%s\n", secret);
+	sodium_memzero(secret, sizeof(secret));
+	store_close(st);
+	mint_req_free(&m);
+	tok_rec_free(&rec);
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct store		*st;
+	struct list_query	 q;
+	struct tok_rec		*recs;
+	unsigned char		 last[UUID_LEN];
+	char			 id[UUID_STRLEN + 1];
+	size_t			 i, n;
+	int			 c, all = 0, more;
+	enum store_err		 e;
+
+	while ((c = getopt(argc, argv, "a")) != -1)
+		if (c == 'a')
+			all = 1;
+		else
+			usage();
+	if (optind != argc)
+		usage();
+	st = open_store();
+	list_query_init(&q);
+	q.now = (int64_t)time(NULL);
+	q.limit = LIST_MAX;
+	q.state = all ? -1 : TOK_ACTIVE;
+	recs = tok_recs_new(q.limit);
+	do {
+		e = tokens_list(st, &q, recs, &n, &more, last);
+		if (e != STORE_OK)
+			errx(1, "%s", store_strerror(e));
+		for (i = 0; i < n; i++) {
+			uuid_format(recs[i].id, id);
+			printf("%s\t%s\t%s\t%s\t%s\n", id,
+			    policy_state_name(policy_state(&recs[i], q.now)),
+			    buf_cstr(&recs[i].organization)[0] ?
+			    buf_cstr(&recs[i].organization) : "-",
+			    buf_cstr(&recs[i].name), buf_cstr(&recs[i].scopes));
+		}
+		memcpy(q.after, last, UUID_LEN);
+		q.has_after = 1;
+	} while (more);
+	tok_recs_free(recs, q.limit);
+	list_query_free(&q);
+	store_close(st);
+	return 0;
+}
+
+static int
+parse_id(int argc, char **argv, unsigned char id[UUID_LEN])
+{
+	if (argc != 2)
+		usage();
+	if (uuid_parse(argv[1], strlen(argv[1]), id) == -1)
+		errx(2, "%s: not a token id", argv[1]);
+	return 0;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct store	*st;
+	struct tok_rec	 rec;
+	unsigned char	 id[UUID_LEN];
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	enum store_err	 e;
+
+	parse_id(argc, argv, id);
+	st = open_store();
+	tok_rec_init(&rec);
+	if ((e = store_get(st, id, &rec)) != STORE_OK)
+		errx(1, "%s: %s", argv[1], store_strerror(e));
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	tokens_json(&w, &rec, (int64_t)time(NULL));
+	jw_obj_close(&w);
+	printf("%s\n", buf_cstr(&out));
+	buf_free(&out);
+	tok_rec_free(&rec);
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	struct store	*st;
+	unsigned char	 id[UUID_LEN];
+	enum store_err	 e;
+	int		 denied;
+
+	parse_id(argc, argv, id);
+	st = open_store();
+	e = tokens_revoke(st, id, NULL, (int64_t)time(NULL), "", &denied);
+	if (e != STORE_OK)
+		errx(1, "%s: %s", argv[1], store_strerror(e));
+	fprintf(stderr, "keyholectl: revoked %s\n", argv[1]);
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_checkpoint(int argc, char **argv)
+{
+	struct store	*st;
+	enum store_err	 e;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	st = open_store();
+	if ((e = store_checkpoint(st)) != STORE_OK)
+		errx(1, "checkpoint: %s", store_strerror(e));
+	store_close(st);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	 i;
+	int	 c;
+
+	umask(007);
+	if (sodium_init() < 0)
+		errx(1, "libsodium failed to initialise");
+	home = getenv("KEYHOLE_HOME");
+	while ((c = getopt(argc, argv, "+d:")) != -1)
+		if (c == 'd')
+			home = optarg;
+		else
+			usage();
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (home == NULL || *home == '\0')
+		errx(2, "no store: give -d or set KEYHOLE_HOME");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0) {
+			optind = 1;
+			return cmds[i].fn(argc, argv);
+		}
+	usage();
+}
