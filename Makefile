@@ -49,7 +49,11 @@ build/tests/%: tests/unit/%.c build/libkeyhole.a lib/*.h
 	$(CC) $(CFLAGS) $(KH_CFLAGS) $< build/libkeyhole.a $(KH_LIBS) \
 		$(CHECK_LIBS) -o $@
 
-units: $(UNIT:%=build/tests/%)
+# A load generator for the crash test (loopback only, bounded in time).
+build/tests/loadgen: tests/loadgen.c build/.dir
+	$(CC) $(CFLAGS) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror $< -o $@
+
+units: $(UNIT:%=build/tests/%) build/tests/loadgen
 
 # Installs what is missing when root; otherwise says what to install.
 deps:

@@ -122,6 +122,9 @@ req_serve(req_handler handler)
 		/* After a panic this process must leave the environment. */
 		if (st != NULL && store_dead(st))
 			_exit(3);
+		/* Start afresh, without the old environment's memory. */
+		if (st != NULL && store_reopened(st))
+			break;
 		if (st == NULL)
 			break;	/* let the server start us again: the store may be there now */
 	}

@@ -21,8 +21,10 @@
 #define AUDIT_VERSION	1
 #define RETRIES		8	/* deadlock retries before STORE_BUSY */
 #define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
-#define WATCHDOG_SECS	3	/* no process stays inside Berkeley DB longer (DESIGN.md) */
-#define OPEN_WATCHDOG_SECS 10	/* opening may include recovery */
+#define WATCHDOG_SECS	2	/* no process stays inside Berkeley DB longer (DESIGN.md) */
+#define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery */
+#define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
+#define REGION_FILE	"__db.001"	/* recreated by every full recovery */
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
 
@@ -32,8 +34,10 @@ struct store {
 	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
 	DB		*audit;		/* event id (UUIDv7) -> audit record */
 	unsigned char	 key[TOK_KEY_LEN];
+	char		*home;
 	time_t		 last_maint;
-	int		 dead;
+	int		 dead;		/* unusable: the process must exit */
+	int		 reopened;	/* joined a recovered environment */
 	int		 bulk;
 };
 
@@ -70,6 +74,11 @@ enum audit_tag {
 };
 
 typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
+
+/* What the watchdog needs, prepared outside the signal handler. */
+static char	 wd_mark[4096];
+static char	 wd_region[4096];
+static ino_t	 wd_ino;		/* the region this process joined; 0: none yet */
 
 static void		 errcall(const DB_ENV *, const char *, const char *);
 static void		 notify(DB_ENV *, u_int32_t, void *);
@@ -378,9 +387,22 @@ watchdog(int sig)
 {
 	static const char msg[] =
 	    "keyhole: store call timed out (watchdog), exiting\n";
+	struct stat	 sb;
+	int		 fd, saved = errno;
 
 	(void)sig;
+	/*
+	 * failchk cannot free a mutex a killed process held, so ask the next
+	 * opener for a full recovery -- unless one already replaced the
+	 * environment this process was stuck in (a new region file).
+	 */
+	if (wd_ino == 0 || (stat(wd_region, &sb) == 0 && sb.st_ino == wd_ino)) {
+		fd = open(wd_mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
+		if (fd != -1)
+			close(fd);
+	}
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	errno = saved;
 	_exit(75);
 }
 
@@ -452,37 +474,25 @@ env_cachesize(void)
 	return (int)mb;
 }
 
-enum store_err
-store_open(struct store **stp, const char *home, int create, char *err,
-    size_t errsz)
+/*
+ * Joins the environment in st->home and opens the databases: the
+ * multi-process recipe of DESIGN.md (register, failchk, recover on open,
+ * lock timeouts, a bounded stay inside the library).
+ */
+static int
+env_open(struct store *st, int create, char *err, size_t errsz)
 {
-	struct store		*st;
-	struct sigaction	 sa;
-	DB_ENV			*env;
-	const char		*sync;
-	u_int32_t		 flags, dbflags;
-	int			 rc;
+	DB_ENV		*env;
+	struct stat	 sb;
+	const char	*sync;
+	u_int32_t	 flags, dbflags;
+	int		 rc;
 
-	*stp = NULL;
-	snprintf(err, errsz, "unknown error");
-	/* Files this process creates must be usable by the web server's group. */
-	umask(007);
-	if (sodium_init() < 0) {
-		snprintf(err, errsz, "libsodium failed to initialise");
-		return STORE_FATAL;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		abort();
-	if (key_load(st, home, create, err, errsz) == -1)
-		goto fail;
+	st->env = NULL;
+	st->tokens = st->byhash = st->audit = NULL;
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
-		goto fail;
+		return -1;
 	}
 	st->env = env;
 	env->app_private = st;
@@ -507,17 +517,28 @@ store_open(struct store **stp, const char *home, int create, char *err,
 	if (sync == NULL || strcmp(sync, "full") != 0)
 		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 
+	/*
+	 * A process that died inside the library is cleaned up by failchk;
+	 * once the watchdog has said failchk cannot (a mutex held by the
+	 * dead), leave it out, so that DB_REGISTER runs a full recovery.
+	 */
 	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
-	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
+	if (access(wd_mark, F_OK) == -1)
+		flags |= DB_FAILCHK;
 	alarm(OPEN_WATCHDOG_SECS);
-	rc = env->open(env, home, flags, 0660);
+	rc = env->open(env, st->home, flags, 0660);
 	if (rc != 0) {
 		alarm(0);
-		snprintf(err, errsz, "opening environment %s: %s", home,
+		snprintf(err, errsz, "opening environment %s: %s", st->home,
 		    db_strerror(rc));
-		goto fail;
+		return -1;
 	}
-
+	if (!(flags & DB_FAILCHK)) {
+		unlink(wd_mark);
+		fprintf(stderr, "keyhole[%ld]: store recovered after a stuck "
+		    "process\n", (long)getpid());
+	}
 	dbflags = DB_AUTO_COMMIT | (create ? DB_CREATE | DB_EXCL : 0);
 	if ((rc = db_create(&st->tokens, env, 0)) != 0 ||
 	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
@@ -531,18 +552,78 @@ store_open(struct store **stp, const char *home, int create, char *err,
 	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0) {
 		alarm(0);
-		snprintf(err, errsz, "opening databases in %s: %s", home,
+		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
 		    db_strerror(rc));
-		goto fail;
+		return -1;
 	}
 	alarm(0);
+	wd_ino = stat(wd_region, &sb) == 0 ? sb.st_ino : 0;
+	return 0;
+}
+
+/*
+ * Another process ran recovery: this process's handles point into the
+ * old, panicked environment.  Leave them (closing could block on the dead
+ * process's mutexes) and join the recovered one.
+ */
+static int
+env_reopen(struct store *st)
+{
+	char	 err[256];
+
+	if (st->env != NULL)
+		st->env->app_private = NULL;
+	st->dead = 0;
+	if (env_open(st, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
+		st->dead = 1;
+		return -1;
+	}
+	st->reopened = 1;
+	return 0;
+}
+
+enum store_err
+store_open(struct store **stp, const char *home, int create, char *err,
+    size_t errsz)
+{
+	struct store		*st;
+	struct sigaction	 sa;
+
+	*stp = NULL;
+	snprintf(err, errsz, "unknown error");
+	/* Files this process creates must be usable by the web server's group. */
+	umask(007);
+	if (sodium_init() < 0) {
+		snprintf(err, errsz, "libsodium failed to initialise");
+		return STORE_FATAL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->home = strdup(home)) == NULL)
+		abort();
+	if ((size_t)snprintf(wd_mark, sizeof(wd_mark), "%s/%s", home,
+	    RECOVER_MARK) >= sizeof(wd_mark) ||
+	    (size_t)snprintf(wd_region, sizeof(wd_region), "%s/%s", home,
+	    REGION_FILE) >= sizeof(wd_region)) {
+		snprintf(err, errsz, "store path too long");
+		free(st->home);
+		free(st);
+		return STORE_FATAL;
+	}
+	if (key_load(st, home, create, err, errsz) == -1 ||
+	    env_open(st, create, err, errsz) == -1) {
+		store_close(st);
+		return STORE_FATAL;
+	}
 	st->last_maint = time(NULL);
 	*stp = st;
 	return STORE_OK;
-fail:
-	store_close(st);
-	return STORE_FATAL;
 }
 
 void
@@ -562,6 +643,7 @@ store_close(struct store *st)
 			st->env->close(st->env, 0);
 	}
 	sodium_memzero(st->key, sizeof(st->key));
+	free(st->home);
 	free(st);
 }
 
@@ -575,6 +657,25 @@ int
 store_dead(const struct store *st)
 {
 	return st->dead;
+}
+
+int
+store_reopened(const struct store *st)
+{
+	return st->reopened;
+}
+
+/* Has another process panicked the environment (to recover it)? */
+static int
+panicked(struct store *st)
+{
+	u_int32_t	 id;
+	int		 rc;
+
+	rc = st->env->lock_id(st->env, &id);
+	if (rc == 0)
+		st->env->lock_id_free(st->env, id);
+	return rc == DB_RUNRECOVERY;
 }
 
 static enum store_err
@@ -619,6 +720,8 @@ store_maintain(struct store *st)
 	if (rc == 0)
 		rc = st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
 	alarm(0);
+	if (rc == DB_RUNRECOVERY && env_reopen(st) == 0)
+		return STORE_OK;
 	return map_err(st, rc);
 }
 
@@ -641,7 +744,7 @@ static enum store_err
 run(struct store *st, txn_fn fn, void *arg, int write)
 {
 	DB_TXN	*txn;
-	int	 rc = 0, try;
+	int	 rc = 0, try, committed = 0, reopened = 0;
 
 	if (st->dead)
 		return STORE_FATAL;
@@ -654,14 +757,33 @@ run(struct store *st, txn_fn fn, void *arg, int write)
 			rc = st->env->txn_begin(st->env, NULL, &txn, 0);
 			if (rc == 0) {
 				rc = fn(st, txn, arg);
-				if (rc == 0)
+				if (rc == 0) {
 					rc = txn->commit(txn, 0);
-				else
+					/*
+					 * Recovery by another process starts only
+					 * after it panics the environment; so if no
+					 * panic is seen after the commit, the commit
+					 * is in the log recovery will read.  Else it
+					 * may not be: do not acknowledge it.
+					 */
+					if (rc == 0 && panicked(st)) {
+						committed = 1;
+						rc = DB_RUNRECOVERY;
+					}
+				} else
 					txn->abort(txn);
 			}
 		} else
 			rc = fn(st, NULL, arg);
 		alarm(0);
+		/* Nothing was committed: join the recovered environment and redo. */
+		if (rc == DB_RUNRECOVERY && !committed && !reopened) {
+			reopened = 1;
+			if (env_reopen(st) == 0) {
+				try--;
+				continue;
+			}
+		}
 		if (rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED)
 			break;
 	}
@@ -712,6 +834,15 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBT			 k, d;
 	int			 rc;
 
+	/* The index refuses a second equal hash with EINVAL; say "exists". */
+	dbt_set(&k, a->rec->hash, TOK_HASH_LEN);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* existence only */
+	rc = st->byhash->get(st->byhash, txn, &k, &d, DB_RMW);
+	if (rc == 0)
+		return DB_KEYEXIST;
+	if (rc != DB_NOTFOUND)
+		return rc;
 	dbt_set(&k, a->rec->id, UUID_LEN);
 	dbt_set(&d, a->enc.ptr, a->enc.len);
 	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);

@@ -90,6 +90,11 @@ enum store_err	 store_maintain(struct store *);
 enum store_err	 store_checkpoint(struct store *);
 /* Did the environment fail (panic, run-recovery)? Then the process must exit. */
 int		 store_dead(const struct store *);
+/*
+ * Did this process join a recovered environment?  It then holds the old
+ * one's memory; a long-lived worker should exit after the request.
+ */
+int		 store_reopened(const struct store *);
 
 /* Inserts a new token and its audit entry in one durable transaction. */
 enum store_err	 store_insert(struct store *, const struct tok_rec *,

@@ -69,6 +69,7 @@ stop_server() {
 }
 
 cleanup() {
+	[ -z "${KEEP:-}" ] || { stop_server; echo "# kept $T"; return; }
 	stop_server
 	rm -rf "$T"
 }
