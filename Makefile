@@ -68,7 +68,7 @@ run: deps-run
 
 test: deps
 	@$(MAKE) -s all units
-	@sh tests/run.sh
+	@bash tests/run.sh
 
 fmt:
 	clang-format -i lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
