@@ -16,8 +16,8 @@ CHECK_LIBS = $$(pkg-config --libs check 2>/dev/null || echo -lcheck)
 # Debian packages: to build, to serve, to test.
 DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 	libdb5.3-dev libsodium-dev
-DEBS_RUN = lighttpd db5.3-util acl
-DEBS_TEST = check curl jq valgrind clang
+DEBS_RUN = lighttpd db5.3-util acl curl jq
+DEBS_TEST = check valgrind clang
 
 LIB_OBJS = build/buf.o build/json.o build/token.o build/store.o \
 	build/policy.o build/request.o build/problem.o build/tokens.o \

@@ -49,6 +49,18 @@ for t in build/tests/test_*; do
 	fi
 done
 
+# Warning-free under clang as well as gcc (the build uses cc).
+if command -v clang >/dev/null &&
+    clang -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Ilib -fsyntax-only \
+	lib/*.c cgi-bin/*.c tools/*.c >"$log/clang.out" 2>&1; then
+	passed=$((passed + 1))
+	echo "ok - clang -Wall -Wextra -Werror: clean"
+else
+	failed=$((failed + 1))
+	echo "not ok - clang -Wall -Wextra -Werror"
+	head -n 20 "$log/clang.out"
+fi
+
 # HTTP tests print TAP lines: "ok - ..." / "not ok - ...".
 for t in tests/http/*.sh; do
 	echo "# $t"

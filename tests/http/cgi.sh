@@ -1,0 +1,30 @@
+#!/bin/bash
+# The same programs as plain CGI: one process per request, the request in
+# the environment and on standard input, the answer on standard output.
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$KEYHOLE_HOME"
+ROOT=$("$ctl" -d "$KEYHOLE_HOME" init 2>/dev/null)
+ok "keyholectl init printed a root token" test -n "$ROOT"
+
+cgi() {	# cgi PROGRAM METHOD URI TOKEN [BODY TYPE]
+	local body=${5-}
+	env -i KEYHOLE_HOME="$KEYHOLE_HOME" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD="$2" REQUEST_URI="$3" QUERY_STRING="${3#*\?}" \
+	    HTTP_AUTHORIZATION="Bearer $4" CONTENT_TYPE="${6:-}" \
+	    CONTENT_LENGTH="${#body}" REMOTE_ADDR=127.0.0.1 \
+	    "$top/build/cgi-bin/$1" <<<"$body" | tr -d '\r'
+}
+
+out=$(cgi tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi","scopes":["tokens:read"]}' application/json)
+is "a CGI mint answers Status: 201" "$(head -n 1 <<<"$out")" "Status: 201 Created"
+tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$out")
+ok "... with a secret" grep -qE '^kh_' <<<"$tok"
+out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
+ok "a CGI introspection finds it active" grep -q '"active":true' <<<"$out"
+out=$(cgi tokens-list GET "/v1/tokens?limit=5" "$tok")
+is "the minted token lists over CGI" "$(head -n 1 <<<"$out")" "Status: 200 OK"
+out=$(cgi tokens-list GET "/v1/tokens" "")
+is "no credentials over CGI: 401" "$(head -n 1 <<<"$out")" "Status: 401 Unauthorized"
+out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/v1/tokens GATEWAY_INTERFACE=CGI/1.1 \
+    KEYHOLE_HOME="$T/nowhere" "$top/build/cgi-bin/tokens-list" </dev/null 2>/dev/null | tr -d '\r')
+is "no store: 503, not a crash" "$(head -n 1 <<<"$out")" "Status: 503 Service Unavailable"
