@@ -17,7 +17,7 @@ CHECK_LIBS = $$(pkg-config --libs check 2>/dev/null || echo -lcheck)
 DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 	libdb5.3-dev libsodium-dev
 DEBS_RUN = lighttpd db5.3-util acl curl jq
-DEBS_TEST = check valgrind clang
+DEBS_TEST = check valgrind clang procps
 
 LIB_OBJS = build/buf.o build/json.o build/token.o build/store.o \
 	build/policy.o build/request.o build/problem.o build/tokens.o \
