@@ -5,6 +5,8 @@ CFLAGS	?= -O2 -g
 PREFIX	?= /usr/local
 DESTDIR	?=
 PORT	?= 8080
+# Where objects and programs go (the tests also build B=build/asan).
+B	?= build
 KEYHOLE_HOME ?= $(CURDIR)/var/store
 
 KH_CFLAGS = -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Ilib \
@@ -19,41 +21,46 @@ DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 DEBS_RUN = lighttpd db5.3-util acl curl jq
 DEBS_TEST = check valgrind clang procps
 
-LIB_OBJS = build/buf.o build/json.o build/token.o build/store.o \
-	build/policy.o build/request.o build/problem.o build/tokens.o \
-	build/api.o
+LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
+	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o \
+	$(B)/api.o
 ENDPOINTS = tokens-create tokens-list tokens-show tokens-revoke introspect
-PROGS	= $(ENDPOINTS:%=build/cgi-bin/%) build/keyholectl
+PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
 UNIT	= test_json test_token test_store test_policy
 
 all: $(PROGS)
 
-build/.dir:
-	mkdir -p build/cgi-bin build/tests
+$(B)/.dir:
+	mkdir -p $(B)/cgi-bin $(B)/tests
 	touch $@
 
-build/%.o: lib/%.c lib/*.h build/.dir
+$(B)/%.o: lib/%.c lib/*.h $(B)/.dir
 	$(CC) $(CFLAGS) $(KH_CFLAGS) -c $< -o $@
 
-build/libkeyhole.a: $(LIB_OBJS)
+$(B)/libkeyhole.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
-build/cgi-bin/%: cgi-bin/%.c build/libkeyhole.a lib/*.h
-	$(CC) $(CFLAGS) $(KH_CFLAGS) $< build/libkeyhole.a $(KH_LIBS) -o $@
+$(B)/cgi-bin/%: cgi-bin/%.c $(B)/libkeyhole.a lib/*.h
+	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) -o $@
 
-build/keyholectl: tools/keyholectl.c build/libkeyhole.a lib/*.h
-	$(CC) $(CFLAGS) $(KH_CFLAGS) $< build/libkeyhole.a $(KH_LIBS) -o $@
+$(B)/keyholectl: tools/keyholectl.c $(B)/libkeyhole.a lib/*.h
+	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) -o $@
 
-build/tests/%: tests/unit/%.c build/libkeyhole.a lib/*.h
-	$(CC) $(CFLAGS) $(KH_CFLAGS) $< build/libkeyhole.a $(KH_LIBS) \
+$(B)/tests/%: tests/unit/%.c $(B)/libkeyhole.a lib/*.h
+	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) \
 		$(CHECK_LIBS) -o $@
 
 # A load generator for the crash test (loopback only, bounded in time).
-build/tests/loadgen: tests/loadgen.c build/.dir
+$(B)/tests/loadgen: tests/loadgen.c $(B)/.dir
 	$(CC) $(CFLAGS) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror $< -o $@
 
-units: $(UNIT:%=build/tests/%) build/tests/loadgen
+units: $(UNIT:%=$(B)/tests/%) $(B)/tests/loadgen
+
+# The endpoints again under AddressSanitizer and UBSan, for the HTTP tests.
+asan:
+	@$(MAKE) -s B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
 
 # Installs what is missing when root; otherwise says what to install.
 deps:
@@ -67,7 +74,7 @@ run: deps-run
 	@PORT=$(PORT) KEYHOLE_HOME=$(KEYHOLE_HOME) sh tools/serve.sh
 
 test: deps
-	@$(MAKE) -s all units
+	@$(MAKE) -s all units asan
 	@bash tests/run.sh
 
 fmt:
@@ -75,10 +82,10 @@ fmt:
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/keyhole/cgi-bin $(DESTDIR)$(PREFIX)/sbin
-	cp $(ENDPOINTS:%=build/cgi-bin/%) $(DESTDIR)$(PREFIX)/lib/keyhole/cgi-bin/
-	cp build/keyholectl $(DESTDIR)$(PREFIX)/sbin/
+	cp $(ENDPOINTS:%=$(B)/cgi-bin/%) $(DESTDIR)$(PREFIX)/lib/keyhole/cgi-bin/
+	cp $(B)/keyholectl $(DESTDIR)$(PREFIX)/sbin/
 
 clean:
 	rm -rf build
 
-.PHONY: all units deps deps-run run test fmt install clean
+.PHONY: all units asan deps deps-run run test fmt install clean

@@ -22,7 +22,7 @@ introspect(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	r->oauth = 1;
-	if (!req_method(r, "POST") ||
+	if (!req_method(r, "POST", ALLOW_POST) ||
 	    !api_caller(r, SCOPE_TOKENS_INTROSPECT, &caller) ||
 	    !api_token_param(r, &secret))
 		goto done;

@@ -25,7 +25,7 @@ create(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	mint_req_init(&m);
-	if (!req_method(r, "POST") ||
+	if (!req_method(r, "POST", ALLOW_TOKENS) ||
 	    !api_caller(r, SCOPE_TOKENS_CREATE, &caller) ||
 	    !api_json_body(r, &doc))
 		goto done;

@@ -2,7 +2,8 @@
  * GET /v1/tokens — list tokens, oldest first, never a secret.
  * Needs tokens:read; a caller bound to an organization sees only its own.
  * Query: limit (1..1000, default 50), cursor (from next_cursor), status
- * (active, revoked, expired, all), organization, created_by, name.
+ * (active, revoked, expired, pending, exhausted, all), organization,
+ * created_by, name.
  * 200 {"tokens": [...], "next_cursor": "..." | null}.
  */
 #include "keyhole.h"
@@ -23,7 +24,7 @@ list(struct req *r)
 
 	tok_rec_init(&caller);
 	list_query_init(&q);
-	if (!req_method(r, "GET HEAD") ||
+	if (!req_method(r, "GET HEAD", ALLOW_TOKENS) ||
 	    !api_caller(r, SCOPE_TOKENS_READ, &caller) ||
 	    !api_list_query(r, &caller, &q))
 		goto done;

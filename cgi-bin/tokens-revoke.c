@@ -15,7 +15,7 @@ revoke(struct req *r)
 	int		 denied;
 
 	tok_rec_init(&caller);
-	if (!req_method(r, "DELETE") ||
+	if (!req_method(r, "DELETE", ALLOW_TOKEN) ||
 	    !api_caller(r, SCOPE_TOKENS_REVOKE, &caller))
 		goto done;
 	if (!api_path_id(r, id))

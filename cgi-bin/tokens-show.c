@@ -15,7 +15,7 @@ show(struct req *r)
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
-	if (!req_method(r, "GET HEAD") ||
+	if (!req_method(r, "GET HEAD", ALLOW_TOKEN) ||
 	    !api_caller(r, SCOPE_TOKENS_READ, &caller))
 		goto done;
 	if (!api_path_id(r, id))

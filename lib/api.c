@@ -279,7 +279,8 @@ api_store_error(struct req *r, enum store_err e)
 static void
 deny(struct req *r, int status, const char *error, const char *detail)
 {
-	if (status == 401 && *error != '\0') {
+	/* RFC 6750 3: a challenge on 401, and naming the error on 403. */
+	if ((status == 401 || status == 403) && *error != '\0') {
 		char	 h[128];
 
 		snprintf(h, sizeof(h), "Bearer realm=\"keyhole\", error=\"%s\"",

@@ -12,6 +12,11 @@
  * holds scope.  1: caller is filled in.  0: answered already — 401 (with
  * WWW-Authenticate), 403, or 503.
  */
+/* The methods of each resource, for Allow. */
+#define ALLOW_TOKENS	"GET, HEAD, POST"	/* /v1/tokens */
+#define ALLOW_TOKEN	"GET, HEAD, DELETE"	/* /v1/tokens/{id} */
+#define ALLOW_POST	"POST"
+
 int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
 /* 1 if the store is open; else answers 503 and returns 0. */
 int	 api_store_ok(struct req *);

@@ -88,7 +88,8 @@ problem_send(struct req *r, int status, const char *detail)
 	struct problem	 p;
 
 	if (r->oauth) {
-		oauth_error(r, status, status >= 500 ? "temporarily_unavailable" :
+		oauth_error(r, status, status == 503 ? "temporarily_unavailable" :
+		    status >= 500 ? "server_error" :
 		    status == 401 ? "invalid_client" : status == 403 ?
 		    "insufficient_scope" : "invalid_request", detail);
 		return;

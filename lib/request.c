@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <db.h>		/* before any FastCGI header (DESIGN.md) */
+#include <db.h>		/* before any FastCGI header, which may redefine stdio */
 #include <fcgiapp.h>
 #include <sodium.h>
 
@@ -315,11 +315,10 @@ req_form_names_ok(const char *s, size_t len, const char *const names[],
 }
 
 int
-req_method(struct req *r, const char *allowed)
+req_method(struct req *r, const char *served, const char *allow)
 {
-	const char	*p = allowed, *e;
+	const char	*p = served, *e;
 	size_t		 n = strlen(r->method);
-	struct buf	 allow = BUF_INIT;
 
 	while (*p != '\0') {
 		e = strchr(p, ' ');
@@ -329,14 +328,7 @@ req_method(struct req *r, const char *allowed)
 			return 1;
 		p = *e ? e + 1 : e;
 	}
-	for (p = allowed; *p != '\0'; p++) {
-		if (*p == ' ')
-			buf_puts(&allow, ", ");
-		else
-			buf_putc(&allow, *p);
-	}
-	req_header(r, "Allow", buf_cstr(&allow));
-	buf_free(&allow);
+	req_header(r, "Allow", allow);
 	problem_send(r, 405, "This method is not allowed on this resource.");
 	return 0;
 }

@@ -66,8 +66,12 @@ int		 req_form_get(const char *, size_t, const char *name, struct buf *);
 /* 1 if every parameter name in the query or form string is in names, none repeated. */
 int		 req_form_names_ok(const char *, size_t, const char *const names[],
 		    size_t nnames);
-/* Is method one of the space-separated list?  Otherwise answers 405 with Allow and returns 0. */
-int		 req_method(struct req *, const char *allowed);
+/*
+ * Is the method one of the space-separated list this program serves?
+ * Otherwise answers 405 with "Allow: allow" (every method the resource
+ * has, whichever program serves it) and returns 0.
+ */
+int		 req_method(struct req *, const char *served, const char *allow);
 
 void		 req_header(struct req *, const char *name, const char *value);
 /* The single response: status, media type, body. */

@@ -21,7 +21,7 @@
 #define AUDIT_VERSION	1
 #define RETRIES		8	/* deadlock retries before STORE_BUSY */
 #define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
-#define WATCHDOG_SECS	2	/* no process stays inside Berkeley DB longer (DESIGN.md) */
+#define WATCHDOG_SECS	2	/* no process stays inside Berkeley DB longer */
 #define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery */
 #define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
@@ -276,11 +276,12 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 			break;
 		}
 		if (s != NULL) {
+			buf_reset(s);
 			buf_append(s, v, n);
 			continue;
 		}
-		if (tag >= T__MAX)
-			continue;	/* a newer writer's field */
+		if (tag == 0 || tag >= T__MAX)
+			continue;	/* not ours: a newer writer's field */
 		if (get_varint(&v, v + n, &iv) == -1 || iv > INT64_MAX)
 			return -1;
 		switch (tag) {
@@ -423,6 +424,7 @@ static int
 key_load(struct store *st, const char *home, int create, char *err, size_t errsz)
 {
 	char	 path[4096];
+	unsigned char	 extra;
 	ssize_t	 n;
 	int	 fd, rc = -1;
 
@@ -451,6 +453,8 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 		return -1;
 	}
 	n = read(fd, st->key, sizeof(st->key));
+	if (n == (ssize_t)sizeof(st->key) && read(fd, &extra, 1) != 0)
+		n = -1;		/* longer than a key: not ours */
 	close(fd);
 	if (n != (ssize_t)sizeof(st->key)) {
 		snprintf(err, errsz, "%s: not a %zu-byte key", path, sizeof(st->key));
@@ -476,7 +480,7 @@ env_cachesize(void)
 
 /*
  * Joins the environment in st->home and opens the databases: the
- * multi-process recipe of DESIGN.md (register, failchk, recover on open,
+ * multi-process recipe of schema/storage.md (register, failchk, recover on open,
  * lock timeouts, a bounded stay inside the library).
  */
 static int

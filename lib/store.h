@@ -76,7 +76,7 @@ struct store;
 /*
  * Opens (and with create, first makes) the store under home.  Every
  * process calls this once; it joins the shared environment, running
- * failure checks or recovery as needed (DESIGN.md, Store).  On failure
+ * failure checks or recovery as needed (schema/storage.md).  On failure
  * returns non-OK with a reason in err.
  */
 enum store_err	 store_open(struct store **, const char *home, int create,

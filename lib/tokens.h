@@ -109,7 +109,7 @@ enum store_err	 tokens_list(struct store *, const struct list_query *,
 		    struct tok_rec *recs, size_t *n, int *more,
 		    unsigned char next[UUID_LEN]);
 
-/* The token object of the native API (DESIGN.md, Contract details). */
+/* The token object of the native API (schema/openapi.yaml). */
 void		 tokens_json(struct jsonw *, const struct tok_rec *, int64_t now);
 /* The members of an RFC 7662 answer for an active token. */
 void		 tokens_introspection_json(struct jsonw *, const struct tok_rec *);

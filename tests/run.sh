@@ -76,6 +76,17 @@ for t in tests/http/*.sh; do
 		failed=$((failed + 1))
 	fi
 done
+# The API tests again against the endpoints built with ASan and UBSan.
+echo "# tests/http/api.sh under ASan and UBSan"
+KEYHOLE_BIN=$top/build/asan/cgi-bin KEYHOLE_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 \
+	bash tests/http/api.sh >"$log/http.out" 2>&1
+grep -E '^(not )?ok ' "$log/http.out" | grep -v '^ok ' 
+p=$(grep -c '^ok ' "$log/http.out")
+f=$(grep -c '^not ok ' "$log/http.out")
+echo "ok: $p, not ok: $f"
+passed=$((passed + p))
+failed=$((failed + f))
+
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

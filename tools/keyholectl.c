@@ -80,7 +80,7 @@ exists(const char *dir, const char *name)
 
 /*
  * Makes the store directory: group of the web server's user, mode 2770,
- * so workers and this tool (even as root) share it (DESIGN.md, Store).
+ * so workers and this tool (even as root) share it (schema/storage.md).
  */
 static int
 cmd_init(int argc, char **argv)

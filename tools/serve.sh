@@ -5,7 +5,8 @@
 #   serve.sh -b    in the background: returns once it answers (tests);
 #                  stop it with: kill "$(cat "$KEYHOLE_RUN/lighttpd.pid")"
 # Environment: PORT (8080), KEYHOLE_HOME (var/store), KEYHOLE_RUN (beside
-# the store), KEYHOLE_PROCS (workers per endpoint, 2).
+# the store), KEYHOLE_PROCS (workers per endpoint, 2), KEYHOLE_BIN (the
+# endpoint programs, build/cgi-bin).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${PORT:-8080}
@@ -13,7 +14,7 @@ KEYHOLE_HOME=${KEYHOLE_HOME:-$top/var/store}
 case $KEYHOLE_HOME in /*) ;; *) KEYHOLE_HOME=$(pwd)/$KEYHOLE_HOME ;; esac
 KEYHOLE_RUN=${KEYHOLE_RUN:-$(dirname "$KEYHOLE_HOME")/run}
 KEYHOLE_PROCS=${KEYHOLE_PROCS:-2}
-bin=$top/build/cgi-bin
+bin=${KEYHOLE_BIN:-$top/build/cgi-bin}
 ctl=$top/build/keyholectl
 background=0
 [ "${1:-}" = -b ] && background=1
@@ -56,6 +57,10 @@ fi
 rm -f "$KEYHOLE_RUN"/*.sock*
 
 export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT"
+# lighttpd refuses a configuration naming an unset variable; empty is the default.
+export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}" \
+    KEYHOLE_BODY_MAX="${KEYHOLE_BODY_MAX:-}" \
+    KEYHOLE_MAX_LIFETIME="${KEYHOLE_MAX_LIFETIME:-}" KEYHOLE_PREFIX="${KEYHOLE_PREFIX:-}"
 conf=$top/httpd-conf/lighttpd.conf
 lighttpd -tt -f "$conf" >/dev/null || { say "lighttpd refused $conf"; exit 1; }
 

@@ -120,7 +120,10 @@ req GET /v1/tokens/not-a-uuid "$ROOT"
 is "show of a malformed id: 404" "$STATUS" 404
 req PUT /v1/tokens "$ROOT" '{}'
 is "an unsupported method: 405" "$STATUS" 405
-ok "... with Allow" grep -qi '^Allow: GET' <<<"$HEADERS"
+is "... with Allow naming every method of the resource" "$(header Allow)" "GET, HEAD, POST"
+req PATCH "/v1/tokens/$SVC_ID" "$ROOT" '{}'
+is "PATCH on a token (not served yet): 405" "$STATUS" 405
+is "... with Allow" "$(header Allow)" "GET, HEAD, DELETE"
 
 # --- revoke -> inactive
 req DELETE "/v1/tokens/$SVC_ID" "$ROOT"

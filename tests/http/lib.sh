@@ -63,12 +63,22 @@ stop_server() {
 	done
 	# Workers leave when lighttpd closes their sockets; wait for them too.
 	for _ in $(seq 50); do
-		pgrep -f "^$top/build/cgi-bin/" >/dev/null || break
+		pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/" >/dev/null || break
 		sleep 0.1
 	done
 }
 
 cleanup() {
+	stop_server
+	# Under the sanitizer build, the workers' log must hold no report.
+	if [ -n "${KEYHOLE_SANITIZED:-}" ]; then
+		if grep -qE 'Sanitizer|runtime error' "$KEYHOLE_RUN/keyhole.log" 2>/dev/null; then
+			echo "not ok - the workers ran clean under ASan and UBSan"
+			grep -E -A12 'Sanitizer|runtime error' "$KEYHOLE_RUN/keyhole.log" | head -n 40 | sed 's/^/#   /'
+		else
+			echo "ok - the workers ran clean under ASan and UBSan"
+		fi
+	fi
 	[ -z "${KEEP:-}" ] || { stop_server; echo "# kept $T"; return; }
 	stop_server
 	rm -rf "$T"
