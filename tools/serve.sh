@@ -24,17 +24,23 @@ user=
 say() { echo "keyhole: $*" >&2; }
 
 # As root, lighttpd runs the workers as www-data: they must be able to
-# enter every directory above the programs and the store.  Grant just
-# that (search permission, by ACL) where it is missing.
-reach() {
-	d=$1
-	while [ "$d" != / ]; do
-		if ! setpriv --reuid=$user --regid=$user --clear-groups test -x "$d" 2>/dev/null; then
+# enter every directory above the programs and the store, and read the
+# programs' directory (lighttpd opens it).  Grant just that, by ACL, where
+# it is missing, from the top down.
+as_user() { setpriv --reuid="$user" --regid="$user" --clear-groups "$@" 2>/dev/null; }
+reach() {	# reach DIR [r]: search permission down to DIR (and read on DIR)
+	d=
+	for part in $(echo "$1" | tr '/' ' '); do
+		d=$d/$part
+		if ! as_user test -x "$d"; then
 			setfacl -m "u:$user:x" "$d"
 			say "granted $user search permission on $d"
 		fi
-		d=$(dirname "$d")
 	done
+	if [ "${2:-}" = r ] && ! as_user test -r "$1"; then
+		setfacl -m "u:$user:rx" "$1"
+		say "granted $user read permission on $1"
+	fi
 }
 
 mkdir -p "$(dirname "$KEYHOLE_HOME")" "$KEYHOLE_RUN/htdocs"
@@ -46,8 +52,8 @@ else
 fi
 if [ -n "$user" ]; then
 	chown "$user" "$KEYHOLE_RUN"
-	reach "$bin"
-	reach "$KEYHOLE_HOME"
+	reach "$bin" r
+	reach "$(dirname "$KEYHOLE_HOME")"
 	reach "$KEYHOLE_RUN"
 fi
 {
@@ -82,6 +88,7 @@ keyhole: new store in $KEYHOLE_HOME. Its root token (shown once, keep it):
 
 $root
 
+In another terminal:  export ROOT=$root
 EOT
 else
 	say "using the store in $KEYHOLE_HOME; mint a token with"
