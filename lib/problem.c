@@ -54,6 +54,21 @@ problem_field(struct problem *p, const char *key, size_t keylen,
 }
 
 void
+problem_element(struct problem *p, const char *key, int index,
+    const char *detail)
+{
+	size_t	 n;
+	int	 at = p->nerr;
+
+	problem_field(p, key, strlen(key), detail);
+	if (p->nerr == at)
+		return;		/* full */
+	n = strlen(p->err[at].pointer);
+	snprintf(p->err[at].pointer + n, sizeof(p->err[at].pointer) - n, "/%d",
+	    index);
+}
+
+void
 problem_reply(struct req *r, const struct problem *p)
 {
 	struct buf	 b = BUF_INIT;

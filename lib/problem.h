@@ -23,6 +23,9 @@ void	 problem_init(struct problem *, int status, const char *detail);
 /* Adds a field error; the key (untrusted bytes) is JSON-pointer-escaped and bounded. */
 void	 problem_field(struct problem *, const char *key, size_t keylen,
 	    const char *detail);
+/* Adds an error for element index of the array member key: "/key/index". */
+void	 problem_element(struct problem *, const char *key, int index,
+	    const char *detail);
 /* Answers with the problem (application/problem+json). */
 void	 problem_reply(struct req *, const struct problem *);
 /* Shorthand for a problem with no field errors. */

@@ -1,5 +1,6 @@
 /* tokens: the operations on tokens (mint, authenticate, revoke), shared by the endpoints and keyholectl. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 
 #include "json.h"
 #include "policy.h"
+#include "problem.h"
 #include "tokens.h"
 
 static int64_t	 lifetime_max(void);
@@ -55,6 +57,231 @@ prefix_default(void)
 
 	return s != NULL && tok_prefix_ok(s) ? s : TOK_DEFAULT_PREFIX;
 }
+
+struct field {
+	const char	*name;
+	/* 1 valid (stored into m), 0 invalid (problem_field added) */
+	int		(*valid)(const struct json_doc *, int, struct mint_req *,
+			    struct problem *);
+};
+
+static int	 v_name(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_description(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_scopes(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_expires_in(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_expires_at(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_metadata(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_organization(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_subject(const struct json_doc *, int, struct mint_req *, struct problem *);
+
+/* Every field a mint accepts; anything else is refused before use. */
+static const struct field mint_fields[] = {
+	{ "name", v_name },
+	{ "description", v_description },
+	{ "scopes", v_scopes },
+	{ "expires_in", v_expires_in },
+	{ "expires_at", v_expires_at },
+	{ "metadata", v_metadata },
+	{ "organization", v_organization },
+	{ "subject", v_subject },
+};
+
+#define NFIELDS	(sizeof(mint_fields) / sizeof(mint_fields[0]))
+
+/* Reads a string of 1..max code points with no control characters. */
+static int
+text(const struct json_doc *d, int t, size_t minc, size_t maxc, int multiline,
+    struct buf *out, const char *name, struct problem *p)
+{
+	char	 msg[128];
+	size_t	 bytes, chars, i;
+
+	if (d->tok[t].type != JSON_STRING) {
+		problem_field(p, name, strlen(name), "must be a string");
+		return 0;
+	}
+	json_strlen(d, t, &bytes, &chars);
+	if (chars < minc || chars > maxc) {
+		snprintf(msg, sizeof(msg), "must be %zu to %zu characters long",
+		    minc, maxc);
+		problem_field(p, name, strlen(name), msg);
+		return 0;
+	}
+	buf_reset(out);
+	json_str(d, t, out);
+	for (i = 0; i < out->len; i++) {
+		unsigned char c = (unsigned char)out->ptr[i];
+
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) ||
+		    c == 0x7f) {
+			problem_field(p, name, strlen(name),
+			    "must not contain control characters");
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+v_name(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
+{
+	return text(d, t, 1, NAME_MAXCHARS, 0, &m->name, "name", p);
+}
+
+static int
+v_description(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	return text(d, t, 0, DESCRIPTION_MAXCHARS, 1, &m->description,
+	    "description", p);
+}
+
+static int
+v_subject(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	return text(d, t, 1, SUBJECT_MAXCHARS, 0, &m->subject, "subject", p);
+}
+
+static int
+v_organization(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	buf_reset(&m->organization);
+	if (d->tok[t].type != JSON_STRING ||
+	    json_str(d, t, &m->organization) == -1 ||
+	    !policy_org_ok(m->organization.ptr, m->organization.len)) {
+		problem_field(p, "organization", 12, "must be an organization "
+		    "identifier: lower-case letters, digits and '-', at most 63");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+v_scopes(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
+{
+	struct buf	 s = BUF_INIT;
+	int		 i, e, ok = 1;
+
+	if (d->tok[t].type != JSON_ARRAY || d->tok[t].size < 1 ||
+	    d->tok[t].size > SCOPES_MAX) {
+		problem_field(p, "scopes", 6, "must be an array of 1 to 64 "
+		    "scopes");
+		return 0;
+	}
+	buf_reset(&m->scopes);
+	for (i = 0; i < d->tok[t].size; i++) {
+		e = json_at(d, t, i);
+		buf_reset(&s);
+		if (d->tok[e].type != JSON_STRING || json_str(d, e, &s) == -1 ||
+		    !policy_scope_ok(s.ptr, s.len)) {
+			problem_element(p, "scopes", i, "must be a scope: "
+			    "resource:action, resource:*, or *");
+			ok = 0;
+			continue;
+		}
+		policy_scopes_add(&m->scopes, s.ptr, s.len);
+	}
+	buf_free(&s);
+	return ok;
+}
+
+static int
+v_expires_in(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	if (json_int(d, t, 1, LIFETIME_MAX, &m->expires_in) == -1) {
+		problem_field(p, "expires_in", 10, "must be a whole number of "
+		    "seconds, at least 1");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+v_expires_at(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	struct buf	 s = BUF_INIT;
+	int		 ok;
+
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	ok = d->tok[t].type == JSON_STRING && json_str(d, t, &s) == 0 &&
+	    time_parse(s.ptr, s.len, &m->expires_at) == 0;
+	buf_free(&s);
+	if (!ok)
+		problem_field(p, "expires_at", 10, "must be an RFC 3339 time, "
+		    "such as 2030-01-01T00:00:00Z");
+	return ok;
+}
+
+static int
+v_metadata(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	const char	*raw;
+	size_t		 len;
+
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	raw = json_raw(d, t, &len);
+	if (d->tok[t].type != JSON_OBJECT || raw == NULL ||
+	    len > METADATA_MAXBYTES) {
+		problem_field(p, "metadata", 8, "must be an object of at most "
+		    "4096 bytes");
+		return 0;
+	}
+	buf_reset(&m->metadata);
+	buf_append(&m->metadata, raw, len);
+	return 1;
+}
+
+int
+mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *pp)
+{
+	struct problem	 p = *pp;
+	struct buf	 key = BUF_INIT;
+	size_t		 i;
+	int		 it = -1, k, v, seen_in = 0, seen_at = 0;
+
+	while (json_each(d, 0, &it, &k, &v)) {
+		for (i = 0; i < NFIELDS; i++)
+			if (json_key_is(d, k, mint_fields[i].name))
+				break;
+		if (i == NFIELDS) {
+			buf_reset(&key);
+			json_str(d, k, &key);
+			problem_field(&p, key.ptr, key.len, "is not a known field");
+			continue;
+		}
+		if (d->tok[v].type != JSON_NULL) {
+			seen_in |= i == 3;
+			seen_at |= i == 4;
+		}
+		(void)mint_fields[i].valid(d, v, m, &p);
+	}
+	if (m->name.len == 0 && json_get(d, 0, "name") == -1)
+		problem_field(&p, "name", 4, "is required");
+	if (json_get(d, 0, "scopes") == -1)
+		problem_field(&p, "scopes", 6, "is required");
+	if (seen_in && seen_at)
+		problem_field(&p, "expires_at", 10, "cannot be given with "
+		    "expires_in");
+	buf_free(&key);
+	*pp = p;
+	return p.nerr;
+}
+
 
 enum mint_err
 tokens_mint(struct store *st, const struct tok_rec *caller,

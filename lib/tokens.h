@@ -31,7 +31,16 @@ struct mint_req {
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
 };
 
+struct json_doc;
+struct problem;
+
 void	 mint_req_init(struct mint_req *);
+/*
+ * Validates the mint fields of the object that is token 0 of doc into m,
+ * by one table of accepted fields; every bad or unknown field is added to
+ * p.  Returns the number of field errors (0: m is ready for tokens_mint).
+ */
+int	 mint_parse(const struct json_doc *, struct mint_req *, struct problem *);
 void	 mint_req_free(struct mint_req *);
 
 enum mint_err {

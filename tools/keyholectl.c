@@ -141,57 +141,80 @@ cmd_init(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The flags become the JSON body the API would take, checked by the same
+ * field table (mint_parse), so the tool stores nothing the API would refuse.
+ */
 static int
 cmd_create(int argc, char **argv)
 {
 	struct store	*st;
 	struct mint_req	 m;
 	struct tok_rec	 rec;
+	struct json_doc	 doc;
+	struct problem	 p;
+	struct buf	 body = BUF_INIT, scopes = BUF_INIT;
+	struct jsonw	 w;
 	enum mint_err	 me;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1], id[UUID_STRLEN + 1];
-	const char	*errstr = NULL;
-	long long	 ttl;
-	char		*end;
-	int		 c;
+	const char	*name = NULL, *org = NULL, *desc = NULL, *ttl = NULL;
+	int64_t		 ttlv = 0;
+	int		 c, i;
 
-	mint_req_init(&m);
+	jw_init(&w, &scopes);
+	jw_arr_open(&w, NULL);
 	while ((c = getopt(argc, argv, "n:s:o:t:D:")) != -1) {
 		switch (c) {
 		case 'n':
-			buf_reset(&m.name);
-			buf_puts(&m.name, optarg);
+			name = optarg;
 			break;
 		case 's':
-			if (!policy_scope_ok(optarg, strlen(optarg)))
-				errx(2, "%s: not a scope", optarg);
-			policy_scopes_add(&m.scopes, optarg, strlen(optarg));
+			jw_str(&w, NULL, optarg);
 			break;
 		case 'o':
-			if (!policy_org_ok(optarg, strlen(optarg)))
-				errx(2, "%s: not an organization", optarg);
-			buf_reset(&m.organization);
-			buf_puts(&m.organization, optarg);
+			org = optarg;
 			break;
 		case 't':
-			errno = 0;
-			ttl = strtoll(optarg, &end, 10);
-			if (errno || *end != '\0' || ttl < 1 || ttl > LIFETIME_MAX)
-				errstr = "ttl must be 1 or more seconds";
-			m.expires_in = ttl;
+			ttl = optarg;
 			break;
 		case 'D':
-			buf_reset(&m.description);
-			buf_puts(&m.description, optarg);
+			desc = optarg;
 			break;
 		default:
 			usage();
 		}
 	}
-	if (errstr != NULL)
-		errx(2, "%s", errstr);
-	if (optind != argc || m.name.len == 0 || m.scopes.len == 0)
+	jw_arr_close(&w);
+	if (optind != argc || name == NULL)
 		usage();
+	if (ttl != NULL &&
+	    json_int_text(ttl, strlen(ttl), 1, INT64_MAX, &ttlv) == -1)
+		errx(2, "-t %s: not a number of seconds", ttl);
+
+	jw_init(&w, &body);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "name", name);
+	jw_raw(&w, "scopes", scopes.ptr, scopes.len);
+	if (org != NULL)
+		jw_str(&w, "organization", org);
+	if (desc != NULL)
+		jw_str(&w, "description", desc);
+	if (ttl != NULL)
+		jw_int(&w, "expires_in", ttlv);
+	jw_obj_close(&w);
+
+	mint_req_init(&m);
+	problem_init(&p, 422, "");
+	if (json_parse(&doc, body.ptr, body.len, JSON_MAXTOK, JSON_MAXDEPTH) == -1)
+		errx(2, "%s", doc.err);	/* e.g. invalid UTF-8 in an argument */
+	if (mint_parse(&doc, &m, &p) > 0) {
+		for (i = 0; i < p.nerr; i++)
+			warnx("%s %s", p.err[i].pointer + 1, p.err[i].detail);
+		exit(2);
+	}
+	json_free(&doc);
+
 	st = open_store();
 	tok_rec_init(&rec);
 	me = tokens_mint(st, NULL, &m, (int64_t)time(NULL), "", secret,
@@ -207,6 +230,8 @@ cmd_create(int argc, char **argv)
 	store_close(st);
 	mint_req_free(&m);
 	tok_rec_free(&rec);
+	buf_free(&body);
+	buf_free(&scopes);
 	return 0;
 }
 

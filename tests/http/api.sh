@@ -171,7 +171,8 @@ refused "the wrong media type" 400 '{"name":"x","scopes":["a:b"]}' text/plain
 refused "an empty body" 400 ''
 refused "name of the wrong type" 422 '{"name":5,"scopes":["a:b"]}'
 refused "scopes of the wrong type" 422 '{"name":"x","scopes":"a:b"}'
-refused "an invalid scope" 422 '{"name":"x","scopes":["Not A Scope"]}'
+refused "an invalid scope" 422 '{"name":"x","scopes":["a:b","Not A Scope"]}'
+is "... pointing at the element" "$(jget '.errors[0].pointer')" "/scopes/1"
 refused "an unknown field" 422 '{"name":"x","scopes":["a:b"],"colour":"red"}'
 is "... names the field by JSON pointer" "$(jget '.errors[0].pointer')" "/colour"
 refused "a missing name" 422 '{"scopes":["a:b"]}'

@@ -28,3 +28,28 @@ is "no credentials over CGI: 401" "$(head -n 1 <<<"$out")" "Status: 401 Unauthor
 out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/v1/tokens GATEWAY_INTERFACE=CGI/1.1 \
     KEYHOLE_HOME="$T/nowhere" "$top/build/cgi-bin/tokens-list" </dev/null 2>/dev/null | tr -d '\r')
 is "no store: 503, not a crash" "$(head -n 1 <<<"$out")" "Status: 503 Service Unavailable"
+
+# keyholectl: the same library, no HTTP.
+sum() { find "$KEYHOLE_HOME" -name '*.db' -o -name hash.key | sort | xargs cat | md5sum; }
+before=$(sum)
+"$ctl" -d "$KEYHOLE_HOME" init >"$T/out" 2>/dev/null
+is "keyholectl init on an existing store exits 1" "$?" 1
+is "... prints no token" "$(cat "$T/out")" ""
+is "... and changes nothing" "$(sum)" "$before"
+"$ctl" -d "$KEYHOLE_HOME" create -n "$(printf 'a\tb')" -s a:b >/dev/null 2>&1
+is "keyholectl create refuses what the API refuses (control character): 2" "$?" 2
+"$ctl" -d "$KEYHOLE_HOME" create -n x -s 'Bad Scope' >/dev/null 2>&1
+is "keyholectl create refuses a bad scope: 2" "$?" 2
+is "... and stores nothing" "$(sum)" "$before"
+tok=$("$ctl" -d "$KEYHOLE_HOME" create -n ctl -s tokens:introspect -o acme -t 3600 2>/dev/null)
+ok "keyholectl create prints only the secret on stdout" grep -qE '^kh_[0-9A-Za-z]{38}$' <<<"$tok"
+out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
+ok "... which introspects active, in its organization" grep -q '"organization":"acme"' <<<"$out"
+id=$(sed -n 's/.*"jti":"\([^"]*\)".*/\1/p' <<<"$out")
+ok "keyholectl list shows it" grep -q "^$id	active	acme	ctl	tokens:introspect$" <<<"$("$ctl" -d "$KEYHOLE_HOME" list)"
+ok "keyholectl show gives the token object" grep -q "\"id\":\"$id\"" <<<"$("$ctl" -d "$KEYHOLE_HOME" show "$id")"
+"$ctl" -d "$KEYHOLE_HOME" revoke "$id" 2>/dev/null
+out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
+is "keyholectl revoke makes it inactive" "$(tail -n 1 <<<"$out")" '{"active":false}'
+ok "keyholectl list (active only) no longer shows it" bash -c "! '$ctl' -d '$KEYHOLE_HOME' list | grep -q '$id'"
+ok "keyholectl checkpoint" "$ctl" -d "$KEYHOLE_HOME" checkpoint
