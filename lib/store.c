@@ -25,6 +25,7 @@
 #define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery */
 #define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
+#define BULK_BATCH	1000	/* writes per transaction in a bulk load */
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
 
@@ -39,6 +40,8 @@ struct store {
 	int		 dead;		/* unusable: the process must exit */
 	int		 reopened;	/* joined a recovered environment */
 	int		 bulk;
+	DB_TXN		*bulk_txn;	/* a bulk load commits in batches */
+	unsigned	 bulk_n;
 };
 
 /* Record field tags (schema/storage.md); unknown tags are skipped on read. */
@@ -360,6 +363,8 @@ notify(DB_ENV *env, u_int32_t event, void *info)
 }
 
 /* A process we may not signal is still alive (EPERM): never reclaim it. */
+static pid_t	 self;	/* getpid() is a system call; Berkeley DB asks on every call */
+
 static int
 is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 {
@@ -373,7 +378,7 @@ static void
 thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
 {
 	(void)env;
-	*pid = getpid();
+	*pid = self;
 	if (tid != NULL)
 		*tid = pthread_self();
 }
@@ -494,6 +499,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 
 	st->env = NULL;
 	st->tokens = st->byhash = st->audit = NULL;
+	self = getpid();
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
 		return -1;
@@ -744,6 +750,32 @@ store_checkpoint(struct store *st)
  * Runs fn in a transaction (or, for plain reads, without one), retrying
  * deadlocks and lock timeouts with jitter.  fn returns a Berkeley DB code.
  */
+/*
+ * A bulk load (one process, nothing else writing) puts many writes in one
+ * transaction; a failure loses the open batch and ends the load.
+ */
+static int
+run_bulk(struct store *st, txn_fn fn, void *arg)
+{
+	int	 rc;
+
+	if (st->bulk_txn == NULL &&
+	    (rc = st->env->txn_begin(st->env, NULL, &st->bulk_txn, 0)) != 0) {
+		st->bulk_txn = NULL;
+		return rc;
+	}
+	if ((rc = fn(st, st->bulk_txn, arg)) != 0) {
+		st->bulk_txn->abort(st->bulk_txn);
+		st->bulk_txn = NULL;
+		return rc;
+	}
+	if (++st->bulk_n % BULK_BATCH == 0) {
+		rc = st->bulk_txn->commit(st->bulk_txn, 0);
+		st->bulk_txn = NULL;
+	}
+	return rc;
+}
+
 static enum store_err
 run(struct store *st, txn_fn fn, void *arg, int write)
 {
@@ -752,6 +784,8 @@ run(struct store *st, txn_fn fn, void *arg, int write)
 
 	if (st->dead)
 		return STORE_FATAL;
+	if (write && st->bulk)
+		return map_err(st, run_bulk(st, fn, arg));
 	for (try = 0; try < RETRIES; try++) {
 		if (try > 0)
 			usleep(1000 * (1 + randombytes_uniform(4u << try)));
@@ -1106,7 +1140,12 @@ store_bulk_end(struct store *st)
 	int	 rc;
 
 	st->bulk = 0;
-	rc = st->env->log_flush(st->env, NULL);
+	rc = 0;
+	if (st->bulk_txn != NULL)
+		rc = st->bulk_txn->commit(st->bulk_txn, 0);
+	st->bulk_txn = NULL;
+	if (rc == 0)
+		rc = st->env->log_flush(st->env, NULL);
 	if (rc == 0)
 		rc = st->env->set_flags(st->env, DB_TXN_NOSYNC, 0);
 	if (rc != 0)

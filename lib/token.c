@@ -182,7 +182,8 @@ tok_crc32(const void *p, size_t len)
 int
 tok_generate(const char *prefix, char *out, size_t outsz)
 {
-	size_t	 plen, i;
+	unsigned char	 pool[64];
+	size_t		 plen, i, used = sizeof(pool);
 
 	if (out == NULL || !tok_prefix_ok(prefix))
 		return -1;
@@ -192,9 +193,20 @@ tok_generate(const char *prefix, char *out, size_t outsz)
 	need_sodium();
 
 	memcpy(out, prefix, plen);
-	/* randombytes_uniform() rejects out-of-range draws: no modulo bias. */
-	for (i = 0; i < TOK_RAND_LEN; i++)
-		out[plen + i] = b62[randombytes_uniform(62)];
+	/*
+	 * Rejection sampling: a byte below 248 (4 * 62) maps to a digit with
+	 * no modulo bias.  Bytes come from the CSPRNG a pool at a time: one
+	 * call per secret, not one per character (each may be a syscall).
+	 */
+	for (i = 0; i < TOK_RAND_LEN; used++) {
+		if (used == sizeof(pool)) {
+			randombytes_buf(pool, sizeof(pool));
+			used = 0;
+		}
+		if (pool[used] < 248)
+			out[plen + i++] = b62[pool[used] % 62];
+	}
+	sodium_memzero(pool, sizeof(pool));
 	crc_encode(tok_crc32(out, plen + TOK_RAND_LEN),
 	    out + plen + TOK_RAND_LEN);
 	out[plen + TOK_TAIL_LEN] = '\0';

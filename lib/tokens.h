@@ -29,6 +29,7 @@ struct mint_req {
 	int64_t		 max_uses;	/* -1: unlimited */
 	enum tok_kind	 kind;
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
+	int		 unaudited;	/* a bulk load: audited once for the batch */
 };
 
 struct json_doc;
