@@ -20,6 +20,8 @@ DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 	libdb5.3-dev libsodium-dev
 DEBS_RUN = lighttpd db5.3-util acl curl jq
 DEBS_TEST = check valgrind clang procps
+# The benchmark (make bench): the load generator; pgrep finds the workers.
+DEBS_BENCH = wrk procps
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o \
@@ -77,6 +79,24 @@ test: deps
 	@$(MAKE) -s all units asan
 	@bash tests/run.sh
 
+# The benchmark: builds, serves from a fresh store, drives it with wrk and
+# prints one table (tests/bench/run.sh); QUICK=1 for a short run that
+# leaves BENCHMARKS.md alone.
+QUICK	?=
+
+deps-bench:
+	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_BENCH)
+
+bench: deps-bench
+	@$(MAKE) -s all $(B)/bench/null
+	@B=$(B) QUICK=$(QUICK) bash tests/bench/run.sh
+
+# A trivial FastCGI responder: the ceiling of the FastCGI stack.
+$(B)/bench/null: tests/bench/null.c
+	mkdir -p $(B)/bench
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror $< \
+		$$(pkg-config --libs fcgi 2>/dev/null || echo -lfcgi) -o $@
+
 fmt:
 	clang-format -i lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
 
@@ -88,4 +108,4 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units asan deps deps-run run test fmt install clean
+.PHONY: all units asan deps deps-run deps-bench run test bench fmt install clean

@@ -6,7 +6,9 @@
 #                  stop it with: kill "$(cat "$KEYHOLE_RUN/lighttpd.pid")"
 # Environment: PORT (8080), KEYHOLE_HOME (var/store), KEYHOLE_RUN (beside
 # the store), KEYHOLE_PROCS (workers per endpoint, 2), KEYHOLE_BIN (the
-# endpoint programs, build/cgi-bin).
+# endpoint programs, build/cgi-bin), KEYHOLE_CONF (another configuration
+# that includes httpd-conf/lighttpd.conf, as the benchmark's does) and
+# KEYHOLE_REACH (more directories of programs that configuration runs).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${PORT:-8080}
@@ -53,6 +55,7 @@ fi
 if [ -n "$user" ]; then
 	chown "$user" "$KEYHOLE_RUN"
 	reach "$bin" r
+	for d in ${KEYHOLE_REACH:-}; do reach "$d" r; done
 	reach "$(dirname "$KEYHOLE_HOME")"
 	reach "$KEYHOLE_RUN"
 fi
@@ -62,12 +65,13 @@ fi
 } > "$KEYHOLE_RUN/local.conf"
 rm -f "$KEYHOLE_RUN"/*.sock*
 
-export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT"
+export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT" \
+    KEYHOLE_CONF_DIR="$top/httpd-conf"
 # lighttpd refuses a configuration naming an unset variable; empty is the default.
 export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}" \
     KEYHOLE_BODY_MAX="${KEYHOLE_BODY_MAX:-}" \
     KEYHOLE_MAX_LIFETIME="${KEYHOLE_MAX_LIFETIME:-}" KEYHOLE_PREFIX="${KEYHOLE_PREFIX:-}"
-conf=$top/httpd-conf/lighttpd.conf
+conf=${KEYHOLE_CONF:-$top/httpd-conf/lighttpd.conf}
 lighttpd -tt -f "$conf" >/dev/null || { say "lighttpd refused $conf"; exit 1; }
 
 if [ "$background" -eq 1 ]; then

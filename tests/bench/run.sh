@@ -1,0 +1,403 @@
+#!/bin/bash
+# The benchmark (make bench).  Serves keyhole with lighttpd from a fresh
+# store (2 workers per endpoint), preloads it with keyholectl load to
+# 1,000, 100,000 and 1,000,000 tokens, drives it with wrk from this machine
+# (2 threads, 32 connections, loopback only) and prints one table, then one
+# line per target.  The rows:
+#   a  a small static file (lighttpd's own ceiling)
+#   b  a trivial FastCGI responder, tests/bench/null.c (the FastCGI ceiling)
+#   c  POST /v1/introspect, half active tokens from all over the store,
+#      half unknown well-formed ones, at each size
+#   d  a static file behind the FastCGI authorizer (not built yet)
+#   e  POST /v1/tokens, default durability and KEYHOLE_SYNC=full
+#   f  the introspection of c as plain CGI (one process per request)
+# The full run writes BENCHMARKS.md; QUICK=1 (3-second runs, 1,000 and
+# 100,000 tokens) only prints.  Exits 0 unless something broke (a server
+# that did not start, an answer other than the expected status); a missed
+# target is reported, not a failure.  Every process started here is
+# stopped on exit, Ctrl-C included.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+case ${B:-build} in
+/*) build=$B ;;
+*) build=$top/${B:-build} ;;
+esac
+bin=$build/cgi-bin
+ctl=$build/keyholectl
+null=$build/bench/null
+here=$top/tests/bench
+conf=$here/lighttpd-bench.conf
+
+THREADS=2
+CONNS=32
+PROCS=2
+WARM=1		# seconds of warm-up before each measured run, not counted
+SAMPLE_EVERY=4	# keyholectl load keeps every 4th secret: active tokens from all over the store
+PICK=4000	# active (and as many unknown) secrets presented at each size
+if [ -n "${QUICK:-}" ]; then
+	SECS=3
+	SIZES=(1000 100000)
+else
+	SECS=10
+	SIZES=(1000 100000 1000000)
+fi
+LARGEST=${SIZES[${#SIZES[@]} - 1]}
+HZ=$(getconf CLK_TCK)
+
+T=
+LPID=
+WRK=
+PORT=
+BROKEN=0
+LOADED=0
+ORDER=()
+declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR
+
+say() { echo "bench: $*" >&2; }
+
+die() {	# die MESSAGE: something broke; the trap cleans up
+	say "$*"
+	exit 1
+}
+
+calc() {	# calc FORMAT EXPRESSION: floating-point arithmetic by awk
+	awk "BEGIN { printf \"$1\", ($2) }" </dev/null
+}
+
+free_port() {	# free_port: a loopback port nothing listens on
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknown secrets
+	T=$(mktemp -d /tmp/keyhole-bench.XXXXXX)
+	chmod 755 "$T"
+	mkdir -p "$T/run/htdocs"
+	echo "A small static file for the benchmark's row a." >"$T/run/htdocs/static.txt"
+	chmod 644 "$T/run/htdocs/static.txt"
+	"$ctl" -d "$T/store" init >/dev/null 2>&1 || die "keyholectl init failed"
+	CALLER=$("$ctl" -d "$T/store" create -n bench-introspect -s tokens:introspect 2>/dev/null)
+	MINTER=$("$ctl" -d "$T/store" create -n bench-mint -s tokens:create -s bench:read 2>/dev/null)
+	# Well-formed secrets that are not in the store: minted into a throwaway one.
+	"$ctl" -d "$T/other" init >/dev/null 2>&1 || die "keyholectl init (throwaway store) failed"
+	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -k "$PICK" -o "$T/unknown.txt" 2>/dev/null ||
+	    die "keyholectl load (throwaway store) failed"
+}
+
+start_server() {	# start_server SYNC: lighttpd with the bench configuration, by tools/serve.sh
+	PORT=$(free_port)
+	KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run KEYHOLE_BIN=$bin KEYHOLE_SYNC=$1 \
+	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH=$(dirname "$null") \
+	    KEYHOLE_BENCH_NULL=$null PORT=$PORT sh "$top/tools/serve.sh" -b >/dev/null ||
+	    die "lighttpd did not start"
+	LPID=$(cat "$T/run/lighttpd.pid")
+	say "lighttpd $LPID on port $PORT${1:+ (KEYHOLE_SYNC=$1)}"
+}
+
+stop_server() {	# stop_server: lighttpd, then the workers it spawned
+	local kids pid
+	[ -n "$LPID" ] || return 0
+	kids=$(pgrep -P "$LPID" || true)
+	kill "$LPID" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	for pid in $kids; do
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null || true
+	done
+	LPID=
+}
+
+cleanup() {	# cleanup: on any exit, stop what was started and remove the bench directory
+	if [ -n "$WRK" ]; then
+		kill "$WRK" 2>/dev/null || true
+		wait "$WRK" 2>/dev/null || true
+	fi
+	stop_server
+	[ -z "$T" ] || rm -rf "$T"
+}
+
+workers_of() {	# workers_of PROGRAM: pids of this lighttpd's workers running PROGRAM
+	pgrep -P "$LPID" -f -x "$1" | tr '\n' ' ' || true
+}
+
+cpu_ticks() {	# cpu_ticks PID...: utime + stime of the processes, in clock ticks
+	local pid sum=0
+	for pid in "$@"; do
+		sum=$((sum + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$sum"
+}
+
+child_ticks() {	# child_ticks PID: cutime + cstime (children waited for), in clock ticks
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $14 + $15 }'
+}
+
+uss_kib() {	# uss_kib PID: private memory (Private_Clean + Private_Dirty), KiB
+	awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"
+}
+
+region_private_kib() {	# region_private_kib PID: the part of the USS in the __db.* region mappings, KiB
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { inreg = ($NF ~ /\/__db\.[0-9]+$/) }
+	    inreg && /^Private_(Clean|Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$1/smaps"
+}
+
+# run_wrk OUT SECS URL ARGS...: one wrk run, its output in OUT.  In the
+# background, so that Ctrl-C reaches the trap at once (wrk itself stops
+# cleanly on SIGINT, and bash would then carry on).
+run_wrk() {
+	local out=$1 secs=$2 url=$3 rc=0
+	shift 3
+	wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency -s "$here/wrk.lua" "$url" -- "$@" \
+	    >"$out" 2>&1 &
+	WRK=$!
+	wait "$WRK" || rc=$?
+	WRK=
+	return "$rc"
+}
+
+stat_of() {	# stat_of FILE NAME: the value of "BENCH NAME v" in wrk's output
+	awk -v n="$2" '$1 == "BENCH" && $2 == n { print $3 }' "$1"
+}
+
+load_to() {	# load_to SIZE: keyholectl load up to SIZE tokens, keeping every 4th secret
+	local size=$1 inc=$(($1 - LOADED))
+	say "loading $inc tokens (store of $size)"
+	"$ctl" -d "$T/store" load -c "$inc" -s bench:read -k $((inc / SAMPLE_EVERY)) \
+	    -o "$T/sample-$size.txt" 2>/dev/null || die "keyholectl load failed"
+	LOADED=$size
+	cat "$T"/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
+}
+
+bytes_per_token() {	# bytes_per_token: tokens.db + tokens-hash.db over the tokens stored
+	local bytes
+	bytes=$(($(stat -c %s "$T/store/tokens.db") + $(stat -c %s "$T/store/tokens-hash.db")))
+	# The loaded tokens, the root token and the two callers.
+	calc %.0f "$bytes / ($LOADED + 3)"
+}
+
+# bench ROW WHAT PATH STATUS PROGRAM MODE [ARGS]: one wrk run and its row.
+# PROGRAM is the workers' program (CPU and memory), "cgi" (lighttpd's
+# children) or "-" (none).
+bench() {
+	local row=$1 what=$2 url=http://127.0.0.1:$PORT$3 want=$4 prog=$5
+	local out=$T/wrk-$1.out pids=() pids_after l0 l1 w0 w1 n secs good bad sockerr err=
+	shift 5
+	WHAT[$row]=$what
+	say "row $row: $what"
+	run_wrk /dev/null "$WARM" "$url" "$@" || die "wrk failed (warm-up of row $row)"
+	case $prog in
+	-|cgi) ;;
+	*)
+		read -r -a pids <<<"$(workers_of "$prog")"
+		[ "${#pids[@]}" -gt 0 ] || die "row $row: no worker runs $prog"
+		;;
+	esac
+	l0=$(cpu_ticks "$LPID")
+	if [ "$prog" = cgi ]; then w0=$(child_ticks "$LPID"); else w0=$(cpu_ticks "${pids[@]}"); fi
+	run_wrk "$out" "$SECS" "$url" "$@" || die "wrk failed (row $row): $(tail -n 3 "$out")"
+	l1=$(cpu_ticks "$LPID")
+	if [ "$prog" = cgi ]; then w1=$(child_ticks "$LPID"); else w1=$(cpu_ticks "${pids[@]}"); fi
+
+	n=$(stat_of "$out" requests)
+	[ "${n:-0}" -gt 0 ] || die "row $row: wrk completed no request: $(tail -n 3 "$out")"
+	secs=$(calc %.6f "$(stat_of "$out" duration_us) / 1e6")
+	RPS[$row]=$(calc %.0f "$n / $secs")
+	P50[$row]=$(calc %.2f "$(stat_of "$out" p50_us) / 1000")
+	P99[$row]=$(calc %.2f "$(stat_of "$out" p99_us) / 1000")
+	LCPU[$row]=$(calc %.0f "($l1 - $l0) * 1e6 / $HZ / $n")
+	case $prog in
+	-) CPU[$row]="n/a (no backend)" ;;
+	*) CPU[$row]=$(calc %.0f "($w1 - $w0) * 1e6 / $HZ / $n") ;;
+	esac
+
+	# Every answer must have the expected status; count what did not.
+	good=$(awk -v s="$want" '$1 == "BENCH" && $2 == "status" && $3 == s { print $4 }' "$out")
+	good=${good:-0}
+	bad=$(awk -v s="$want" '$1 == "BENCH" && $2 == "status" && $3 != s { printf "%s%s: %s", sep, $3, $4; sep = ", " }' "$out")
+	sockerr=$(stat_of "$out" socket_errors)
+	[ -z "$bad" ] || err="answers other than $want ($bad)"
+	[ "$sockerr" -eq 0 ] || err="${err:+$err; }$sockerr socket errors or timeouts"
+	[ "$good" -gt 0 ] || err="${err:+$err; }no $want answer"
+	if [ "${1:-}" = introspect ] && [ "$good" -gt 0 ]; then
+		local pct
+		pct=$(calc %.0f "100 * $(stat_of "$out" active) / $good")
+		[ "$pct" -ge 45 ] && [ "$pct" -le 55 ] ||
+		    err="${err:+$err; }$pct% of answers active, not half"
+	fi
+	if [ "${#pids[@]}" -gt 0 ]; then
+		pids_after=$(workers_of "$prog")
+		[ "$pids_after" = "${pids[*]} " ] || err="${err:+$err; }workers restarted during the run"
+		USS[$row]=$(max_uss "${pids[@]}")
+	fi
+	if [ -n "$err" ]; then
+		ERR[$row]=$err
+		BROKEN=1
+		say "row $row: $err"
+	else
+		ERR[$row]=0
+	fi
+}
+
+regions_private() {	# regions_private: REGION_PRIVATE, the USS part in the shared regions (largest worker), MiB
+	local pid k max=0
+	for pid in $(workers_of "$bin/introspect"); do
+		k=$(region_private_kib "$pid")
+		[ "$k" -le "$max" ] || max=$k
+	done
+	REGION_PRIVATE=$(calc %.1f "$max / 1024")
+}
+
+max_uss() {	# max_uss PID...: the largest USS among the processes, MiB
+	local pid k max=0
+	for pid in "$@"; do
+		k=$(uss_kib "$pid")
+		[ "$k" -le "$max" ] || max=$k
+	done
+	calc %.1f "$max / 1024"
+}
+
+na_row() {	# na_row ROW WHAT REASON: a row that cannot be measured yet
+	WHAT[$1]=$2
+	RPS[$1]=$3
+}
+
+fmt_size() {	# fmt_size N: 1000000 as 1,000,000
+	echo "$1" | sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'
+}
+
+table() {	# table: the results, one Markdown row each
+	local row
+	for row in "${ORDER[@]}"; do
+		[ -z "${P50[$row]:-}" ] || VSB[$row]=$(calc %.2f "${RPS[$row]} / ${RPS[b]}")
+	done
+	echo "| row | what | req/s | p50 ms | p99 ms | vs (b) | backend CPU µs/req | lighttpd CPU µs/req | worker USS MiB | store B/token | errors |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	for row in "${ORDER[@]}"; do
+		echo "| ${row:0:1} | ${WHAT[$row]} | ${RPS[$row]} | ${P50[$row]:-} | ${P99[$row]:-} | ${VSB[$row]:-} | ${CPU[$row]:-} | ${LCPU[$row]:-} | ${USS[$row]:-} | ${STORE[$row]:-} | ${ERR[$row]:-} |"
+	done
+}
+
+verdict() {	# verdict OK SHORTFALL: "met" or "missed by SHORTFALL"
+	if [ "$1" = 1 ]; then echo met; else echo "missed by $2"; fi
+}
+
+points() {	# points N: "N percentage points"
+	if [ "$1" = 1 ]; then echo "1 percentage point"; else echo "$1 percentage points"; fi
+}
+
+targets() {	# targets: one line per target: measured, target, met or missed by how much
+	local c1=c${SIZES[0]} cl=c$LARGEST pct ok x
+	pct=$(calc %.0f "100 * ${RPS[$c1]} / ${RPS[b]}")
+	ok=$(calc %d "$pct >= 80")
+	echo "- introspection at 1,000 tokens: ${RPS[$c1]} req/s = $pct% of (b) ${RPS[b]} req/s; target >= 80%: $(verdict "$ok" "$(points $((80 - pct)))")"
+	x=$(calc %.2f "${P99[$c1]} / ${P99[b]}")
+	ok=$(calc %d "$x <= 2")
+	echo "- introspection p99 at 1,000 tokens: ${P99[$c1]} ms = ${x}x (b)'s ${P99[b]} ms; target <= 2x: $(verdict "$ok" "$(calc %.2f "$x - 2")x")"
+	pct=$(calc %.0f "100 * ${RPS[$cl]} / ${RPS[$c1]}")
+	ok=$(calc %d "$pct >= 90")
+	echo "- introspection at $(fmt_size "$LARGEST") tokens: ${RPS[$cl]} req/s = $pct% of its rate at 1,000; target >= 90%: $(verdict "$ok" "$(points $((90 - pct)))")"
+	ok=$(calc %d "${RPS[e]} >= 1000")
+	echo "- durable mints (default durability): ${RPS[e]}/s (KEYHOLE_SYNC=full: ${RPS[efull]}/s); target >= 1,000/s: $(verdict "$ok" "$((1000 - RPS[e]))/s")"
+	ok=$(calc %d "${STORE[$cl]} <= 200")
+	echo "- store at $(fmt_size "$LARGEST") tokens: ${STORE[$cl]} bytes/token (tokens.db + tokens-hash.db); target <= 200: $(verdict "$ok" "$((STORE[$cl] - 200)) bytes")"
+	ok=$(calc %d "${USS[$cl]} <= 8")
+	echo "- private memory per introspect worker after the $(fmt_size "$LARGEST") run: ${USS[$cl]} MiB USS (of which $REGION_PRIVATE MiB are pages of the shared regions mapped by that worker alone), beside the shared Berkeley DB cache of $CACHE; target <= 8 MiB: $(verdict "$ok" "$(calc %.1f "${USS[$cl]} - 8") MiB")"
+	ok=$(calc %d "${RPS[f]} >= 100")
+	echo "- plain CGI introspection: ${RPS[f]} req/s; target >= 100: $(verdict "$ok" "$((100 - RPS[f])) req/s")"
+}
+
+machine() {	# machine: what the numbers were measured on
+	echo "- nproc: $(nproc); CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "- memory: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r); Debian $(cat /etc/debian_version)"
+	echo "- $(lighttpd -v 2>&1 | head -n 1); $(wrk -v 2>&1 | head -n 1 | sed 's/ Copyright.*//')"
+}
+
+report() {	# report: the table and the targets, to standard output and, full run, BENCHMARKS.md
+	{
+		table
+		echo
+		echo "Shared Berkeley DB cache: $CACHE, mapped by every worker and not in their USS."
+		echo
+		targets
+	} >"$T/report.md"
+	echo
+	cat "$T/report.md"
+	[ -z "${QUICK:-}" ] || return 0
+	if [ "$BROKEN" -ne 0 ]; then
+		say "something broke: BENCHMARKS.md left as it was"
+		return 0
+	fi
+	{
+		echo "Generated by \`make bench\` (tests/bench/run.sh); do not edit by hand, run \`make bench\` again."
+		echo
+		echo "# keyhole benchmark"
+		echo
+		echo "Command: \`$COMMAND\` — $(date -u '+%Y-%m-%d %H:%M UTC')."
+		echo "Each row: \`wrk -t$THREADS -c$CONNS -d${SECS}s --latency\` on 127.0.0.1 after a ${WARM}-second warm-up,"
+		echo "lighttpd with $PROCS workers per endpoint, wrk on the same machine."
+		echo
+		machine
+		echo
+		cat "$T/report.md"
+		echo
+		echo "Rows: a, a small static file (lighttpd alone); b, a FastCGI responder that"
+		echo "answers \"ok\" (tests/bench/null.c), 2 processes; c, POST /v1/introspect,"
+		echo "alternating $PICK active secrets drawn from every part of the store (keyholectl"
+		echo "load's sample) with $PICK well-formed secrets not in it; e, POST /v1/tokens (after"
+		echo "the c rows, on the largest store); f, the same introspection as plain CGI on"
+		echo "the largest store. CPU per request: user + system time of the endpoint's"
+		echo "workers (for f, of lighttpd's children) and of lighttpd itself, over the"
+		echo "requests completed. Store bytes per token: tokens.db + tokens-hash.db over"
+		echo "the tokens stored, right after loading."
+	} >"$top/BENCHMARKS.md"
+	say "wrote BENCHMARKS.md"
+}
+
+command_line() {	# command_line: how this run was asked for, tuning variables included
+	local v
+	COMMAND="make bench"
+	for v in KEYHOLE_CACHE_MB KEYHOLE_BODY_MAX KEYHOLE_MAX_LIFETIME KEYHOLE_PREFIX; do
+		[ -z "${!v:-}" ] || COMMAND="$v=${!v} $COMMAND"
+	done
+}
+
+main() {	# main: the whole benchmark, in order
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	local size
+	command_line
+	prepare
+	start_server ""
+	bench a "static file (lighttpd alone)" /static.txt 200 - get
+	bench b "null FastCGI responder, $PROCS processes" /null 200 "$null" get
+	for size in "${SIZES[@]}"; do
+		load_to "$size"
+		bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
+		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/unknown.txt"
+		STORE[c$size]=$(bytes_per_token)
+	done
+	regions_private
+	CACHE="$(calc %.1f "$(stat -c %s "$T/store/__db.003") / 1048576") MiB (__db.003; KEYHOLE_CACHE_MB=${KEYHOLE_CACHE_MB:-16})"
+	na_row d "static file behind the FastCGI authorizer" "n/a (authorizer not built yet)"
+	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
+	bench f "introspect as plain CGI, $(fmt_size "$LARGEST") tokens" /cgi/introspect 200 cgi \
+	    introspect "$CALLER" "$T/active.txt" "$T/unknown.txt"
+	stop_server
+	start_server full
+	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
+	ORDER=(a b "${SIZES[@]/#/c}" d e efull f)
+	report
+	[ "$BROKEN" -eq 0 ] || exit 1
+}
+
+main "$@"
