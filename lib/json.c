@@ -778,6 +778,17 @@ json_int_text(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+int64_t
+json_int_env(const char *name, int64_t min, int64_t max, int64_t dflt)
+{
+	const char	*s = getenv(name);
+	int64_t		 v;
+
+	if (s == NULL || json_int_text(s, strlen(s), min, max, &v) == -1)
+		return dflt;
+	return v;
+}
+
 int
 json_int(const struct json_doc *doc, int t, int64_t min, int64_t max,
     int64_t *out)

@@ -70,6 +70,8 @@ int	 json_int(const struct json_doc *, int t, int64_t min, int64_t max, int64_t 
 int	 json_bool(const struct json_doc *, int t, int *);
 /* The same for text outside JSON (a query parameter): "-"? digits, nothing else. */
 int	 json_int_text(const char *, size_t, int64_t min, int64_t max, int64_t *);
+/* An integer setting from the environment; dflt when unset, empty or out of [min, max]. */
+int64_t	 json_int_env(const char *name, int64_t min, int64_t max, int64_t dflt);
 /* The source text of token t (strings with their quotes), for storing verbatim. */
 const char *json_raw(const struct json_doc *, int t, size_t *len);
 

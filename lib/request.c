@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <fcgiapp.h>
 #include <sodium.h>
 
+#include "json.h"
 #include "problem.h"
 #include "request.h"
 #include "store.h"
@@ -25,7 +25,6 @@ static const char *param(struct req *, const char *);
 static void	 req_begin(struct req *, FCGX_Request *, struct store *,
 		    const char *);
 static void	 req_end(struct req *);
-static size_t	 body_max(void);
 static int	 hexval(int);
 
 static const char *
@@ -132,58 +131,42 @@ req_serve(req_handler handler)
 	return 0;
 }
 
-static size_t
-body_max(void)
-{
-	const char	*s = getenv("KEYHOLE_BODY_MAX");
-	char		*end;
-	unsigned long	 v;
-
-	if (s == NULL || *s == '\0')
-		return REQ_BODY_MAX;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1024 || v > 16 * 1024 * 1024)
-		return REQ_BODY_MAX;
-	return v;
-}
-
 int
 req_body(struct req *r)
 {
 	const char	*cl = param(r, "CONTENT_LENGTH");
-	char		*end;
-	unsigned long long n;
-	size_t		 got, max = body_max();
+	int64_t		 n, max;
+	size_t		 got;
 	int		 k;
 
 	buf_reset(&r->body);
 	if (*cl == '\0')
 		return 0;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' || cl[0] < '0' || cl[0] > '9') {
+	if (cl[0] == '-' ||
+	    json_int_text(cl, strlen(cl), 0, INT64_MAX, &n) == -1) {
 		problem_send(r, 400, "Content-Length is not a number.");
 		return -1;
 	}
+	max = json_int_env("KEYHOLE_BODY_MAX", 1024, 16 * 1024 * 1024,
+	    REQ_BODY_MAX);
 	if (n > max) {
 		problem_send(r, 413, "The request body is larger than this "
 		    "endpoint accepts.");
 		return -1;
 	}
 	buf_reserve(&r->body, (size_t)n);
-	for (got = 0; got < n; got += (size_t)k) {
+	for (got = 0; got < (size_t)n; got += (size_t)k) {
 		if (r->fcgi != NULL)
-			k = FCGX_GetStr(r->body.ptr + got, (int)(n - got),
+			k = FCGX_GetStr(r->body.ptr + got, (int)((size_t)n - got),
 			    r->fcgi->in);
 		else
-			k = (int)fread(r->body.ptr + got, 1, n - got, stdin);
+			k = (int)fread(r->body.ptr + got, 1, (size_t)n - got, stdin);
 		if (k <= 0)
 			break;
 	}
 	r->body.len = got;
 	r->body.ptr[got] = '\0';
-	if (got != n) {
+	if (got != (size_t)n) {
 		problem_send(r, 400, "The request body is shorter than its "
 		    "Content-Length.");
 		return -1;

@@ -15,6 +15,7 @@
 #include <db.h>
 #include <sodium.h>
 
+#include "json.h"
 #include "store.h"
 
 #define REC_VERSION	1
@@ -468,21 +469,6 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 	return 0;
 }
 
-static int
-env_cachesize(void)
-{
-	const char	*s = getenv("KEYHOLE_CACHE_MB");
-	long		 mb;
-	char		*end;
-
-	if (s == NULL || *s == '\0')
-		return 16;
-	mb = strtol(s, &end, 10);
-	if (*end != '\0' || mb < 1 || mb > 4096)
-		return 16;
-	return (int)mb;
-}
-
 /*
  * Joins the environment in st->home and opens the databases: the
  * multi-process recipe of schema/storage.md (register, failchk, recover on open,
@@ -513,7 +499,8 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	env->set_thread_id(env, thread_id);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
-	env->set_cachesize(env, 0, (u_int32_t)env_cachesize() * 1024 * 1024, 1);
+	env->set_cachesize(env, 0,
+	    (u_int32_t)json_int_env("KEYHOLE_CACHE_MB", 1, 4096, 16) << 20, 1);
 	env->set_lk_max_lockers(env, 4000);
 	env->set_lk_max_locks(env, 20000);
 	env->set_lk_max_objects(env, 20000);

@@ -1,5 +1,4 @@
 /* tokens: the operations on tokens (mint, authenticate, revoke), shared by the endpoints and keyholectl. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include "problem.h"
 #include "tokens.h"
 
-static int64_t	 lifetime_max(void);
 static const char *prefix_default(void);
 
 void
@@ -32,22 +30,6 @@ mint_req_free(struct mint_req *m)
 	buf_free(&m->scopes);
 	buf_free(&m->metadata);
 	mint_req_init(m);
-}
-
-static int64_t
-lifetime_max(void)
-{
-	const char	*s = getenv("KEYHOLE_MAX_LIFETIME");
-	char		*end;
-	long long	 v;
-
-	if (s == NULL || *s == '\0')
-		return LIFETIME_MAX;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > LIFETIME_MAX)
-		return LIFETIME_MAX;
-	return v;
 }
 
 static const char *
@@ -290,12 +272,14 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 {
 	const unsigned char	*actor = NULL;
 	struct audit_ev		 ev;
-	int64_t			 exp = 0, maxlife = lifetime_max();
+	int64_t			 exp = 0, maxlife;
 	const char		*org, *sub;
 	enum store_err		 e;
 	int			 tries;
 
 	*se = STORE_OK;
+	maxlife = json_int_env("KEYHOLE_MAX_LIFETIME", 1, LIFETIME_MAX,
+	    LIFETIME_MAX);
 	if (m->expires_at != 0) {
 		if (m->expires_at <= now)
 			return MINT_EXPIRED;
