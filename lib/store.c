@@ -27,6 +27,11 @@
 #define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
+/*
+ * The shared cache (KEYHOLE_CACHE_MB): mapped by every process, touched
+ * lazily; enough to hold the pages a busy million-token store works on.
+ */
+#define CACHE_MB	64
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
 
@@ -500,7 +505,8 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->set_cachesize(env, 0,
-	    (u_int32_t)json_int_env("KEYHOLE_CACHE_MB", 1, 4096, 16) << 20, 1);
+	    (u_int32_t)json_int_env("KEYHOLE_CACHE_MB", 1, 4096,
+	    CACHE_MB) << 20, 1);
 	env->set_lk_max_lockers(env, 4000);
 	env->set_lk_max_locks(env, 20000);
 	env->set_lk_max_objects(env, 20000);
@@ -628,8 +634,13 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	/* After a panic, closing may block on dead mutexes: leave it to exit. */
+	/*
+	 * After a panic, closing may block on dead mutexes: leave it to exit.
+	 * Closing can also block on a mutex a killed process held: the
+	 * watchdog bounds it like any other call.
+	 */
 	if (!st->dead) {
+		alarm(WATCHDOG_SECS);
 		/*
 		 * DB_NOSYNC: the log holds every commit and checkpoints flush
 		 * the files; syncing them at every close would cost each plain
@@ -643,6 +654,7 @@ store_close(struct store *st)
 			st->tokens->close(st->tokens, DB_NOSYNC);
 		if (st->env != NULL)
 			st->env->close(st->env, 0);
+		alarm(0);
 	}
 	sodium_memzero(st->key, sizeof(st->key));
 	free(st->home);
