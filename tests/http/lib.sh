@@ -79,8 +79,8 @@ cleanup() {
 			echo "ok - the workers ran clean under ASan and UBSan"
 		fi
 	fi
-	[ -z "${KEEP:-}" ] || { stop_server; echo "# kept $T"; return; }
-	stop_server
+	# KEEP=1 leaves the directory (store, logs) to look at afterwards.
+	[ -z "${KEEP:-}" ] || { echo "# kept $T"; return; }
 	rm -rf "$T"
 }
 trap cleanup EXIT
