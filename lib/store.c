@@ -29,9 +29,9 @@
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
 /*
  * The shared cache (KEYHOLE_CACHE_MB): mapped by every process, touched
- * lazily; enough to hold the pages a busy million-token store works on.
+ * lazily, grown on demand up to this size.
  */
-#define CACHE_MB	64
+#define CACHE_MB	16
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
 

@@ -385,7 +385,7 @@ main() {	# main: the whole benchmark, in order
 	# The cache is the largest region file (which __db.00N may vary); it
 	# grows on demand up to KEYHOLE_CACHE_MB.
 	region=$(ls -S "$T/store"/__db.0* | head -n 1)
-	CACHE="$(calc %.1f "$(stat -c %s "$region") / 1048576") MiB in use ($(basename "$region"); at most KEYHOLE_CACHE_MB=${KEYHOLE_CACHE_MB:-64})"
+	CACHE="$(calc %.1f "$(stat -c %s "$region") / 1048576") MiB in use ($(basename "$region"); at most KEYHOLE_CACHE_MB=${KEYHOLE_CACHE_MB:-16})"
 	na_row d "static file behind the FastCGI authorizer" "n/a (authorizer not built yet)"
 	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
 	bench f "introspect as plain CGI, $(fmt_size "$LARGEST") tokens" /cgi/introspect 200 cgi \
