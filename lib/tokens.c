@@ -229,12 +229,11 @@ v_metadata(const struct json_doc *d, int t, struct mint_req *m,
 }
 
 int
-mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *pp)
+mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *p)
 {
-	struct problem	 p = *pp;
 	struct buf	 key = BUF_INIT;
 	size_t		 i;
-	int		 it = -1, k, v, seen_in = 0, seen_at = 0;
+	int		 it = -1, k, v, in, at;
 
 	while (json_each(d, 0, &it, &k, &v)) {
 		for (i = 0; i < NFIELDS; i++)
@@ -243,25 +242,23 @@ mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *pp)
 		if (i == NFIELDS) {
 			buf_reset(&key);
 			json_str(d, k, &key);
-			problem_field(&p, key.ptr, key.len, "is not a known field");
+			problem_field(p, key.ptr, key.len, "is not a known field");
 			continue;
 		}
-		if (d->tok[v].type != JSON_NULL) {
-			seen_in |= i == 3;
-			seen_at |= i == 4;
-		}
-		(void)mint_fields[i].valid(d, v, m, &p);
+		(void)mint_fields[i].valid(d, v, m, p);
 	}
-	if (m->name.len == 0 && json_get(d, 0, "name") == -1)
-		problem_field(&p, "name", 4, "is required");
-	if (json_get(d, 0, "scopes") == -1)
-		problem_field(&p, "scopes", 6, "is required");
-	if (seen_in && seen_at)
-		problem_field(&p, "expires_at", 10, "cannot be given with "
-		    "expires_in");
 	buf_free(&key);
-	*pp = p;
-	return p.nerr;
+	if (json_get(d, 0, "name") == -1)
+		problem_field(p, "name", 4, "is required");
+	if (json_get(d, 0, "scopes") == -1)
+		problem_field(p, "scopes", 6, "is required");
+	in = json_get(d, 0, "expires_in");
+	at = json_get(d, 0, "expires_at");
+	if (in != -1 && d->tok[in].type != JSON_NULL &&
+	    at != -1 && d->tok[at].type != JSON_NULL)
+		problem_field(p, "expires_at", 10, "cannot be given with "
+		    "expires_in");
+	return p->nerr;
 }
 
 
