@@ -6,8 +6,6 @@
  * anything else, a token of another organization included, answers
  * exactly {"active": false}.  Errors are OAuth-style.
  */
-#include <sodium.h>
-
 #include "keyhole.h"
 
 static void
