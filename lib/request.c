@@ -22,8 +22,7 @@
 extern char	**environ;
 
 static const char *param(struct req *, const char *);
-static void	 req_begin(struct req *, FCGX_Request *, struct store *,
-		    const char *);
+static void	 req_begin(struct req *, FCGX_Request *, struct store *);
 static void	 req_end(struct req *);
 static int	 hexval(int);
 
@@ -40,14 +39,13 @@ param(struct req *r, const char *name)
 }
 
 static void
-req_begin(struct req *r, FCGX_Request *f, struct store *st, const char *sterr)
+req_begin(struct req *r, FCGX_Request *f, struct store *st)
 {
 	const char	*uri, *q;
 
 	memset(r, 0, sizeof(*r));
 	r->fcgi = f;
 	r->store = st;
-	r->store_err = sterr;
 	r->now = (int64_t)time(NULL);
 	r->method = param(r, "REQUEST_METHOD");
 	r->query = param(r, "QUERY_STRING");
@@ -102,7 +100,7 @@ req_serve(req_handler handler)
 		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
 
 	if (cgi) {
-		req_begin(&r, NULL, st, err);
+		req_begin(&r, NULL, st);
 		handler(&r);
 		req_end(&r);
 		fflush(stdout);
@@ -114,7 +112,7 @@ req_serve(req_handler handler)
 	while (FCGX_Accept_r(&f) >= 0) {
 		if (st != NULL)
 			(void)store_maintain(st);
-		req_begin(&r, &f, st, err);
+		req_begin(&r, &f, st);
 		handler(&r);
 		req_end(&r);
 		FCGX_Finish_r(&f);
@@ -331,7 +329,6 @@ req_reply(struct req *r, int status, const char *type, const char *body,
 	if (r->replied)
 		return;
 	r->replied = 1;
-	r->status = status;
 	buf_printf(&h, "Status: %d %s\r\n", status, req_reason(status));
 	if (type != NULL)
 		buf_printf(&h, "Content-Type: %s\r\n", type);

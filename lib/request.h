@@ -23,11 +23,9 @@ struct req {
 	const char	*user_agent;
 	struct buf	 body;		/* read only by req_body() */
 	int64_t		 now;		/* Unix seconds at arrival */
-	struct store	*store;		/* NULL when the store could not open */
-	const char	*store_err;	/* why, for the log */
+	struct store	*store;		/* NULL when the store could not open (logged at start) */
 
 	/* The response, written once by req_reply(). */
-	int		 status;
 	struct buf	 headers;	/* extra header lines, each ending "\r\n" */
 	int		 replied;
 	int		 oauth;		/* errors OAuth-style (RFC 7662/7009 endpoints) */
