@@ -24,9 +24,10 @@ DEBS_TEST = check valgrind clang procps
 DEBS_BENCH = wrk procps
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
-	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o \
+	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
 	$(B)/api.o
-ENDPOINTS = tokens-create tokens-list tokens-show tokens-revoke introspect
+ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
+	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
 UNIT	= test_json test_token test_store test_policy
 

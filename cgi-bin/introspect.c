@@ -4,7 +4,8 @@
  * RFC says) or as JSON {"token": ...}.  An active token answers active,
  * scope, jti, sub, iat, exp (absent if never), token_type, organization;
  * anything else, a token of another organization included, answers
- * exactly {"active": false}.  Errors are OAuth-style.
+ * exactly {"active": false}.  An active answer is a use of the token: a
+ * token with max_uses spends one.  Errors are OAuth-style.
  */
 #include "keyhole.h"
 
@@ -24,15 +25,21 @@ introspect(struct req *r)
 	    !api_caller(r, SCOPE_TOKENS_INTROSPECT, &caller) ||
 	    !api_token_param(r, &secret))
 		goto done;
-	ar = tokens_lookup(r->store, secret.ptr, secret.len, r->now, &tok, &se);
+	ar = tokens_lookup(r->store, secret.ptr, secret.len, KIND_STANDARD,
+	    r->now, &tok, &se);
+	if (ar == AUTH_OK && !policy_org_visible(buf_cstr(&caller.organization),
+	    buf_cstr(&tok.organization)))
+		ar = AUTH_UNKNOWN;
+	if (ar == AUTH_OK)
+		ar = tokens_use(r->store, &tok, r->now, r->remote_addr,
+		    r->user_agent, &se);
 	if (ar == AUTH_STORE) {
 		api_store_error(r, se);
 		goto done;
 	}
 	jw_init(&w, &out);
 	jw_obj_open(&w, NULL);
-	if (ar == AUTH_OK && policy_org_visible(buf_cstr(&caller.organization),
-	    buf_cstr(&tok.organization)))
+	if (ar == AUTH_OK)
 		tokens_introspection_json(&w, &tok);
 	else
 		jw_bool(&w, "active", 0);

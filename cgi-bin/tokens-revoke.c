@@ -1,33 +1,57 @@
 /*
- * DELETE /v1/tokens/{id} — revoke a token.
- * Needs tokens:revoke and every scope the token holds (a token may always
- * revoke itself).  204, again 204 when already revoked; 404 when unknown
- * or in another organization.
+ * DELETE /v1/tokens/{id}[?cascade=true] — revoke a token; with cascade
+ * also every token it minted, and theirs, transitively.
+ * Needs tokens:revoke and every grant the token holds (a token may
+ * always revoke itself).  204, again 204 when already revoked; 404 when
+ * unknown or not visible to the caller.
  */
+#include <string.h>
+
 #include "keyhole.h"
+
+static const char *const params[] = { "cascade" };
+
+/* cascade=true|false, nothing else in the query. */
+static int
+cascade_param(struct req *r, int *cascade)
+{
+	struct buf	 v = BUF_INIT;
+	size_t		 len = strlen(r->query);
+	int		 rc;
+
+	*cascade = 0;
+	rc = req_form_names_ok(r->query, len, params, 1) ?
+	    req_form_get(r->query, len, "cascade", &v) : -1;
+	if (rc == 1 && strcmp(buf_cstr(&v), "true") == 0)
+		*cascade = 1;
+	else if (rc != 0 && !(rc == 1 && strcmp(buf_cstr(&v), "false") == 0))
+		rc = -1;
+	buf_free(&v);
+	if (rc == -1)
+		problem_send(r, 400, "The query takes only cascade=true or "
+		    "cascade=false.");
+	return rc != -1;
+}
 
 static void
 revoke(struct req *r)
 {
 	struct tok_rec	 caller;
 	unsigned char	 id[UUID_LEN];
-	enum store_err	 e;
-	int		 denied;
+	enum op_err	 e;
+	enum store_err	 se;
+	int		 cascade;
 
 	tok_rec_init(&caller);
 	if (!req_method(r, "DELETE", ALLOW_TOKEN) ||
-	    !api_caller(r, SCOPE_TOKENS_REVOKE, &caller))
+	    !api_caller(r, SCOPE_TOKENS_REVOKE, &caller) ||
+	    !api_path_id(r, "/v1/tokens/{}", id) ||
+	    !cascade_param(r, &cascade))
 		goto done;
-	if (!api_path_id(r, id))
-		goto done;
-	e = tokens_revoke(r->store, id, &caller, r->now, r->remote_addr, &denied);
-	if (e == STORE_NOTFOUND)
-		problem_send(r, 404, "No token has this id.");
-	else if (e != STORE_OK)
-		api_store_error(r, e);
-	else if (denied)
-		problem_send(r, 403, "The token holds scopes this caller does "
-		    "not; only such a caller may revoke it.");
+	e = tokens_revoke(r->store, id, &caller, cascade, r->now,
+	    r->remote_addr, &se);
+	if (e != OP_OK)
+		api_op_error(r, e, se);
 	else
 		req_reply(r, 204, NULL, NULL, 0);
 done:

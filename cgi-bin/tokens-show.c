@@ -1,6 +1,7 @@
 /*
  * GET /v1/tokens/{id} — one token's metadata, never its secret.
- * Needs tokens:read; a token of another organization is 404, as if unknown.
+ * Needs tokens:read; a token outside the caller's organization or entity
+ * is 404, as if unknown.
  */
 #include "keyhole.h"
 
@@ -18,11 +19,10 @@ show(struct req *r)
 	if (!req_method(r, "GET HEAD", ALLOW_TOKEN) ||
 	    !api_caller(r, SCOPE_TOKENS_READ, &caller))
 		goto done;
-	if (!api_path_id(r, id))
+	if (!api_path_id(r, "/v1/tokens/{}", id))
 		goto done;
 	e = store_get(r->store, id, &tok);
-	if (e == STORE_OK && !policy_org_visible(buf_cstr(&caller.organization),
-	    buf_cstr(&tok.organization)))
+	if (e == STORE_OK && !policy_sees(&caller, &tok))
 		e = STORE_NOTFOUND;
 	if (e == STORE_NOTFOUND)
 		problem_send(r, 404, "No token has this id.");

@@ -7,6 +7,8 @@
 #include "policy.h"
 #include "problem.h"
 
+static int	 json_body(struct req *, struct json_doc *);
+
 int
 api_mint_parse(struct req *r, const struct json_doc *d, struct mint_req *m)
 {
@@ -25,18 +27,55 @@ api_mint_error(struct req *r, enum mint_err e, enum store_err se)
 {
 	struct problem	 p;
 
-	switch (e) {
-	case MINT_EXPIRED:
-		problem_init(&p, 422, "The request has invalid fields.");
-		problem_field(&p, "expires_at", 10, "must be in the future");
-		problem_reply(r, &p);
-		return;
-	case MINT_STORE:
+	static const struct {
+		enum mint_err	 e;
+		const char	*field, *detail;
+	} fields[] = {
+		{ MINT_EXPIRED, "expires_at", "must be in the future" },
+		{ MINT_STARTS, "starts_at", "must be before the expiry" },
+		{ MINT_BINDING, "bindings", "each binding must lie inside the "
+		    "token's entity, with a role bindable there" },
+	};
+	size_t		 i;
+
+	if (e == MINT_STORE) {
 		api_store_error(r, se);
 		return;
-	default:
-		problem_send(r, 403, tokens_mint_strerror(e));
-		return;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].e == e) {
+			problem_init(&p, 422, tokens_mint_strerror(e));
+			problem_field(&p, fields[i].field,
+			    strlen(fields[i].field), fields[i].detail);
+			problem_reply(r, &p);
+			return;
+		}
+	problem_send(r, tokens_mint_status(e), tokens_mint_strerror(e));
+}
+
+void
+api_op_error(struct req *r, enum op_err e, enum store_err se)
+{
+	switch (e) {
+	case OP_OK:
+		break;
+	case OP_NOTFOUND:
+		problem_send(r, 404, "No token has this id.");
+		break;
+	case OP_DENIED:
+		problem_send(r, 403, "The token holds grants this caller does "
+		    "not hold; only such a caller may change it.");
+		break;
+	case OP_CONFLICT:
+		problem_send(r, 409, "The token is revoked or expired.");
+		break;
+	case OP_INVALID:
+		problem_send(r, 422, "The merged metadata would not be an "
+		    "object of at most 4096 bytes.");
+		break;
+	case OP_STORE:
+		api_store_error(r, se);
+		break;
 	}
 }
 
@@ -91,19 +130,36 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 	}
 	for (s = a + 7; *s == ' '; s++)
 		continue;
-	ar = tokens_lookup(r->store, s, strlen(s), r->now, caller, &se);
+	ar = tokens_lookup(r->store, s, strlen(s), KIND_STANDARD, r->now,
+	    caller, &se);
+	if (ar == AUTH_STORE) {
+		deny(r, 503, "", "The token store is busy; try again.");
+		return 0;
+	}
+	if (ar == AUTH_OK &&
+	    !policy_allows(buf_cstr(&caller->scopes), scope, strlen(scope))) {
+		snprintf(msg, sizeof(msg), "scope %s missing", scope);
+		tokens_audit_refused(r->store, msg, caller, r->now,
+		    r->remote_addr);
+		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
+		    scope);
+		deny(r, 403, "insufficient_scope", msg);
+		return 0;
+	}
+	/* The call is a use: a limited token spends one now. */
+	if (ar == AUTH_OK)
+		ar = tokens_use(r->store, caller, r->now, r->remote_addr,
+		    r->user_agent, &se);
 	if (ar == AUTH_STORE) {
 		deny(r, 503, "", "The token store is busy; try again.");
 		return 0;
 	}
 	if (ar != AUTH_OK) {
+		tokens_audit_refused(r->store, ar == AUTH_MALFORMED ?
+		    "malformed token" : ar == AUTH_UNKNOWN ? "unknown token" :
+		    "inactive token", ar == AUTH_INACTIVE ? caller : NULL,
+		    r->now, r->remote_addr);
 		deny(r, 401, "invalid_token", "The bearer token is not valid.");
-		return 0;
-	}
-	if (!policy_allows(buf_cstr(&caller->scopes), scope, strlen(scope))) {
-		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
-		    scope);
-		deny(r, 403, "insufficient_scope", msg);
 		return 0;
 	}
 	return 1;
@@ -112,12 +168,30 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 int
 api_json_body(struct req *r, struct json_doc *d)
 {
-	char	 msg[160];
-
 	if (!req_type_is(r, "application/json")) {
 		problem_send(r, 400, "The body must be application/json.");
 		return 0;
 	}
+	return json_body(r, d);
+}
+
+int
+api_patch_body(struct req *r, struct json_doc *d)
+{
+	if (!req_type_is(r, "application/json") &&
+	    !req_type_is(r, "application/merge-patch+json")) {
+		problem_send(r, 400, "The body must be application/json or "
+		    "application/merge-patch+json.");
+		return 0;
+	}
+	return json_body(r, d);
+}
+
+static int
+json_body(struct req *r, struct json_doc *d)
+{
+	char	 msg[160];
+
 	if (req_body(r) == -1)
 		return 0;
 	if (json_parse(d, r->body.ptr != NULL ? r->body.ptr : "", r->body.len,
@@ -136,11 +210,11 @@ api_json_body(struct req *r, struct json_doc *d)
 }
 
 int
-api_path_id(struct req *r, unsigned char id[UUID_LEN])
+api_path_id(struct req *r, const char *pattern, unsigned char id[UUID_LEN])
 {
 	char	 seg[1][64];
 
-	if (!req_route(r, "/v1/tokens/{}", seg, 1) ||
+	if (!req_route(r, pattern, seg, 1) ||
 	    uuid_parse(seg[0], strlen(seg[0]), id) == -1) {
 		problem_send(r, 404, "No token has this id.");
 		return 0;
@@ -248,6 +322,52 @@ api_list_query(struct req *r, const struct tok_rec *caller,
 		buf_append(&q->organization, caller->organization.ptr,
 		    caller->organization.len);
 	}
+	/* And one bound to a workspace (group, deployment) only inside it. */
+	if (strcmp(policy_entity_of(caller), ENTITY_ORG) != 0)
+		buf_puts(&q->entity, policy_entity_of(caller));
+	return 1;
+}
+
+int
+api_patch_parse(struct req *r, const struct json_doc *d, struct patch_req *pr)
+{
+	struct problem	 p;
+	struct mint_req	 m;
+	struct buf	 key = BUF_INIT;
+	int		 it = -1, k, v;
+
+	problem_init(&p, 422, "The request has invalid fields.");
+	mint_req_init(&m);
+	pr->meta = -1;
+	pr->doc = d;
+	while (json_each(d, 0, &it, &k, &v)) {
+		if (json_key_is(d, k, "metadata")) {
+			if (d->tok[v].type != JSON_OBJECT &&
+			    d->tok[v].type != JSON_NULL)
+				problem_field(&p, "metadata", 8, "must be an "
+				    "object (a merge patch) or null");
+			pr->meta = v;
+		} else if (json_key_is(d, k, "name")) {
+			/* The mint's own rules for the same fields. */
+			pr->has_name = mint_field(d, "name", v, &m, &p);
+		} else if (json_key_is(d, k, "description")) {
+			pr->has_description = mint_field(d, "description", v,
+			    &m, &p);
+		} else {
+			buf_reset(&key);
+			json_str(d, k, &key);
+			problem_field(&p, key.ptr, key.len, "cannot be changed; "
+			    "PATCH takes name, description and metadata");
+		}
+	}
+	buf_append(&pr->name, m.name.ptr, m.name.len);
+	buf_append(&pr->description, m.description.ptr, m.description.len);
+	buf_free(&key);
+	mint_req_free(&m);
+	if (p.nerr > 0) {
+		problem_reply(r, &p);
+		return 0;
+	}
 	return 1;
 }
 
@@ -282,4 +402,90 @@ api_token_param(struct req *r, struct buf *out)
 		problem_send(r, 400, "The token parameter is "
 		    "missing or malformed.");
 	return ok;
+}
+
+/* Every query parameter the audit listing accepts. */
+static const char *const audit_params[] = {
+	"limit", "cursor", "event", "target", "actor", "since", "until", "order",
+};
+
+#define NAUDIT_PARAMS (sizeof(audit_params) / sizeof(audit_params[0]))
+
+int
+api_audit_query(struct req *r, const struct tok_rec *caller,
+    struct audit_query *q)
+{
+	struct buf	 v = BUF_INIT;
+	struct problem	 p;
+	const char	*qs = r->query;
+	size_t		 i, qlen = strlen(qs);
+	int64_t		 n;
+	int		 rc;
+
+	problem_init(&p, 400, "The query has invalid parameters.");
+	if (!req_form_names_ok(qs, qlen, audit_params, NAUDIT_PARAMS))
+		problem_field(&p, "query", 5, "has an unknown or repeated "
+		    "parameter; known: limit, cursor, event, target, actor, "
+		    "since, until, order");
+	for (i = 0; i < NAUDIT_PARAMS && p.nerr == 0; i++) {
+		buf_reset(&v);
+		rc = req_form_get(qs, qlen, audit_params[i], &v);
+		if (rc == 0)
+			continue;
+		if (rc == -1 || v.len == 0 || memchr(v.ptr, '\0', v.len) != NULL) {
+			problem_field(&p, audit_params[i],
+			    strlen(audit_params[i]), "is malformed");
+			continue;
+		}
+		switch (i) {
+		case 0:
+			if (json_int_text(v.ptr, v.len, 1, LIST_MAX, &n) == -1)
+				problem_field(&p, "limit", 5, "must be 1 to 1000");
+			else
+				q->limit = (size_t)n;
+			break;
+		case 1:
+			if (uuid_parse(v.ptr, v.len, q->after) == -1)
+				problem_field(&p, "cursor", 6, "is not a cursor "
+				    "this service gave");
+			else
+				q->has_after = 1;
+			break;
+		case 2:
+			buf_append(&q->event, v.ptr, v.len);
+			break;
+		case 3:
+		case 4:
+			if (uuid_parse(v.ptr, v.len, i == 3 ? q->target :
+			    q->actor) == -1)
+				problem_field(&p, audit_params[i],
+				    strlen(audit_params[i]), "is not a token id");
+			*(i == 3 ? &q->has_target : &q->has_actor) = 1;
+			break;
+		case 5:
+		case 6:
+			if (time_parse(v.ptr, v.len, i == 5 ? &q->since :
+			    &q->until) == -1)
+				problem_field(&p, audit_params[i],
+				    strlen(audit_params[i]), "must be an RFC 3339 "
+				    "time");
+			break;
+		case 7:
+			if (strcmp(v.ptr, "asc") == 0)
+				q->desc = 0;
+			else if (strcmp(v.ptr, "desc") != 0)
+				problem_field(&p, "order", 5, "must be asc or "
+				    "desc");
+			break;
+		}
+	}
+	buf_free(&v);
+	if (p.nerr > 0) {
+		problem_reply(r, &p);
+		return 0;
+	}
+	/* A caller bound to an organization reads only its entries. */
+	if (caller->organization.len > 0)
+		buf_puts(&q->organization, buf_cstr(&caller->organization));
+	return 1;
 }

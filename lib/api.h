@@ -14,8 +14,9 @@
  */
 /* The methods of each resource, for Allow. */
 #define ALLOW_TOKENS	"GET, HEAD, POST"	/* /v1/tokens */
-#define ALLOW_TOKEN	"GET, HEAD, DELETE"	/* /v1/tokens/{id} */
+#define ALLOW_TOKEN	"GET, HEAD, PATCH, DELETE"	/* /v1/tokens/{id} */
 #define ALLOW_POST	"POST"
+#define ALLOW_GET	"GET, HEAD"
 
 int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
 /* 1 if the store is open; else answers 503 and returns 0. */
@@ -27,18 +28,31 @@ void	 api_store_error(struct req *, enum store_err);
  * 1 ok (doc to be freed with json_free); 0 answered 400/413.
  */
 int	 api_json_body(struct req *, struct json_doc *);
+/* The same for a PATCH: application/merge-patch+json is also taken. */
+int	 api_patch_body(struct req *, struct json_doc *);
 /* Validates the mint fields of an object (token 0 of doc); 0 answered 422. */
 int	 api_mint_parse(struct req *, const struct json_doc *, struct mint_req *);
 /* Answers the problem for a refused mint (403, 422, 503). */
 void	 api_mint_error(struct req *, enum mint_err, enum store_err);
-/* The token id of a /v1/tokens/{id} path; 0 answered 404. */
-int	 api_path_id(struct req *, unsigned char id[UUID_LEN]);
+/* Answers a refused operation on a token (404, 403, 409, 422, 503). */
+void	 api_op_error(struct req *, enum op_err, enum store_err);
+/* The token id in a path such as "/v1/tokens/{}/rotate"; 0 answered 404. */
+int	 api_path_id(struct req *, const char *pattern, unsigned char id[UUID_LEN]);
+/* Validates a PATCH body (name, description, metadata); 0 answered 422. */
+int	 api_patch_parse(struct req *, const struct json_doc *, struct patch_req *);
 /*
  * Parses the list query (limit, cursor, status, organization, created_by,
  * name) into q, restricted to the caller's organization.  0 answered 400.
  */
 int	 api_list_query(struct req *, const struct tok_rec *caller,
 	    struct list_query *);
+/*
+ * Parses the audit query (limit, cursor, event, target, actor, since,
+ * until, order) into q, restricted to the caller's organization.
+ * 0 answered 400.
+ */
+int	 api_audit_query(struct req *, const struct tok_rec *caller,
+	    struct audit_query *);
 /*
  * The RFC 7662/7009 "token" parameter, form-encoded or as JSON.
  * 1 ok; 0 answered 400.

@@ -1090,6 +1090,61 @@ time_format(int64_t t, char out[TIME_STRLEN + 1])
 	put_digits(out + 17, secs % 60, 2);
 }
 
+static void
+merge(struct jsonw *w, const char *key, const struct json_doc *td, int t,
+    const struct json_doc *pd, int p)
+{
+	struct buf	 k = BUF_INIT;
+	const char	*raw;
+	size_t		 len;
+	int		 i = -1, kt, v, pv;
+
+	if (pd->tok[p].type != JSON_OBJECT) {
+		raw = json_raw(pd, p, &len);
+		jw_raw(w, key, raw, len);
+		return;
+	}
+	jw_obj_open(w, key);
+	if (t != -1 && td->tok[t].type == JSON_OBJECT)
+		while (json_each(td, t, &i, &kt, &v)) {
+			buf_reset(&k);
+			json_str(td, kt, &k);
+			if ((pv = json_get(pd, p, buf_cstr(&k))) == -1) {
+				raw = json_raw(td, v, &len);
+				jw_raw(w, buf_cstr(&k), raw, len);
+			} else if (pd->tok[pv].type != JSON_NULL)
+				merge(w, buf_cstr(&k), td, v, pd, pv);
+		}
+	i = -1;
+	while (json_each(pd, p, &i, &kt, &v)) {
+		buf_reset(&k);
+		json_str(pd, kt, &k);
+		if (pd->tok[v].type == JSON_NULL ||
+		    (t != -1 && json_get(td, t, buf_cstr(&k)) != -1))
+			continue;
+		merge(w, buf_cstr(&k), td, -1, pd, v);
+	}
+	jw_obj_close(w);
+	buf_free(&k);
+}
+
+int
+json_merge_patch(struct jsonw *w, const char *key, const char *target,
+    size_t tlen, const struct json_doc *pd, int p)
+{
+	struct json_doc	 td;
+
+	if (tlen == 0) {
+		target = "{}";
+		tlen = 2;
+	}
+	if (json_parse(&td, target, tlen, 1 << 16, JSON_MAXDEPTH * 2) == -1)
+		return -1;
+	merge(w, key, &td, 0, pd, p);
+	json_free(&td);
+	return 0;
+}
+
 int
 time_parse(const char *s, size_t len, int64_t *out)
 {

@@ -105,6 +105,14 @@ void	 jw_raw(struct jsonw *, const char *key, const char *, size_t);
 /* RFC 3339 UTC time to the second, or null when t is 0. */
 void	 jw_time(struct jsonw *, const char *key, int64_t t);
 
+/*
+ * RFC 7396 JSON merge patch: the object text target (empty: {}) merged
+ * with the value p of doc, written as one value to w.  0 ok, -1 when
+ * target does not parse.
+ */
+int	 json_merge_patch(struct jsonw *w, const char *key, const char *target,
+	    size_t tlen, const struct json_doc *, int p);
+
 /* RFC 3339 times (UTC, to the second). */
 #define TIME_STRLEN	20	/* "2026-11-23T05:19:58Z" */
 void	 time_format(int64_t, char out[TIME_STRLEN + 1]);

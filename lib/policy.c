@@ -25,6 +25,8 @@ int
 policy_scope_ok(const char *s, size_t len)
 {
 	const char	*colon;
+	size_t		 rlen, alen;
+	int		 rstar, astar;
 
 	if (len == 0 || len > SCOPE_MAXLEN)
 		return 0;
@@ -32,12 +34,14 @@ policy_scope_ok(const char *s, size_t len)
 		return 1;
 	if ((colon = memchr(s, ':', len)) == NULL)
 		return 0;
-	if (!scope_part_ok(s, (size_t)(colon - s)))
-		return 0;
-	len -= (size_t)(colon - s) + 1;
-	if (len == 1 && colon[1] == '*')
-		return 1;
-	return scope_part_ok(colon + 1, len);
+	rlen = (size_t)(colon - s);
+	alen = len - rlen - 1;
+	rstar = rlen == 1 && s[0] == '*';
+	astar = alen == 1 && colon[1] == '*';
+	if (rstar && astar)
+		return 0;	/* spelled "*" */
+	return (rstar || scope_part_ok(s, rlen)) &&
+	    (astar || scope_part_ok(colon + 1, alen));
 }
 
 int
@@ -65,6 +69,10 @@ grant_covers(const char *g, size_t glen, const char *w, size_t wlen)
 	/* "res:*" covers "res:anything" and "res:*", never "*". */
 	if (glen >= 2 && g[glen - 1] == '*' && g[glen - 2] == ':')
 		return wlen >= glen && memcmp(g, w, glen - 1) == 0;
+	/* "*:act" covers "anything:act" and "*:act". */
+	if (glen >= 2 && g[0] == '*' && g[1] == ':')
+		return wlen >= glen && memcmp(g + 1, w + wlen - (glen - 1),
+		    glen - 1) == 0 && memchr(w, ':', wlen - (glen - 1)) == NULL;
 	return 0;
 }
 
@@ -168,4 +176,246 @@ int
 policy_org_visible(const char *caller_org, const char *org)
 {
 	return *caller_org == '\0' || strcmp(caller_org, org) == 0;
+}
+
+/* ---- roles and entities ---- */
+
+const struct role policy_roles[] = {
+	{ "ADMIN", ENT_ORGANIZATION, "*" },
+	{ "MEMBER", ENT_ORGANIZATION, "*:read *:write tokens:*" },
+	{ "EXTERNAL", ENT_ORGANIZATION, "*:read" },
+	{ "ORGANIZATION_OWNER", ENT_ORGANIZATION, "*" },
+	{ "ORGANIZATION_MEMBER", ENT_ORGANIZATION, "*:read" },
+	{ "WORKSPACE_OWNER", ENT_WORKSPACE, "*" },
+	{ "WORKSPACE_OPERATOR", ENT_WORKSPACE, "*:read *:write tokens:*" },
+	{ "WORKSPACE_MEMBER", ENT_WORKSPACE, "*:read" },
+	{ "DEPLOYMENT_ADMIN", ENT_DEPLOYMENT, "*" },
+	{ "full-access", ENT_ORGANIZATION | ENT_GROUP, "*" },
+	{ "read-only", ENT_ORGANIZATION | ENT_GROUP, "*:read" },
+	{ NULL, 0, NULL },
+};
+
+const struct role *
+policy_role(const char *name, size_t len)
+{
+	const struct role	*r;
+
+	for (r = policy_roles; r->name != NULL; r++)
+		if (strlen(r->name) == len && memcmp(r->name, name, len) == 0)
+			return r;
+	return NULL;
+}
+
+unsigned
+policy_entity_type(const char *s, size_t len)
+{
+	static const struct {
+		const char	*prefix;
+		unsigned	 type;
+	} types[] = {
+		{ "workspace:", ENT_WORKSPACE },
+		{ "group:", ENT_GROUP },
+		{ "deployment:", ENT_DEPLOYMENT },
+	};
+	size_t	 i, j, n;
+
+	if (len == sizeof(ENTITY_ORG) - 1 && memcmp(s, ENTITY_ORG, len) == 0)
+		return ENT_ORGANIZATION;
+	if (len > ENTITY_MAXLEN)
+		return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i].prefix);
+		if (len <= n || memcmp(s, types[i].prefix, n) != 0)
+			continue;
+		/* The id: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64. */
+		if (len - n > 64)
+			return 0;
+		for (j = n; j < len; j++) {
+			char c = s[j];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') ||
+			    (j > n && (c == '_' || c == '.' || c == '-'))))
+				return 0;
+		}
+		return types[i].type;
+	}
+	return 0;
+}
+
+int
+policy_entity_contains(const char *outer, const char *inner)
+{
+	return strcmp(outer, ENTITY_ORG) == 0 || strcmp(outer, inner) == 0;
+}
+
+const char *
+policy_entity_of(const struct tok_rec *r)
+{
+	return r->entity.len > 0 ? buf_cstr(&r->entity) :
+	    ENTITY_ORG;
+}
+
+/* Splits "ROLE@entity" at the '@'; NULL role when it does not name one. */
+static const struct role *
+binding_split(const char *b, size_t len, const char **ent, size_t *entlen)
+{
+	const char	*at = memchr(b, '@', len);
+
+	if (at == NULL)
+		return NULL;
+	*ent = at + 1;
+	*entlen = len - (size_t)(at - b) - 1;
+	return policy_role(b, (size_t)(at - b));
+}
+
+/* Calls fn for each space-separated item of list; stops at a 0 answer. */
+static int
+each_item(const char *list, int (*fn)(const char *, size_t, void *), void *arg)
+{
+	const char	*p = list, *e;
+
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (!fn(p, (size_t)(e - p), arg))
+			return 0;
+		p = *e ? e + 1 : e;
+	}
+	return 1;
+}
+
+static int
+add_item(const char *s, size_t len, void *out)
+{
+	policy_scopes_add(out, s, len);
+	return 1;
+}
+
+static int
+add_binding(const char *b, size_t len, void *out)
+{
+	const struct role	*r;
+	const char		*ent;
+	size_t			 entlen;
+
+	if ((r = binding_split(b, len, &ent, &entlen)) != NULL)
+		(void)each_item(r->scopes, add_item, out);
+	return 1;
+}
+
+void
+policy_expand(const char *bindings, const char *direct, struct buf *out)
+{
+	buf_reset(out);
+	(void)each_item(direct, add_item, out);
+	(void)each_item(bindings, add_binding, out);
+}
+
+/* Is (entity, scope) covered by some grant of the caller? */
+struct grant_q {
+	const struct tok_rec	*caller;
+	char			 entity[ENTITY_MAXLEN + 1];
+	const char		*scope;
+	size_t			 scopelen;
+};
+
+static int
+binding_grants(const char *b, size_t len, void *arg)
+{
+	struct grant_q		*q = arg;
+	const struct role	*r;
+	const char		*ent;
+	char			 e[ENTITY_MAXLEN + 1];
+	size_t			 entlen;
+
+	if ((r = binding_split(b, len, &ent, &entlen)) == NULL ||
+	    entlen > ENTITY_MAXLEN)
+		return 1;
+	memcpy(e, ent, entlen);
+	e[entlen] = '\0';
+	/* 0 stops the walk: found. */
+	return !(policy_entity_contains(e, q->entity) &&
+	    policy_allows(r->scopes, q->scope, q->scopelen));
+}
+
+static int
+granted(struct grant_q *q)
+{
+	const struct tok_rec	*c = q->caller;
+
+	if (policy_entity_contains(policy_entity_of(c), q->entity) &&
+	    policy_allows(buf_cstr(&c->direct), q->scope,
+	    q->scopelen))
+		return 1;
+	return !each_item(buf_cstr(&c->bindings),
+	    binding_grants, q);
+}
+
+static int
+scope_granted(const char *s, size_t len, void *arg)
+{
+	struct grant_q	*q = arg;
+
+	q->scope = s;
+	q->scopelen = len;
+	return granted(q);
+}
+
+static int
+binding_granted(const char *b, size_t len, void *arg)
+{
+	struct grant_q		*q = arg;
+	const struct role	*r;
+	const char		*ent;
+	size_t			 entlen;
+
+	if ((r = binding_split(b, len, &ent, &entlen)) == NULL ||
+	    entlen > ENTITY_MAXLEN)
+		return 0;	/* not understood: not covered */
+	memcpy(q->entity, ent, entlen);
+	q->entity[entlen] = '\0';
+	return each_item(r->scopes, scope_granted, q);
+}
+
+int
+policy_sees(const struct tok_rec *caller, const struct tok_rec *target)
+{
+	return policy_org_visible(buf_cstr(&caller->organization),
+	    buf_cstr(&target->organization)) &&
+	    policy_entity_contains(policy_entity_of(caller),
+	    policy_entity_of(target));
+}
+
+int
+policy_covers(const struct tok_rec *caller, const struct tok_rec *target)
+{
+	struct grant_q	 q;
+	const char	*te = policy_entity_of(target);
+
+	if (!policy_sees(caller, target) || strlen(te) > ENTITY_MAXLEN)
+		return 0;
+	q.caller = caller;
+	memcpy(q.entity, te, strlen(te) + 1);
+	if (!each_item(buf_cstr(&target->direct), scope_granted,
+	    &q))
+		return 0;
+	return each_item(buf_cstr(&target->bindings),
+	    binding_granted, &q);
+}
+
+int
+policy_allows_at(const struct tok_rec *caller, const char *entity,
+    const char *scope)
+{
+	struct grant_q	 q;
+
+	if (strlen(entity) > ENTITY_MAXLEN)
+		return 0;
+	q.caller = caller;
+	memcpy(q.entity, entity, strlen(entity) + 1);
+	q.scope = scope;
+	q.scopelen = strlen(scope);
+	return granted(&q);
 }

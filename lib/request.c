@@ -137,9 +137,15 @@ req_body(struct req *r)
 	size_t		 got;
 	int		 k;
 
+	/* Read once: a second call (a helper, after its caller) sees the same. */
+	if (r->body_read != 0)
+		return r->body_read == 1 ? 0 : -1;
+	r->body_read = -1;
 	buf_reset(&r->body);
-	if (*cl == '\0')
+	if (*cl == '\0') {
+		r->body_read = 1;
 		return 0;
+	}
 	if (cl[0] == '-' ||
 	    json_int_text(cl, strlen(cl), 0, INT64_MAX, &n) == -1) {
 		problem_send(r, 400, "Content-Length is not a number.");
@@ -169,6 +175,7 @@ req_body(struct req *r)
 		    "Content-Length.");
 		return -1;
 	}
+	r->body_read = 1;
 	return 0;
 }
 

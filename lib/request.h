@@ -33,6 +33,7 @@ struct req {
 	/* private */
 	struct FCGX_Request *fcgi;	/* NULL under plain CGI */
 	struct buf	 pathbuf;
+	int		 body_read;	/* 0 not yet, 1 read, -1 refused (answered) */
 };
 
 /* An endpoint: reads r, answers with exactly one req_reply() (or a helper that calls it). */

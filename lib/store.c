@@ -39,6 +39,7 @@ struct store {
 	DB_ENV		*env;
 	DB		*tokens;	/* id -> record */
 	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
+	DB		*byparent;	/* created_by -> ids (secondary, duplicates) */
 	DB		*audit;		/* event id (UUIDv7) -> audit record */
 	unsigned char	 key[TOK_KEY_LEN];
 	char		*home;
@@ -68,6 +69,19 @@ enum rec_tag {
 	T_SUBJECT,
 	T_SCOPES,
 	T_METADATA,
+	T_ENTITY,
+	T_BINDINGS,
+	T_DIRECT,
+	T_PREV_HASH,
+	T_GRACE_UNTIL,
+	T_PREV_HINT,
+	T_ROTATED_AT,
+	T_ROTATIONS,
+	T_USE_COUNT,
+	T_LAST_ADDRESS,
+	T_LAST_AGENT,
+	T_GRANT_EXPIRES,
+	T_UPDATED_AT,
 	T__MAX
 };
 
@@ -177,6 +191,11 @@ tok_rec_free(struct tok_rec *r)
 	buf_free(&r->subject);
 	buf_free(&r->scopes);
 	buf_free(&r->metadata);
+	buf_free(&r->entity);
+	buf_free(&r->bindings);
+	buf_free(&r->direct);
+	buf_free(&r->last_address);
+	buf_free(&r->last_agent);
 	tok_rec_init(r);
 }
 
@@ -216,6 +235,27 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 	put_str(b, T_SUBJECT, &r->subject);
 	put_str(b, T_SCOPES, &r->scopes);
 	put_str(b, T_METADATA, &r->metadata);
+	put_str(b, T_ENTITY, &r->entity);
+	put_str(b, T_BINDINGS, &r->bindings);
+	put_str(b, T_DIRECT, &r->direct);
+	if (r->has_prev) {
+		put_field(b, T_PREV_HASH, r->prev_hash, TOK_HASH_LEN);
+		put_int(b, T_GRACE_UNTIL, (uint64_t)r->grace_until);
+	}
+	if (r->prev_hint[0] != '\0')
+		put_field(b, T_PREV_HINT, r->prev_hint, strlen(r->prev_hint));
+	if (r->rotated_at)
+		put_int(b, T_ROTATED_AT, (uint64_t)r->rotated_at);
+	if (r->rotations)
+		put_int(b, T_ROTATIONS, (uint64_t)r->rotations);
+	if (r->use_count)
+		put_int(b, T_USE_COUNT, (uint64_t)r->use_count);
+	put_str(b, T_LAST_ADDRESS, &r->last_address);
+	put_str(b, T_LAST_AGENT, &r->last_agent);
+	if (r->grant_expires_at)
+		put_int(b, T_GRANT_EXPIRES, (uint64_t)r->grant_expires_at);
+	if (r->updated_at)
+		put_int(b, T_UPDATED_AT, (uint64_t)r->updated_at);
 }
 
 /* 0 on success, -1 for a record that does not decode. */
@@ -232,13 +272,21 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 	buf_reset(&r->subject);
 	buf_reset(&r->scopes);
 	buf_reset(&r->metadata);
+	buf_reset(&r->entity);
+	buf_reset(&r->bindings);
+	buf_reset(&r->direct);
+	buf_reset(&r->last_address);
+	buf_reset(&r->last_agent);
 	memset(r->created_by, 0, UUID_LEN);
 	r->created_at = r->starts_at = r->expires_at = 0;
 	r->last_used_at = r->revoked_at = 0;
+	r->use_count = r->updated_at = r->rotated_at = r->rotations = 0;
+	r->grace_until = r->grant_expires_at = 0;
+	r->has_prev = 0;
 	r->uses_left = -1;
 	r->kind = KIND_STANDARD;
 	r->format = FORMAT_OPAQUE;
-	r->hint[0] = '\0';
+	r->hint[0] = r->prev_hint[0] = '\0';
 
 	if (len < 1 + TOK_HASH_LEN || p[0] != REC_VERSION)
 		return -1;
@@ -258,10 +306,17 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 			memcpy(r->created_by, v, UUID_LEN);
 			continue;
 		case T_HINT:
+		case T_PREV_HINT:
 			if (n > TOK_HINT_LEN)
 				return -1;
-			memcpy(r->hint, v, n);
-			r->hint[n] = '\0';
+			memcpy(tag == T_HINT ? r->hint : r->prev_hint, v, n);
+			(tag == T_HINT ? r->hint : r->prev_hint)[n] = '\0';
+			continue;
+		case T_PREV_HASH:
+			if (n != TOK_HASH_LEN)
+				return -1;
+			memcpy(r->prev_hash, v, TOK_HASH_LEN);
+			r->has_prev = 1;
 			continue;
 		case T_NAME:
 			s = &r->name;
@@ -280,6 +335,21 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 			break;
 		case T_METADATA:
 			s = &r->metadata;
+			break;
+		case T_ENTITY:
+			s = &r->entity;
+			break;
+		case T_BINDINGS:
+			s = &r->bindings;
+			break;
+		case T_DIRECT:
+			s = &r->direct;
+			break;
+		case T_LAST_ADDRESS:
+			s = &r->last_address;
+			break;
+		case T_LAST_AGENT:
+			s = &r->last_agent;
 			break;
 		default:
 			break;
@@ -321,6 +391,24 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 			if (iv >= FORMAT__MAX)
 				return -1;
 			r->format = (enum tok_format)iv;
+			break;
+		case T_GRACE_UNTIL:
+			r->grace_until = (int64_t)iv;
+			break;
+		case T_ROTATED_AT:
+			r->rotated_at = (int64_t)iv;
+			break;
+		case T_ROTATIONS:
+			r->rotations = (int64_t)iv;
+			break;
+		case T_USE_COUNT:
+			r->use_count = (int64_t)iv;
+			break;
+		case T_GRANT_EXPIRES:
+			r->grant_expires_at = (int64_t)iv;
+			break;
+		case T_UPDATED_AT:
+			r->updated_at = (int64_t)iv;
 			break;
 		}
 	}
@@ -418,16 +506,78 @@ watchdog(int sig)
 	_exit(75);
 }
 
+/* Finds field tag of an encoded record without decoding it all. */
+static const unsigned char *
+rec_field(const DBT *data, int tag, size_t *len)
+{
+	const unsigned char	*p = data->data, *end = p + data->size;
+	uint64_t		 n;
+	int			 t;
+
+	if (data->size < 1 + TOK_HASH_LEN)
+		return NULL;
+	p += 1 + TOK_HASH_LEN;
+	while (p < end) {
+		t = *p++;
+		if (get_varint(&p, end, &n) == -1 || n > (uint64_t)(end - p))
+			return NULL;
+		if (t == tag) {
+			*len = (size_t)n;
+			return p;
+		}
+		p += n;
+	}
+	return NULL;
+}
+
+/*
+ * The current hash, at its fixed offset; during a rotation's grace also
+ * the previous one, so both secrets find the record in one lookup.
+ */
 static int
 hash_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
 {
+	const unsigned char	*prev;
+	DBT			*keys;
+	size_t			 n;
+
 	(void)sec;
 	(void)key;
 	if (data->size < 1 + TOK_HASH_LEN)
 		return DB_DONOTINDEX;
 	memset(result, 0, sizeof(*result));
-	result->data = (unsigned char *)data->data + 1;
-	result->size = TOK_HASH_LEN;
+	prev = rec_field(data, T_PREV_HASH, &n);
+	if (prev == NULL || n != TOK_HASH_LEN) {
+		result->data = (unsigned char *)data->data + 1;
+		result->size = TOK_HASH_LEN;
+		return 0;
+	}
+	if ((keys = calloc(2, sizeof(*keys))) == NULL)
+		return ENOMEM;
+	keys[0].data = (unsigned char *)data->data + 1;
+	keys[0].size = TOK_HASH_LEN;
+	keys[1].data = (void *)prev;
+	keys[1].size = TOK_HASH_LEN;
+	result->data = keys;
+	result->size = 2;
+	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
+	return 0;
+}
+
+/* The minter's id: the children of a token, for cascade revocation. */
+static int
+parent_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	(void)sec;
+	(void)key;
+	if ((p = rec_field(data, T_CREATED_BY, &n)) == NULL || n != UUID_LEN)
+		return DB_DONOTINDEX;
+	memset(result, 0, sizeof(*result));
+	result->data = (void *)p;
+	result->size = UUID_LEN;
 	return 0;
 }
 
@@ -489,7 +639,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	int		 rc;
 
 	st->env = NULL;
-	st->tokens = st->byhash = st->audit = NULL;
+	st->tokens = st->byhash = st->byparent = st->audit = NULL;
 	self = getpid();
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
@@ -551,6 +701,12 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	    DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
 	    0)) != 0 ||
+	    (rc = db_create(&st->byparent, env, 0)) != 0 ||
+	    (rc = st->byparent->set_flags(st->byparent, DB_DUP | DB_DUPSORT)) != 0 ||
+	    (rc = st->byparent->open(st->byparent, NULL, "tokens-parent.db",
+	    NULL, DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = st->tokens->associate(st->tokens, NULL, st->byparent,
+	    parent_of, 0)) != 0 ||
 	    (rc = db_create(&st->audit, env, 0)) != 0 ||
 	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0) {
@@ -650,6 +806,8 @@ store_close(struct store *st)
 			st->audit->close(st->audit, DB_NOSYNC);
 		if (st->byhash != NULL)
 			st->byhash->close(st->byhash, DB_NOSYNC);
+		if (st->byparent != NULL)
+			st->byparent->close(st->byparent, DB_NOSYNC);
 		if (st->tokens != NULL)
 			st->tokens->close(st->tokens, DB_NOSYNC);
 		if (st->env != NULL)
@@ -780,6 +938,10 @@ run_bulk(struct store *st, txn_fn fn, void *arg)
 	return rc;
 }
 
+#define RUN_READ	0
+#define RUN_WRITE	1
+#define RUN_LAZY	2	/* a write whose commit need not wait for the disk */
+
 static enum store_err
 run(struct store *st, txn_fn fn, void *arg, int write)
 {
@@ -800,7 +962,8 @@ run(struct store *st, txn_fn fn, void *arg, int write)
 			if (rc == 0) {
 				rc = fn(st, txn, arg);
 				if (rc == 0) {
-					rc = txn->commit(txn, 0);
+					rc = txn->commit(txn, write == RUN_LAZY ?
+					    DB_TXN_WRITE_NOSYNC : 0);
 					/*
 					 * Recovery by another process starts only
 					 * after it panics the environment; so if no
@@ -867,7 +1030,15 @@ struct insert_arg {
 	const struct tok_rec	*rec;
 	const struct audit_ev	*ev;
 	struct buf		 enc;
+	store_modify_fn		 guard;
+	void			*guardarg;
+	struct tok_rec		 parent;
+	struct buf		 penc;
 };
+
+static int	 modify_one(struct store *, DB_TXN *, const unsigned char *,
+		    store_modify_fn, void *, const struct audit_ev *,
+		    struct tok_rec *, struct buf *, int *);
 
 static int
 insert_fn(struct store *st, DB_TXN *txn, void *arg)
@@ -885,6 +1056,14 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 		return DB_KEYEXIST;
 	if (rc != DB_NOTFOUND)
 		return rc;
+	if (a->guard != NULL) {
+		int	 verdict;
+
+		rc = modify_one(st, txn, a->rec->created_by, a->guard,
+		    a->guardarg, NULL, &a->parent, &a->penc, &verdict);
+		if (rc != 0 || verdict == -1)
+			return rc;
+	}
 	dbt_set(&k, a->rec->id, UUID_LEN);
 	dbt_set(&d, a->enc.ptr, a->enc.len);
 	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);
@@ -895,17 +1074,23 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 
 enum store_err
 store_insert(struct store *st, const struct tok_rec *rec,
-    const struct audit_ev *ev)
+    const struct audit_ev *ev, store_modify_fn guard, void *guardarg)
 {
 	struct insert_arg	 a;
 	enum store_err		 e;
 
 	a.rec = rec;
 	a.ev = ev;
+	a.guard = guard;
+	a.guardarg = guardarg;
 	buf_init(&a.enc);
+	buf_init(&a.penc);
+	tok_rec_init(&a.parent);
 	rec_encode(rec, &a.enc);
-	e = run(st, insert_fn, &a, 1);
+	e = run(st, insert_fn, &a, RUN_WRITE);
 	buf_free(&a.enc);
+	buf_free(&a.penc);
+	tok_rec_free(&a.parent);
 	return e;
 }
 
@@ -975,16 +1160,57 @@ store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
 	if (e == STORE_OK && a.corrupt)
 		return STORE_CORRUPT;
 	/* The index is exact; the compare guards against a damaged one. */
-	if (e == STORE_OK && !tok_hash_eq(rec->hash, hash))
+	if (e == STORE_OK && !tok_hash_eq(rec->hash, hash) &&
+	    !(rec->has_prev && tok_hash_eq(rec->prev_hash, hash)))
 		return STORE_NOTFOUND;
 	return e;
 }
 
+/*
+ * Reads id under a write lock, lets fn change it, writes it back (and
+ * the audit entry, its target set to id) when fn says so.  *verdict is
+ * fn's answer.  An unknown id is DB_NOTFOUND.
+ */
+static int
+modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    struct tok_rec *rec, struct buf *enc, int *verdict)
+{
+	struct audit_ev	 e;
+	DBT		 k, d;
+	int		 rc;
+
+	*verdict = 0;
+	dbt_set(&k, id, UUID_LEN);
+	dbt_set(&d, NULL, 0);
+	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
+	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW)) != 0)
+		return rc;
+	memcpy(rec->id, id, UUID_LEN);
+	if (rec_decode(d.data, d.size, rec) == -1)
+		return EINVAL;
+	if ((*verdict = fn(rec, fnarg)) != 1)
+		return 0;
+	rec_encode(rec, enc);
+	dbt_set(&d, enc->ptr, enc->len);
+	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
+		return rc;
+	if (ev == NULL)
+		return 0;
+	e = *ev;
+	e.target = id;
+	if (e.organization == NULL)
+		e.organization = buf_cstr(&rec->organization);
+	return audit_put(st, txn, &e);
+}
+
 struct modify_arg {
-	const unsigned char	*id;
+	const unsigned char	*ids;
+	size_t			 n;
 	store_modify_fn		 fn;
 	void			*fnarg;
 	const struct audit_ev	*ev;
+	int			 skip_unknown;
 	struct tok_rec		 rec;
 	struct buf		 enc;
 };
@@ -993,42 +1219,151 @@ static int
 modify_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct modify_arg	*a = arg;
-	DBT			 k, d;
-	int			 rc;
+	size_t			 i;
+	int			 rc, verdict;
 
-	dbt_set(&k, a->id, UUID_LEN);
-	dbt_set(&d, NULL, 0);
-	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
-	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW)) != 0)
-		return rc;
-	memcpy(a->rec.id, a->id, UUID_LEN);
-	if (rec_decode(d.data, d.size, &a->rec) == -1)
-		return EINVAL;
-	if (a->fn(&a->rec, a->fnarg) != 1)
-		return 0;
-	rec_encode(&a->rec, &a->enc);
-	dbt_set(&d, a->enc.ptr, a->enc.len);
-	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
-		return rc;
-	return a->ev != NULL ? audit_put(st, txn, a->ev) : 0;
+	for (i = 0; i < a->n; i++) {
+		rc = modify_one(st, txn, a->ids + i * UUID_LEN, a->fn, a->fnarg,
+		    a->ev, &a->rec, &a->enc, &verdict);
+		if (rc == DB_NOTFOUND && a->skip_unknown)
+			continue;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
-enum store_err
-store_modify(struct store *st, const unsigned char id[UUID_LEN],
-    store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
+static enum store_err
+modify(struct store *st, const unsigned char *ids, size_t n, int many,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int how)
 {
 	struct modify_arg	 a;
 	enum store_err		 e;
 
-	a.id = id;
+	a.ids = ids;
+	a.n = n;
 	a.fn = fn;
 	a.fnarg = fnarg;
 	a.ev = ev;
+	a.skip_unknown = many;
 	tok_rec_init(&a.rec);
 	buf_init(&a.enc);
-	e = run(st, modify_fn, &a, 1);
+	e = run(st, modify_fn, &a, how);
 	tok_rec_free(&a.rec);
 	buf_free(&a.enc);
+	return e;
+}
+
+enum store_err
+store_modify(struct store *st, const unsigned char id[UUID_LEN],
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int flags)
+{
+	return modify(st, id, 1, 0, fn, fnarg, ev,
+	    flags & STORE_LAZY ? RUN_LAZY : RUN_WRITE);
+}
+
+enum store_err
+store_modify_many(struct store *st, const unsigned char *ids, size_t n,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
+{
+	return modify(st, ids, n, 1, fn, fnarg, ev, RUN_WRITE);
+}
+
+struct delete_arg {
+	const unsigned char	*ids;
+	size_t			 n;
+	const struct audit_ev	*ev;
+};
+
+static int
+delete_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct delete_arg	*a = arg;
+	struct audit_ev		 e;
+	DBT			 k;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < a->n; i++) {
+		dbt_set(&k, a->ids + i * UUID_LEN, UUID_LEN);
+		rc = st->tokens->del(st->tokens, txn, &k, 0);
+		if (rc == DB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (a->ev != NULL) {
+			e = *a->ev;
+			e.target = a->ids + i * UUID_LEN;
+			if ((rc = audit_put(st, txn, &e)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+enum store_err
+store_delete_many(struct store *st, const unsigned char *ids, size_t n,
+    const struct audit_ev *ev)
+{
+	struct delete_arg	 a = { ids, n, ev };
+
+	return run(st, delete_fn, &a, RUN_WRITE);
+}
+
+struct children_arg {
+	const unsigned char	*parent;
+	struct buf		*ids;
+	size_t			 start, max;
+	int			 more;
+};
+
+static int
+children_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct children_arg	*a = arg;
+	DBC			*c;
+	DBT			 k, pk, d;
+	u_int32_t		 op = DB_SET;
+	int			 rc, crc;
+
+	a->ids->len = a->start;		/* a retry starts over */
+	a->more = 0;
+	if ((rc = st->byparent->cursor(st->byparent, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, a->parent, UUID_LEN);
+	dbt_set(&pk, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* the primary keys only */
+	while ((rc = c->pget(c, &k, &pk, &d, op)) == 0) {
+		op = DB_NEXT_DUP;
+		if (pk.size != UUID_LEN)
+			continue;
+		if (a->ids->len / UUID_LEN >= a->max) {
+			a->more = 1;
+			break;
+		}
+		buf_append(a->ids, pk.data, UUID_LEN);
+	}
+	crc = c->close(c);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
+enum store_err
+store_children(struct store *st, const unsigned char parent[UUID_LEN],
+    struct buf *ids, size_t max, int *more)
+{
+	struct children_arg	 a;
+	enum store_err		 e;
+
+	a.parent = parent;
+	a.ids = ids;
+	a.start = ids->len;
+	a.max = max;
+	a.more = 0;
+	e = run(st, children_fn, &a, RUN_READ);
+	*more = a.more;
 	return e;
 }
 
@@ -1112,7 +1447,7 @@ store_list(struct store *st, const unsigned char *after, store_match_fn match,
 	a.n = 0;
 	a.more = 0;
 	memset(a.last, 0, UUID_LEN);
-	e = run(st, list_fn, &a, 0);
+	e = run(st, list_fn, &a, RUN_READ);
 	*n = a.n;
 	*more = a.more;
 	memcpy(last, a.last, UUID_LEN);
@@ -1128,7 +1463,179 @@ audit_fn(struct store *st, DB_TXN *txn, void *arg)
 enum store_err
 store_audit(struct store *st, const struct audit_ev *ev)
 {
-	return run(st, audit_fn, (void *)ev, 1);
+	return run(st, audit_fn, (void *)ev, RUN_WRITE);
+}
+
+void
+audit_rec_init(struct audit_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+audit_rec_free(struct audit_rec *r)
+{
+	buf_free(&r->event);
+	buf_free(&r->organization);
+	buf_free(&r->address);
+	buf_free(&r->detail);
+	audit_rec_init(r);
+}
+
+static int
+audit_decode(const void *data, size_t len, struct audit_rec *r)
+{
+	const unsigned char	*p = data, *end = p + len, *v;
+	uint64_t		 tag, n, iv;
+	struct buf		*s;
+
+	buf_reset(&r->event);
+	buf_reset(&r->organization);
+	buf_reset(&r->address);
+	buf_reset(&r->detail);
+	r->at = 0;
+	r->has_actor = r->has_target = 0;
+	if (len < 1 || p[0] != AUDIT_VERSION)
+		return -1;
+	p++;
+	while (p < end) {
+		tag = *p++;
+		if (get_varint(&p, end, &n) == -1 || n > (uint64_t)(end - p))
+			return -1;
+		v = p;
+		p += n;
+		s = NULL;
+		switch (tag) {
+		case A_AT:
+			if (get_varint(&v, v + n, &iv) == -1 || iv > INT64_MAX)
+				return -1;
+			r->at = (int64_t)iv;
+			break;
+		case A_ACTOR:
+		case A_TARGET:
+			if (n != UUID_LEN)
+				return -1;
+			memcpy(tag == A_ACTOR ? r->actor : r->target, v, UUID_LEN);
+			*(tag == A_ACTOR ? &r->has_actor : &r->has_target) = 1;
+			break;
+		case A_EVENT:
+			s = &r->event;
+			break;
+		case A_ORGANIZATION:
+			s = &r->organization;
+			break;
+		case A_ADDRESS:
+			s = &r->address;
+			break;
+		case A_DETAIL:
+			s = &r->detail;
+			break;
+		default:
+			break;	/* a newer writer's field */
+		}
+		if (s != NULL)
+			buf_append(s, v, n);
+	}
+	return 0;
+}
+
+struct audit_list_arg {
+	const unsigned char	*after;
+	int			 desc;
+	audit_match_fn		 match;
+	void			*matcharg;
+	struct audit_rec	*recs;
+	size_t			 max, scanmax, n;
+	int			 more;
+	unsigned char		 last[UUID_LEN];
+};
+
+static int
+audit_list_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct audit_list_arg	*a = arg;
+	struct audit_rec	 t;
+	DBC			*c;
+	DBT			 k, d;
+	size_t			 scanned = 0;
+	u_int32_t		 op, step = a->desc ? DB_PREV : DB_NEXT;
+	int			 rc, crc;
+
+	a->n = 0;
+	a->more = 0;
+	if ((rc = st->audit->cursor(st->audit, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, a->after, a->after != NULL ? UUID_LEN : 0);
+	dbt_set(&d, NULL, 0);
+	if (a->after == NULL)
+		op = a->desc ? DB_LAST : DB_FIRST;
+	else {
+		/* Position at or past after; going down, step back from there. */
+		op = DB_SET_RANGE;
+		rc = c->get(c, &k, &d, op);
+		if (rc == DB_NOTFOUND && a->desc)
+			op = DB_LAST;
+		else if (rc == 0 && a->desc)
+			op = DB_PREV;
+		else if (rc == 0)
+			op = DB_CURRENT;
+		else
+			goto out;
+	}
+	audit_rec_init(&t);
+	while ((rc = c->get(c, &k, &d, op)) == 0) {
+		op = step;
+		if (k.size != UUID_LEN)
+			continue;
+		if (a->after != NULL && memcmp(k.data, a->after, UUID_LEN) == 0)
+			continue;
+		if (++scanned > a->scanmax) {
+			a->more = 1;
+			break;
+		}
+		if (audit_decode(d.data, d.size, &t) == -1)
+			continue;
+		memcpy(t.id, k.data, UUID_LEN);
+		if (a->match != NULL && !a->match(&t, a->matcharg))
+			continue;
+		if (a->n == a->max) {
+			a->more = 1;
+			break;
+		}
+		memcpy(a->last, k.data, UUID_LEN);
+		audit_rec_free(&a->recs[a->n]);
+		a->recs[a->n++] = t;
+		audit_rec_init(&t);
+	}
+	audit_rec_free(&t);
+out:
+	crc = c->close(c);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
+enum store_err
+store_audit_list(struct store *st, const unsigned char *after, int desc,
+    audit_match_fn match, void *matcharg, struct audit_rec *recs, size_t max,
+    size_t scanmax, size_t *n, int *more, unsigned char last[UUID_LEN])
+{
+	struct audit_list_arg	 a;
+	enum store_err		 e;
+
+	memset(&a, 0, sizeof(a));
+	a.after = after;
+	a.desc = desc;
+	a.match = match;
+	a.matcharg = matcharg;
+	a.recs = recs;
+	a.max = max;
+	a.scanmax = scanmax;
+	e = run(st, audit_list_fn, &a, RUN_READ);
+	*n = a.n;
+	*more = a.more;
+	memcpy(last, a.last, UUID_LEN);
+	return e;
 }
 
 enum store_err

@@ -44,15 +44,29 @@ struct tok_rec {
 	int64_t		 last_used_at;
 	int64_t		 revoked_at;
 	int64_t		 uses_left;		/* -1: unlimited */
+	int64_t		 use_count;
+	int64_t		 updated_at;
+	int64_t		 rotated_at;
+	int64_t		 rotations;
+	int64_t		 grace_until;		/* the previous secret works until then */
+	int64_t		 grant_expires_at;	/* enrollment: latest expiry it may give */
+	int		 has_prev;		/* prev_hash is set (and indexed) */
+	unsigned char	 prev_hash[TOK_HASH_LEN];
 	enum tok_kind	 kind;
 	enum tok_format	 format;
 	char		 hint[TOK_HINT_LEN + 1];
+	char		 prev_hint[TOK_HINT_LEN + 1];
 	struct buf	 name;
 	struct buf	 description;
 	struct buf	 organization;	/* empty: every organization */
+	struct buf	 entity;	/* where it acts; empty: the organization */
+	struct buf	 bindings;	/* "ROLE@entity ...", sorted, unique */
+	struct buf	 direct;	/* scopes given directly, at the entity */
 	struct buf	 subject;
-	struct buf	 scopes;	/* space-separated, sorted, unique */
+	struct buf	 scopes;	/* effective: direct plus the bindings' */
 	struct buf	 metadata;	/* a JSON object's text; empty: {} */
+	struct buf	 last_address;
+	struct buf	 last_agent;
 };
 
 void	 tok_rec_init(struct tok_rec *);
@@ -96,9 +110,18 @@ int		 store_dead(const struct store *);
  */
 int		 store_reopened(const struct store *);
 
-/* Inserts a new token and its audit entry in one durable transaction. */
+typedef int	(*store_modify_fn)(struct tok_rec *, void *);
+
+/*
+ * Inserts a new token and its audit entry in one durable transaction.
+ * With guard, the token rec->created_by is read in the same transaction
+ * (locked for writing) and passed to guard, which returns 1 to write it
+ * back changed (a spent use), 0 to leave it, -1 to refuse the insert
+ * (STORE_OK is still returned; guard reports through arg).  So a minter
+ * revoked, or an enrollment used up, meanwhile cannot mint.
+ */
 enum store_err	 store_insert(struct store *, const struct tok_rec *,
-		    const struct audit_ev *);
+		    const struct audit_ev *, store_modify_fn guard, void *arg);
 enum store_err	 store_get(struct store *, const unsigned char id[UUID_LEN],
 		    struct tok_rec *);
 enum store_err	 store_get_by_hash(struct store *,
@@ -110,10 +133,27 @@ enum store_err	 store_get_by_hash(struct store *,
  * (STORE_OK is still returned; fn reports through arg).  The audit
  * entry, if given, is written only when the record is.  fn may run more
  * than once (deadlock retries), so it must not keep side effects.
+ * STORE_LAZY: the commit does not wait for the disk (last-used times).
  */
-typedef int	(*store_modify_fn)(struct tok_rec *, void *);
+#define STORE_LAZY	0x1
 enum store_err	 store_modify(struct store *, const unsigned char id[UUID_LEN],
-		    store_modify_fn, void *, const struct audit_ev *);
+		    store_modify_fn, void *, const struct audit_ev *, int flags);
+/*
+ * The same over n ids (n * UUID_LEN bytes) in one transaction; the audit
+ * entry is written for each record written, with that record as target.
+ * Unknown ids are skipped.
+ */
+enum store_err	 store_modify_many(struct store *, const unsigned char *ids,
+		    size_t n, store_modify_fn, void *, const struct audit_ev *);
+/* Deletes n tokens in one transaction, each with its audit entry. */
+enum store_err	 store_delete_many(struct store *, const unsigned char *ids,
+		    size_t n, const struct audit_ev *);
+/*
+ * Appends to ids (UUID_LEN bytes each) the tokens minted by parent, at
+ * most max in all (ids->len / UUID_LEN counts them); *more if cut short.
+ */
+enum store_err	 store_children(struct store *, const unsigned char parent[UUID_LEN],
+		    struct buf *ids, size_t max, int *more);
 
 /*
  * Tokens in id (creation) order, starting after `after` (NULL: from the
@@ -132,6 +172,31 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
 
 /* Appends an audit entry in its own durable transaction. */
 enum store_err	 store_audit(struct store *, const struct audit_ev *);
+
+/* An audit entry as read back. */
+struct audit_rec {
+	unsigned char	 id[UUID_LEN];		/* UUIDv7: key order is time order */
+	int64_t		 at;
+	int		 has_actor, has_target;
+	unsigned char	 actor[UUID_LEN];
+	unsigned char	 target[UUID_LEN];
+	struct buf	 event;
+	struct buf	 organization;
+	struct buf	 address;
+	struct buf	 detail;
+};
+
+void		 audit_rec_init(struct audit_rec *);
+void		 audit_rec_free(struct audit_rec *);
+typedef int	(*audit_match_fn)(const struct audit_rec *, void *);
+/*
+ * Audit entries in time order (newest first with desc), after the entry
+ * after (NULL: from the start), like store_list.
+ */
+enum store_err	 store_audit_list(struct store *, const unsigned char *after,
+		    int desc, audit_match_fn, void *, struct audit_rec *recs,
+		    size_t max, size_t scanmax, size_t *n, int *more,
+		    unsigned char last[UUID_LEN]);
 
 /* Bulk load for benchmarks and imports: no per-commit sync, checkpoint at the end. */
 enum store_err	 store_bulk_begin(struct store *);

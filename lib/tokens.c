@@ -28,6 +28,8 @@ mint_req_free(struct mint_req *m)
 	buf_free(&m->organization);
 	buf_free(&m->subject);
 	buf_free(&m->scopes);
+	buf_free(&m->bindings);
+	buf_free(&m->entity);
 	buf_free(&m->metadata);
 	mint_req_init(m);
 }
@@ -55,6 +57,11 @@ static int	 v_expires_at(const struct json_doc *, int, struct mint_req *, struct
 static int	 v_metadata(const struct json_doc *, int, struct mint_req *, struct problem *);
 static int	 v_organization(const struct json_doc *, int, struct mint_req *, struct problem *);
 static int	 v_subject(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_bindings(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_entity(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_starts_at(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_max_uses(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_kind(const struct json_doc *, int, struct mint_req *, struct problem *);
 
 /* Every field a mint accepts; anything else is refused before use. */
 static const struct field mint_fields[] = {
@@ -66,6 +73,11 @@ static const struct field mint_fields[] = {
 	{ "metadata", v_metadata },
 	{ "organization", v_organization },
 	{ "subject", v_subject },
+	{ "bindings", v_bindings },
+	{ "entity", v_entity },
+	{ "starts_at", v_starts_at },
+	{ "max_uses", v_max_uses },
+	{ "kind", v_kind },
 };
 
 #define NFIELDS	(sizeof(mint_fields) / sizeof(mint_fields[0]))
@@ -152,9 +164,8 @@ v_scopes(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
 	struct buf	 s = BUF_INIT;
 	int		 i, e, ok = 1;
 
-	if (d->tok[t].type != JSON_ARRAY || d->tok[t].size < 1 ||
-	    d->tok[t].size > SCOPES_MAX) {
-		problem_field(p, "scopes", 6, "must be an array of 1 to 64 "
+	if (d->tok[t].type != JSON_ARRAY || d->tok[t].size > SCOPES_MAX) {
+		problem_field(p, "scopes", 6, "must be an array of at most 64 "
 		    "scopes");
 		return 0;
 	}
@@ -208,6 +219,151 @@ v_expires_at(const struct json_doc *d, int t, struct mint_req *m,
 }
 
 static int
+v_starts_at(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	struct buf	 s = BUF_INIT;
+	int		 ok;
+
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	ok = d->tok[t].type == JSON_STRING && json_str(d, t, &s) == 0 &&
+	    time_parse(s.ptr, s.len, &m->starts_at) == 0;
+	buf_free(&s);
+	if (!ok)
+		problem_field(p, "starts_at", 9, "must be an RFC 3339 time, "
+		    "such as 2030-01-01T00:00:00Z");
+	return ok;
+}
+
+static int
+v_max_uses(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	if (json_int(d, t, 1, USES_MAX, &m->max_uses) == -1) {
+		problem_field(p, "max_uses", 8, "must be a whole number from 1 "
+		    "to 1000000000");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+v_kind(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
+{
+	if (json_key_is(d, t, "standard") && d->tok[t].type == JSON_STRING)
+		m->kind = KIND_STANDARD;
+	else if (json_key_is(d, t, "enrollment") &&
+	    d->tok[t].type == JSON_STRING)
+		m->kind = KIND_ENROLLMENT;
+	else {
+		problem_field(p, "kind", 4, "must be \"standard\" or "
+		    "\"enrollment\"");
+		return 0;
+	}
+	return 1;
+}
+
+/* An entity string into out; 0 (problem added under pointer) if not one. */
+static int
+entity_value(const struct json_doc *d, int t, struct buf *out,
+    struct problem *p, const char *name, int index)
+{
+	static const char msg[] = "must be \"organization\" or workspace:, "
+	    "group: or deployment: and an id ([A-Za-z0-9][A-Za-z0-9_.-]*, at "
+	    "most 64)";
+
+	buf_reset(out);
+	if (d->tok[t].type != JSON_STRING || json_str(d, t, out) == -1 ||
+	    policy_entity_type(out->ptr, out->len) == 0) {
+		if (index >= 0)
+			problem_element(p, name, index, msg);
+		else
+			problem_field(p, name, strlen(name), msg);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+v_entity(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	if (d->tok[t].type == JSON_NULL)
+		return 1;
+	return entity_value(d, t, &m->entity, p, "entity", -1);
+}
+
+/* bindings: [{"role": R, "entity": E?}, ...] into "R@E" items. */
+static int
+v_bindings(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	const struct role	*role;
+	struct buf		 r = BUF_INIT, e = BUF_INIT, item = BUF_INIT;
+	int			 i, b, rt, et, ok = 1, it, k, v;
+
+	if (d->tok[t].type != JSON_ARRAY || d->tok[t].size > BINDINGS_MAX) {
+		problem_field(p, "bindings", 8, "must be an array of at most 32 "
+		    "role bindings");
+		return 0;
+	}
+	buf_reset(&m->bindings);
+	for (i = 0; i < d->tok[t].size; i++) {
+		b = json_at(d, t, i);
+		if (d->tok[b].type != JSON_OBJECT) {
+			problem_element(p, "bindings", i, "must be an object "
+			    "{\"role\": ..., \"entity\": ...}");
+			ok = 0;
+			continue;
+		}
+		it = -1;
+		while (json_each(d, b, &it, &k, &v))
+			if (!json_key_is(d, k, "role") &&
+			    !json_key_is(d, k, "entity")) {
+				problem_element(p, "bindings", i, "takes only "
+				    "role and entity");
+				ok = 0;
+			}
+		rt = json_get(d, b, "role");
+		et = json_get(d, b, "entity");
+		buf_reset(&r);
+		if (rt == -1 || d->tok[rt].type != JSON_STRING ||
+		    json_str(d, rt, &r) == -1 ||
+		    (role = policy_role(r.ptr, r.len)) == NULL) {
+			problem_element(p, "bindings", i, "role must be one of "
+			    "the roles in schema/model.md");
+			ok = 0;
+			continue;
+		}
+		buf_reset(&e);
+		if (et != -1 && d->tok[et].type != JSON_NULL) {
+			if (!entity_value(d, et, &e, p, "bindings", i)) {
+				ok = 0;
+				continue;
+			}
+			if (!(policy_entity_type(e.ptr, e.len) & role->at)) {
+				problem_element(p, "bindings", i, "this role "
+				    "cannot be bound at this kind of entity");
+				ok = 0;
+				continue;
+			}
+		}
+		buf_reset(&item);
+		buf_append(&item, r.ptr, r.len);
+		buf_putc(&item, '@');
+		buf_append(&item, e.ptr, e.len);
+		policy_scopes_add(&m->bindings, item.ptr, item.len);
+	}
+	buf_free(&r);
+	buf_free(&e);
+	buf_free(&item);
+	return ok;
+}
+
+static int
 v_metadata(const struct json_doc *d, int t, struct mint_req *m,
     struct problem *p)
 {
@@ -226,6 +382,18 @@ v_metadata(const struct json_doc *d, int t, struct mint_req *m,
 	buf_reset(&m->metadata);
 	buf_append(&m->metadata, raw, len);
 	return 1;
+}
+
+int
+mint_field(const struct json_doc *d, const char *name, int t,
+    struct mint_req *m, struct problem *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strcmp(mint_fields[i].name, name) == 0)
+			return mint_fields[i].valid(d, t, m, p);
+	return 0;
 }
 
 int
@@ -250,8 +418,13 @@ mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *p)
 	buf_free(&key);
 	if (json_get(d, 0, "name") == -1)
 		problem_field(p, "name", 4, "is required");
-	if (json_get(d, 0, "scopes") == -1)
-		problem_field(p, "scopes", 6, "is required");
+	if (m->scopes.len == 0 && m->bindings.len == 0 &&
+	    json_get(d, 0, "scopes") == -1 && json_get(d, 0, "bindings") == -1)
+		problem_field(p, "scopes", 6, "is required unless bindings are "
+		    "given");
+	else if (p->nerr == 0 && m->scopes.len == 0 && m->bindings.len == 0)
+		problem_field(p, "scopes", 6, "must not be empty when there "
+		    "are no bindings");
 	in = json_get(d, 0, "expires_in");
 	at = json_get(d, 0, "expires_at");
 	if (in != -1 && d->tok[in].type != JSON_NULL &&
@@ -262,95 +435,209 @@ mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *p)
 }
 
 
+/*
+ * Completes "ROLE@" with the token's entity into out; 0 when a binding
+ * lies outside that entity or its role cannot be bound at its type.
+ */
+static int
+resolve_bindings(const char *in, const char *entity, struct buf *out)
+{
+	const struct role	*r;
+	struct buf		 item = BUF_INIT;
+	const char		*p = in, *e, *at;
+	int			 ok = 1;
+
+	buf_reset(out);
+	while (*p != '\0' && ok) {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		at = memchr(p, '@', (size_t)(e - p));
+		buf_reset(&item);
+		if (at == NULL || (r = policy_role(p, (size_t)(at - p))) == NULL) {
+			ok = 0;
+			break;
+		}
+		buf_append(&item, p, (size_t)(at + 1 - p));
+		if (at + 1 == e)
+			buf_puts(&item, entity);
+		else
+			buf_append(&item, at + 1, (size_t)(e - at - 1));
+		at = memchr(item.ptr, '@', item.len) + 1;
+		ok = policy_entity_contains(entity, at) &&
+		    (policy_entity_type(at, strlen(at)) & r->at) != 0;
+		policy_scopes_add(out, item.ptr, item.len);
+		p = *e ? e + 1 : e;
+	}
+	buf_free(&item);
+	return ok;
+}
+
+struct guard_arg {
+	int64_t	 now;
+	int	 refused;
+};
+
+/* In the insert's transaction: is the minter still good? */
+static int
+mint_guard(struct tok_rec *minter, void *arg)
+{
+	struct guard_arg	*g = arg;
+	enum tok_state		 st = policy_state(minter, g->now);
+
+	/* Exhausted is fine: this very request may have spent its last use. */
+	g->refused = st != TOK_ACTIVE && st != TOK_EXHAUSTED;
+	return g->refused ? -1 : 0;
+}
+
+/* Stores out under a fresh secret; the common end of a mint and a redemption. */
+static enum mint_err
+mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
+    const char *prefix, store_modify_fn guard, struct guard_arg *g,
+    char *secret, size_t secretsz, enum store_err *se)
+{
+	enum store_err	 e = STORE_OK;
+	int		 tries;
+
+	/* A hash collision is impossible in practice; retry rather than assume. */
+	for (tries = 0; tries < 3; tries++) {
+		if (tok_generate(prefix != NULL ? prefix : prefix_default(),
+		    secret, secretsz) == -1) {
+			*se = STORE_FATAL;
+			return MINT_STORE;
+		}
+		tok_hash(store_hashkey(st), secret, strlen(secret), out->hash);
+		tok_hint(secret, strlen(secret), out->hint);
+		e = store_insert(st, out, ev, guard, g);
+		if (e != STORE_EXISTS)
+			break;
+	}
+	if (e == STORE_OK && g != NULL && g->refused)
+		e = STORE_NOTFOUND;
+	if (e != STORE_OK) {
+		sodium_memzero(secret, secretsz);
+		if (e == STORE_NOTFOUND)	/* the minter went away meanwhile */
+			return MINT_INACTIVE;
+		*se = e;
+		return MINT_STORE;
+	}
+	return MINT_OK;
+}
+
+/* The expiry asked for (0: none), and the configured maximum lifetime. */
+static enum mint_err
+mint_expiry(const struct mint_req *m, int64_t now, int64_t *exp,
+    int64_t *maxlife)
+{
+	*maxlife = json_int_env("KEYHOLE_MAX_LIFETIME", 1, LIFETIME_MAX, 0);
+	*exp = 0;
+	if (m->expires_at != 0) {
+		if (m->expires_at <= now)
+			return MINT_EXPIRED;
+		*exp = m->expires_at;
+	} else if (m->expires_in != 0)
+		*exp = now + m->expires_in;
+	if (*exp != 0 && *exp - now > (*maxlife ? *maxlife : LIFETIME_MAX))
+		return MINT_LIFETIME;
+	return MINT_OK;
+}
+
 enum mint_err
 tokens_mint(struct store *st, const struct tok_rec *caller,
     const struct mint_req *m, int64_t now, const char *address, char *secret,
     size_t secretsz, struct tok_rec *out, enum store_err *se)
 {
-	const unsigned char	*actor = NULL;
 	struct audit_ev		 ev;
-	int64_t			 exp = 0, maxlife;
-	const char		*org, *sub;
-	enum store_err		 e;
-	int			 tries;
+	struct guard_arg	 g = { now, 0 };
+	int64_t			 exp, maxlife, ttl;
+	enum mint_err		 me;
 
 	*se = STORE_OK;
-	maxlife = json_int_env("KEYHOLE_MAX_LIFETIME", 1, LIFETIME_MAX,
-	    LIFETIME_MAX);
-	if (m->expires_at != 0) {
-		if (m->expires_at <= now)
-			return MINT_EXPIRED;
-		exp = m->expires_at;
-	} else if (m->expires_in != 0)
-		exp = now + m->expires_in;
-	if (exp != 0 && exp - now > maxlife)
-		return MINT_LIFETIME;
+	tok_rec_init(out);
+	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
+		return me;
+	if (m->kind == KIND_ENROLLMENT) {
+		/* Enrollment tokens are for a moment: a short default, a cap. */
+		ttl = json_int_env("KEYHOLE_ENROLLMENT_TTL", 1,
+		    ENROLLMENT_TTL_MAX, ENROLLMENT_TTL);
+		if (exp == 0)
+			exp = now + ttl;
+		if (exp - now > ENROLLMENT_TTL_MAX)
+			return MINT_LIFETIME;
+	}
 
-	org = m->organization.len ? buf_cstr(&m->organization) : "";
-	sub = m->subject.len ? buf_cstr(&m->subject) : "";
+	if (m->organization.len > 0)
+		buf_append(&out->organization, m->organization.ptr,
+		    m->organization.len);
+	else if (caller != NULL)
+		buf_puts(&out->organization, buf_cstr(&caller->organization));
+	if (m->entity.len > 0)
+		buf_append(&out->entity, m->entity.ptr, m->entity.len);
+	else if (caller != NULL)
+		buf_puts(&out->entity, policy_entity_of(caller));
+	else
+		buf_puts(&out->entity, ENTITY_ORG);
+	if (!resolve_bindings(buf_cstr(&m->bindings), buf_cstr(&out->entity),
+	    &out->bindings))
+		return MINT_BINDING;
+	buf_append(&out->direct, m->scopes.ptr, m->scopes.len);
+	policy_expand(buf_cstr(&out->bindings), buf_cstr(&out->direct),
+	    &out->scopes);
+	if (m->subject.len > 0)
+		buf_append(&out->subject, m->subject.ptr, m->subject.len);
+	else if (caller != NULL)
+		buf_puts(&out->subject, buf_cstr(&caller->subject));
+
 	if (caller != NULL) {
-		/* No escalation: scopes, organization and lifetime within the caller's. */
-		if (!policy_subset(buf_cstr(&caller->scopes), buf_cstr(&m->scopes)))
+		/* No escalation: organization, entity, grants, lifetime. */
+		if (!policy_org_visible(buf_cstr(&caller->organization),
+		    buf_cstr(&out->organization)))
+			return MINT_ORGANIZATION;
+		if (!policy_entity_contains(policy_entity_of(caller),
+		    buf_cstr(&out->entity)))
+			return MINT_ENTITY;
+		if (!policy_covers(caller, out))
 			return MINT_SCOPE;
-		if (caller->organization.len > 0) {
-			if (*org == '\0')
-				org = buf_cstr(&caller->organization);
-			else if (strcmp(org, buf_cstr(&caller->organization)) != 0)
-				return MINT_ORGANIZATION;
-		}
 		if (caller->expires_at != 0) {
 			if (exp == 0)
 				exp = caller->expires_at;
 			else if (exp > caller->expires_at)
 				return MINT_LIFETIME;
 		}
-		if (*sub == '\0')
-			sub = buf_cstr(&caller->subject);
-		actor = caller->id;
-	}
-
-	tok_rec_init(out);
-	uuid7_generate(out->id);
-	if (caller != NULL)
 		memcpy(out->created_by, caller->id, UUID_LEN);
+	}
+	if (exp == 0 && maxlife != 0)
+		exp = now + maxlife;
+	if (m->starts_at != 0 && exp != 0 && m->starts_at >= exp)
+		return MINT_STARTS;
+
+	uuid7_generate(out->id);
 	out->created_at = now;
+	out->starts_at = m->starts_at;
 	out->expires_at = exp;
-	out->uses_left = m->max_uses;
 	out->kind = m->kind;
+	out->uses_left = m->max_uses;
+	if (m->kind == KIND_ENROLLMENT) {
+		if (out->uses_left < 0)
+			out->uses_left = 1;
+		/* What it is traded for may live as long as its minter. */
+		out->grant_expires_at = caller != NULL ? caller->expires_at : 0;
+	}
 	buf_append(&out->name, m->name.ptr, m->name.len);
 	buf_append(&out->description, m->description.ptr, m->description.len);
-	buf_puts(&out->organization, org);
-	buf_puts(&out->subject, sub);
-	buf_append(&out->scopes, m->scopes.ptr, m->scopes.len);
 	buf_append(&out->metadata, m->metadata.ptr, m->metadata.len);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.at = now;
 	ev.event = "token.created";
-	ev.actor = actor;
+	ev.actor = caller != NULL ? caller->id : NULL;
 	ev.target = out->id;
-	ev.organization = org;
+	ev.organization = buf_cstr(&out->organization);
 	ev.address = address;
-
-	/* A hash collision is impossible in practice; retry rather than assume. */
-	for (tries = 0; tries < 3; tries++) {
-		if (tok_generate(m->prefix != NULL ? m->prefix :
-		    prefix_default(), secret, secretsz) == -1) {
-			*se = STORE_FATAL;
-			return MINT_STORE;
-		}
-		tok_hash(store_hashkey(st), secret, strlen(secret), out->hash);
-		tok_hint(secret, strlen(secret), out->hint);
-		e = store_insert(st, out, m->unaudited ? NULL : &ev);
-		if (e != STORE_EXISTS)
-			break;
-	}
-	if (e != STORE_OK) {
-		sodium_memzero(secret, secretsz);
-		*se = e;
-		return MINT_STORE;
-	}
-	return MINT_OK;
+	ev.detail = m->kind == KIND_ENROLLMENT ? "enrollment" : NULL;
+	return mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
+	    caller != NULL ? mint_guard : NULL, caller != NULL ? &g : NULL,
+	    secret, secretsz, se);
 }
 
 const char *
@@ -358,19 +645,122 @@ tokens_mint_strerror(enum mint_err e)
 {
 	static const char *const msg[MINT__MAX] = {
 		"ok",
-		"The token would hold a scope the caller does not hold.",
+		"The token would hold a scope or role the caller does not hold.",
 		"The token would belong to an organization outside the caller's.",
+		"The token would act outside the caller's entity.",
 		"The token would outlive the caller or the maximum lifetime.",
 		"expires_at is not in the future.",
+		"starts_at is not before the token expires.",
+		"A role binding lies outside the token's entity, or its role "
+		    "cannot be bound at that kind of entity.",
+		"The credential is not active.",
 		"The store failed.",
 	};
 
 	return e < MINT__MAX ? msg[e] : "unknown";
 }
 
+int
+tokens_mint_status(enum mint_err e)
+{
+	switch (e) {
+	case MINT_OK:
+		return 201;
+	case MINT_SCOPE:
+	case MINT_ORGANIZATION:
+	case MINT_ENTITY:
+	case MINT_LIFETIME:
+		return 403;
+	case MINT_INACTIVE:
+		return 401;
+	case MINT_STORE:
+		return 503;
+	default:
+		return 422;
+	}
+}
+
+/* The enrollment's use, spent in the redemption's transaction. */
+static int
+redeem_guard(struct tok_rec *enr, void *arg)
+{
+	struct guard_arg	*g = arg;
+
+	g->refused = enr->kind != KIND_ENROLLMENT ||
+	    policy_state(enr, g->now) != TOK_ACTIVE;
+	if (g->refused)
+		return -1;
+	if (enr->uses_left > 0)
+		enr->uses_left--;
+	enr->use_count++;
+	enr->last_used_at = g->now;
+	return 1;
+}
+
+enum mint_err
+tokens_redeem(struct store *st, const char *enrollment, size_t len,
+    const struct mint_req *m, int64_t now, const char *address, char *secret,
+    size_t secretsz, struct tok_rec *out, enum store_err *se)
+{
+	struct tok_rec		 enr;
+	struct audit_ev		 ev;
+	struct guard_arg	 g = { now, 0 };
+	enum auth_result	 ar;
+	enum mint_err		 me;
+	int64_t			 exp, maxlife;
+
+	tok_rec_init(out);
+	tok_rec_init(&enr);
+	ar = tokens_lookup(st, enrollment, len, KIND_ENROLLMENT, now, &enr, se);
+	if (ar != AUTH_OK) {
+		tok_rec_free(&enr);
+		return ar == AUTH_STORE ? MINT_STORE : MINT_INACTIVE;
+	}
+	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
+		goto done;
+	if (enr.grant_expires_at != 0) {
+		if (exp == 0)
+			exp = enr.grant_expires_at;
+		else if (exp > enr.grant_expires_at) {
+			me = MINT_LIFETIME;
+			goto done;
+		}
+	}
+	if (exp == 0 && maxlife != 0)
+		exp = now + maxlife;
+
+	/* The enrollment's grants, as they are: they never change. */
+	uuid7_generate(out->id);
+	memcpy(out->created_by, enr.id, UUID_LEN);
+	out->created_at = now;
+	out->expires_at = exp;
+	buf_puts(&out->organization, buf_cstr(&enr.organization));
+	buf_puts(&out->entity, buf_cstr(&enr.entity));
+	buf_puts(&out->bindings, buf_cstr(&enr.bindings));
+	buf_puts(&out->direct, buf_cstr(&enr.direct));
+	buf_puts(&out->scopes, buf_cstr(&enr.scopes));
+	buf_puts(&out->subject, buf_cstr(&enr.subject));
+	buf_append(&out->name, m->name.ptr, m->name.len);
+	buf_append(&out->description, m->description.ptr, m->description.len);
+	buf_append(&out->metadata, m->metadata.ptr, m->metadata.len);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.at = now;
+	ev.event = "token.redeemed";
+	ev.actor = enr.id;
+	ev.target = out->id;
+	ev.organization = buf_cstr(&out->organization);
+	ev.address = address;
+	me = mint_store(st, out, &ev, NULL, redeem_guard, &g, secret,
+	    secretsz, se);
+done:
+	tok_rec_free(&enr);
+	return me;
+}
+
 enum auth_result
-tokens_lookup(struct store *st, const char *secret, size_t len, int64_t now,
-    struct tok_rec *out, enum store_err *se)
+tokens_lookup(struct store *st, const char *secret, size_t len,
+    enum tok_kind kind, int64_t now, struct tok_rec *out, enum store_err *se)
 {
 	unsigned char	 hash[TOK_HASH_LEN];
 	enum store_err	 e;
@@ -387,65 +777,12 @@ tokens_lookup(struct store *st, const char *secret, size_t len, int64_t now,
 		*se = e;
 		return AUTH_STORE;
 	}
+	/* A replaced secret is good only until its grace ends. */
+	if (!tok_hash_eq(out->hash, hash) && now >= out->grace_until)
+		return AUTH_INACTIVE;
+	if (out->kind != kind)
+		return AUTH_INACTIVE;
 	return policy_state(out, now) == TOK_ACTIVE ? AUTH_OK : AUTH_INACTIVE;
-}
-
-struct revoke_arg {
-	const struct tok_rec	*caller;
-	int64_t			 now;
-	int			 denied;
-	int			 hidden;
-};
-
-static int
-revoke_fn(struct tok_rec *r, void *arg)
-{
-	struct revoke_arg	*a = arg;
-
-	a->denied = a->hidden = 0;
-	if (a->caller != NULL) {
-		if (!policy_org_visible(buf_cstr(&a->caller->organization),
-		    buf_cstr(&r->organization))) {
-			a->hidden = 1;
-			return 0;
-		}
-		/* A token may always end itself; others only within its own scopes. */
-		if (memcmp(a->caller->id, r->id, UUID_LEN) != 0 &&
-		    !policy_subset(buf_cstr(&a->caller->scopes),
-		    buf_cstr(&r->scopes))) {
-			a->denied = 1;
-			return 0;
-		}
-	}
-	if (r->revoked_at != 0)
-		return 0;	/* already revoked: nothing to write */
-	r->revoked_at = a->now;
-	return 1;
-}
-
-enum store_err
-tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
-    const struct tok_rec *caller, int64_t now, const char *address,
-    int *denied)
-{
-	struct revoke_arg	 a;
-	struct audit_ev		 ev;
-	enum store_err		 e;
-
-	memset(&a, 0, sizeof(a));
-	a.caller = caller;
-	a.now = now;
-	memset(&ev, 0, sizeof(ev));
-	ev.at = now;
-	ev.event = "token.revoked";
-	ev.actor = caller != NULL ? caller->id : NULL;
-	ev.target = id;
-	ev.address = address;
-	e = store_modify(st, id, revoke_fn, &a, &ev);
-	*denied = a.denied;
-	if (e == STORE_OK && a.hidden)
-		return STORE_NOTFOUND;
-	return e;
 }
 
 void
@@ -473,6 +810,28 @@ str_or_null(struct jsonw *w, const char *key, const struct buf *b)
 		jw_null(w, key);
 }
 
+/* [{"role": R, "entity": E}, ...] from "R@E ..." */
+static void
+bindings_json(struct jsonw *w, const char *bindings)
+{
+	const char	*p = bindings, *e, *at;
+
+	jw_arr_open(w, "bindings");
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((at = memchr(p, '@', (size_t)(e - p))) != NULL) {
+			jw_obj_open(w, NULL);
+			jw_strn(w, "role", p, (size_t)(at - p));
+			jw_strn(w, "entity", at + 1, (size_t)(e - at - 1));
+			jw_obj_close(w);
+		}
+		p = *e ? e + 1 : e;
+	}
+	jw_arr_close(w);
+}
+
 void
 tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 {
@@ -487,8 +846,8 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	str_or_null(w, "description", &r->description);
 	tokens_scopes_json(w, "scopes", buf_cstr(&r->scopes));
 	str_or_null(w, "organization", &r->organization);
-	jw_arr_open(w, "bindings");
-	jw_arr_close(w);
+	jw_str(w, "entity", policy_entity_of(r));
+	bindings_json(w, buf_cstr(&r->bindings));
 	str_or_null(w, "subject", &r->subject);
 	jw_str(w, "kind", kinds[r->kind]);
 	jw_str(w, "format", formats[r->format]);
@@ -496,11 +855,18 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	jw_time(w, "created_at", r->created_at);
 	jw_time(w, "starts_at", r->starts_at);
 	jw_time(w, "expires_at", r->expires_at);
+	jw_time(w, "updated_at", r->updated_at);
 	jw_time(w, "last_used_at", r->last_used_at);
+	str_or_null(w, "last_used_address", &r->last_address);
+	str_or_null(w, "last_used_user_agent", &r->last_agent);
+	jw_int(w, "use_count", r->use_count);
 	if (r->uses_left >= 0)
 		jw_int(w, "uses_left", r->uses_left);
 	else
 		jw_null(w, "uses_left");
+	jw_time(w, "rotated_at", r->rotated_at);
+	jw_time(w, "grace_until", r->has_prev && r->grace_until > now ?
+	    r->grace_until : 0);
 	jw_time(w, "revoked_at", r->revoked_at);
 	if (memcmp(r->created_by, zero, UUID_LEN) != 0) {
 		uuid_format(r->created_by, id);
@@ -545,6 +911,7 @@ void
 list_query_free(struct list_query *q)
 {
 	buf_free(&q->organization);
+	buf_free(&q->entity);
 	buf_free(&q->name);
 	list_query_init(q);
 }
@@ -584,6 +951,9 @@ list_match(const struct tok_rec *r, void *arg)
 		return 0;
 	if (q->has_created_by &&
 	    memcmp(r->created_by, q->created_by, UUID_LEN) != 0)
+		return 0;
+	if (q->entity.len > 0 &&
+	    !policy_entity_contains(buf_cstr(&q->entity), policy_entity_of(r)))
 		return 0;
 	if (q->name.len > 0 &&
 	    strcmp(buf_cstr(&r->name), buf_cstr(&q->name)) != 0)

@@ -14,7 +14,14 @@ struct jsonw;
 #define DESCRIPTION_MAXCHARS	500
 #define SUBJECT_MAXCHARS	200
 #define METADATA_MAXBYTES	4096
-#define LIFETIME_MAX		(10LL * 366 * 86400)	/* KEYHOLE_MAX_LIFETIME overrides */
+#define LIFETIME_MAX		(10LL * 366 * 86400)	/* KEYHOLE_MAX_LIFETIME lowers it */
+#define ENROLLMENT_TTL		86400	/* KEYHOLE_ENROLLMENT_TTL overrides */
+#define ENROLLMENT_TTL_MAX	(30 * 86400)
+#define USES_MAX		1000000000
+#define GRACE_MAX		(30 * 86400)	/* longest rotation overlap */
+#define LAST_USED_INTERVAL	60	/* KEYHOLE_LAST_USED_INTERVAL overrides */
+#define AGENT_MAXBYTES		200
+#define CASCADE_MAX		100000	/* tokens one cascade revocation reaches */
 
 /* What a mint asks for, already validated for form (api.c or keyholectl). */
 struct mint_req {
@@ -22,11 +29,14 @@ struct mint_req {
 	struct buf	 description;
 	struct buf	 organization;	/* empty: the caller's */
 	struct buf	 subject;	/* empty: the caller's */
-	struct buf	 scopes;	/* sorted, unique, space-separated */
+	struct buf	 scopes;	/* direct scopes: sorted, unique, space-separated */
+	struct buf	 bindings;	/* "ROLE@entity" or "ROLE@" (the token's entity) */
+	struct buf	 entity;	/* empty: the caller's */
 	struct buf	 metadata;	/* JSON object text; empty: {} */
 	int64_t		 expires_at;	/* 0: none asked */
 	int64_t		 expires_in;	/* 0: none asked */
-	int64_t		 max_uses;	/* -1: unlimited */
+	int64_t		 starts_at;	/* 0: at once */
+	int64_t		 max_uses;	/* -1: unlimited (enrollment: 1) */
 	enum tok_kind	 kind;
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
 	int		 unaudited;	/* a bulk load: audited once for the batch */
@@ -34,6 +44,7 @@ struct mint_req {
 
 struct json_doc;
 struct problem;
+struct patch_req;
 
 void	 mint_req_init(struct mint_req *);
 /*
@@ -42,14 +53,23 @@ void	 mint_req_init(struct mint_req *);
  * p.  Returns the number of field errors (0: m is ready for tokens_mint).
  */
 int	 mint_parse(const struct json_doc *, struct mint_req *, struct problem *);
+/* Validates one mint field by name (value token t); 1 valid. */
+int	 mint_field(const struct json_doc *, const char *name, int t,
+	    struct mint_req *, struct problem *);
 void	 mint_req_free(struct mint_req *);
+void	 patch_req_init(struct patch_req *);
+void	 patch_req_free(struct patch_req *);
 
 enum mint_err {
 	MINT_OK = 0,
-	MINT_SCOPE,		/* asks for a scope the caller does not hold */
-	MINT_ORGANIZATION,	/* outside the caller's organization */
-	MINT_LIFETIME,		/* outlives the caller, or the maximum lifetime */
-	MINT_EXPIRED,		/* expires_at not in the future */
+	MINT_SCOPE,		/* 403: a grant (scope or role) the caller does not hold */
+	MINT_ORGANIZATION,	/* 403: outside the caller's organization */
+	MINT_ENTITY,		/* 403: outside the caller's entity */
+	MINT_LIFETIME,		/* 403: outlives the caller, or the maximum lifetime */
+	MINT_EXPIRED,		/* 422: expires_at not in the future */
+	MINT_STARTS,		/* 422: starts_at not before the expiry */
+	MINT_BINDING,		/* 422: a role not bindable there, or outside the entity */
+	MINT_INACTIVE,		/* 401: the caller was revoked or used up meanwhile */
 	MINT_STORE,		/* see *se */
 	MINT__MAX
 };
@@ -65,6 +85,19 @@ enum mint_err	 tokens_mint(struct store *, const struct tok_rec *caller,
 		    char *secret, size_t secretsz, struct tok_rec *out,
 		    enum store_err *se);
 const char	*tokens_mint_strerror(enum mint_err);
+/* The HTTP status of a refused mint (403, 422, 401; 503 for the store). */
+int		 tokens_mint_status(enum mint_err);
+
+/*
+ * Trades an enrollment secret for a standard token with its grants
+ * (m: name, description, metadata, expiry).  The enrollment's use is
+ * spent in the transaction that stores the new token.  MINT_INACTIVE
+ * for a secret that is no active enrollment token.
+ */
+enum mint_err	 tokens_redeem(struct store *, const char *enrollment,
+		    size_t len, const struct mint_req *, int64_t now,
+		    const char *address, char *secret, size_t secretsz,
+		    struct tok_rec *out, enum store_err *se);
 
 enum auth_result {
 	AUTH_OK = 0,
@@ -75,19 +108,80 @@ enum auth_result {
 	AUTH__MAX
 };
 
-/* Looks up a secret; AUTH_OK only for an active token, which is in out. */
+/*
+ * Looks up a secret; AUTH_OK only for an active token of kind, which is
+ * in out (AUTH_INACTIVE also fills it in).  A previous secret counts
+ * until its grace ends.
+ */
 enum auth_result tokens_lookup(struct store *, const char *secret, size_t len,
-		    int64_t now, struct tok_rec *out, enum store_err *se);
+		    enum tok_kind kind, int64_t now, struct tok_rec *out,
+		    enum store_err *se);
+/*
+ * Records one successful use of tok: spends a use of a limited token
+ * (AUTH_INACTIVE when another request spent the last one first), and
+ * notes the time, address and agent at most once per interval.
+ */
+enum auth_result tokens_use(struct store *, const struct tok_rec *, int64_t now,
+		    const char *address, const char *agent, enum store_err *se);
+/* Why a request was refused (auth.refused); rate-limited per process. */
+void		 tokens_audit_refused(struct store *, const char *reason,
+		    const struct tok_rec *tok, int64_t now, const char *address);
+
+/* Why an operation on an existing token was refused. */
+enum op_err {
+	OP_OK = 0,
+	OP_NOTFOUND,		/* 404: unknown, or not visible to the caller */
+	OP_DENIED,		/* 403: the caller does not hold all it holds */
+	OP_CONFLICT,		/* 409: revoked or expired */
+	OP_INVALID,		/* 422: the result would be invalid (metadata size) */
+	OP_STORE,		/* see *se */
+};
+
+/* A PATCH: what to change (a merge of name, description, metadata). */
+struct patch_req {
+	int		 has_name, has_description;
+	struct buf	 name;
+	struct buf	 description;	/* empty: cleared */
+	const struct json_doc *doc;	/* holds the metadata merge patch */
+	int		 meta;		/* its token; -1: metadata unchanged */
+};
+
+enum op_err	 tokens_update(struct store *, const unsigned char id[UUID_LEN],
+		    const struct tok_rec *caller, const struct patch_req *,
+		    int64_t now, const char *address, struct tok_rec *out,
+		    enum store_err *se);
+/*
+ * A new secret for the token (in secret, shown once); the old one keeps
+ * working for grace seconds.  out is the token as stored.
+ */
+enum op_err	 tokens_rotate(struct store *, const unsigned char id[UUID_LEN],
+		    const struct tok_rec *caller, int64_t grace, int64_t now,
+		    const char *address, char *secret, size_t secretsz,
+		    struct tok_rec *out, enum store_err *se);
+/* Ends a rotation's grace at once. */
+enum op_err	 tokens_rotate_finish(struct store *,
+		    const unsigned char id[UUID_LEN], const struct tok_rec *caller,
+		    int64_t now, const char *address, struct tok_rec *out,
+		    enum store_err *se);
 
 /*
- * Revokes a token (idempotent).  The caller (NULL: admin tool) must see
- * it (organization) and hold every scope it has.  Returns STORE_OK,
- * STORE_NOTFOUND (also when not visible), or a store error; *denied is
- * set when it exists but may not be revoked by this caller.
+ * Revokes a token (idempotent), with cascade also every token minted by
+ * it, transitively.  The caller (NULL: admin tool) must hold all the
+ * token holds (policy_covers); a token may always revoke itself.
  */
-enum store_err	 tokens_revoke(struct store *, const unsigned char id[UUID_LEN],
-		    const struct tok_rec *caller, int64_t now,
-		    const char *address, int *denied);
+enum op_err	 tokens_revoke(struct store *, const unsigned char id[UUID_LEN],
+		    const struct tok_rec *caller, int cascade, int64_t now,
+		    const char *address, enum store_err *se);
+/*
+ * RFC 7009: revokes the token whose secret this is, if caller (NULL:
+ * the secret speaks for itself) may.  Unknown secrets are no error.
+ */
+enum op_err	 tokens_revoke_secret(struct store *, const char *secret,
+		    size_t len, const struct tok_rec *caller, int64_t now,
+		    const char *address, enum store_err *se);
+/* Deletes tokens expired or revoked before cutoff; audit entries stay. */
+enum store_err	 tokens_sweep(struct store *, int64_t cutoff, int64_t now,
+		    size_t *count);
 
 /* A listing: filters, page size and where to resume. */
 struct list_query {
@@ -96,6 +190,7 @@ struct list_query {
 	unsigned char	 after[UUID_LEN];
 	int		 state;		/* an enum tok_state, or -1 for any */
 	struct buf	 organization;	/* empty: any */
+	struct buf	 entity;	/* empty: any; else inside this entity */
 	int		 has_created_by;
 	unsigned char	 created_by[UUID_LEN];
 	struct buf	 name;		/* empty: any */
@@ -125,5 +220,29 @@ void		 tokens_json(struct jsonw *, const struct tok_rec *, int64_t now);
 void		 tokens_introspection_json(struct jsonw *, const struct tok_rec *);
 /* The scopes list as a JSON array under key. */
 void		 tokens_scopes_json(struct jsonw *, const char *key, const char *scopes);
+
+/* An audit listing: filters, page size and where to resume. */
+struct audit_query {
+	size_t		 limit;
+	int		 has_after;
+	unsigned char	 after[UUID_LEN];
+	int		 desc;		/* newest first (the default) */
+	struct buf	 event;		/* empty: any */
+	struct buf	 organization;	/* empty: any */
+	int		 has_target, has_actor;
+	unsigned char	 target[UUID_LEN];
+	unsigned char	 actor[UUID_LEN];
+	int64_t		 since, until;	/* 0: unbounded */
+};
+
+void		 audit_query_init(struct audit_query *);
+void		 audit_query_free(struct audit_query *);
+struct audit_rec *audit_recs_new(size_t n);
+void		 audit_recs_free(struct audit_rec *, size_t n);
+enum store_err	 tokens_audit_list(struct store *, const struct audit_query *,
+		    struct audit_rec *recs, size_t *n, int *more,
+		    unsigned char next[UUID_LEN]);
+/* One audit entry as a JSON object's members. */
+void		 tokens_audit_json(struct jsonw *, const struct audit_rec *);
 
 #endif

@@ -28,6 +28,10 @@ static int	 cmd_create(int, char **);
 static int	 cmd_list(int, char **);
 static int	 cmd_show(int, char **);
 static int	 cmd_revoke(int, char **);
+static int	 cmd_rotate(int, char **);
+static int	 cmd_finish(int, char **);
+static int	 cmd_audit(int, char **);
+static int	 cmd_sweep(int, char **);
 static int	 cmd_checkpoint(int, char **);
 static int	 cmd_load(int, char **);
 
@@ -40,6 +44,10 @@ static const struct {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "revoke", cmd_revoke },
+	{ "rotate", cmd_rotate },
+	{ "finish", cmd_finish },
+	{ "audit", cmd_audit },
+	{ "sweep", cmd_sweep },
 	{ "checkpoint", cmd_checkpoint },
 	{ "load", cmd_load },
 };
@@ -49,11 +57,17 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: keyholectl [-d home] init [-g group]\n"
-	    "       keyholectl [-d home] create -n name -s scope [-s scope ...]\n"
-	    "                  [-o organization] [-t ttl-seconds] [-D description]\n"
+	    "       keyholectl [-d home] create -n name [-s scope ...]\n"
+	    "                  [-r role[@entity] ...] [-o organization] [-e entity]\n"
+	    "                  [-t ttl-seconds] [-m max-uses] [-k kind] [-D description]\n"
 	    "       keyholectl [-d home] list [-a]\n"
 	    "       keyholectl [-d home] show id\n"
-	    "       keyholectl [-d home] revoke id\n"
+	    "       keyholectl [-d home] revoke [-c] id\n"
+	    "       keyholectl [-d home] rotate [-g grace-seconds] id\n"
+	    "       keyholectl [-d home] finish id\n"
+	    "       keyholectl [-d home] audit [-n count] [-e event] [-t target]\n"
+	    "                  [-a actor] [-s since] [-u until] [-j]\n"
+	    "       keyholectl [-d home] sweep [-r retention-seconds]\n"
 	    "       keyholectl [-d home] checkpoint\n"
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
@@ -152,23 +166,39 @@ cmd_init(int argc, char **argv)
 static int
 cmd_create(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "org", required_argument, NULL, 'o' },
+		{ "entity", required_argument, NULL, 'e' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "max-uses", required_argument, NULL, 'm' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "description", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct store	*st;
 	struct mint_req	 m;
 	struct tok_rec	 rec;
 	struct json_doc	 doc;
 	struct problem	 p;
-	struct buf	 body = BUF_INIT, scopes = BUF_INIT;
-	struct jsonw	 w;
+	struct buf	 body = BUF_INIT, scopes = BUF_INIT, roles = BUF_INIT;
+	struct jsonw	 w, rw;
 	enum mint_err	 me;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1], id[UUID_STRLEN + 1];
-	const char	*name = NULL, *org = NULL, *desc = NULL, *ttl = NULL;
-	int64_t		 ttlv = 0;
+	const char	*name = NULL, *org = NULL, *desc = NULL, *ent = NULL;
+	const char	*kind = NULL, *at;
+	int64_t		 ttl = 0, uses = 0;
 	int		 c, i;
 
 	jw_init(&w, &scopes);
 	jw_arr_open(&w, NULL);
-	while ((c = getopt(argc, argv, "n:s:o:t:D:")) != -1) {
+	jw_init(&rw, &roles);
+	jw_arr_open(&rw, NULL);
+	while ((c = getopt_long(argc, argv, "n:s:r:o:e:t:m:k:D:", longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			name = optarg;
@@ -176,11 +206,35 @@ cmd_create(int argc, char **argv)
 		case 's':
 			jw_str(&w, NULL, optarg);
 			break;
+		case 'r':
+			/* ROLE or ROLE@entity */
+			jw_obj_open(&rw, NULL);
+			if ((at = strchr(optarg, '@')) != NULL) {
+				jw_strn(&rw, "role", optarg, (size_t)(at - optarg));
+				jw_str(&rw, "entity", at + 1);
+			} else
+				jw_str(&rw, "role", optarg);
+			jw_obj_close(&rw);
+			break;
 		case 'o':
 			org = optarg;
 			break;
+		case 'e':
+			ent = optarg;
+			break;
 		case 't':
-			ttl = optarg;
+			if (json_int_text(optarg, strlen(optarg), 1, INT64_MAX,
+			    &ttl) == -1)
+				errx(2, "--ttl %s: not a number of seconds",
+				    optarg);
+			break;
+		case 'm':
+			if (json_int_text(optarg, strlen(optarg), 1, INT64_MAX,
+			    &uses) == -1)
+				errx(2, "--max-uses %s: not a number", optarg);
+			break;
+		case 'k':
+			kind = optarg;
 			break;
 		case 'D':
 			desc = optarg;
@@ -190,22 +244,27 @@ cmd_create(int argc, char **argv)
 		}
 	}
 	jw_arr_close(&w);
+	jw_arr_close(&rw);
 	if (optind != argc || name == NULL)
 		usage();
-	if (ttl != NULL &&
-	    json_int_text(ttl, strlen(ttl), 1, INT64_MAX, &ttlv) == -1)
-		errx(2, "-t %s: not a number of seconds", ttl);
 
 	jw_init(&w, &body);
 	jw_obj_open(&w, NULL);
 	jw_str(&w, "name", name);
 	jw_raw(&w, "scopes", scopes.ptr, scopes.len);
+	jw_raw(&w, "bindings", roles.ptr, roles.len);
 	if (org != NULL)
 		jw_str(&w, "organization", org);
+	if (ent != NULL)
+		jw_str(&w, "entity", ent);
 	if (desc != NULL)
 		jw_str(&w, "description", desc);
-	if (ttl != NULL)
-		jw_int(&w, "expires_in", ttlv);
+	if (ttl != 0)
+		jw_int(&w, "expires_in", ttl);
+	if (uses != 0)
+		jw_int(&w, "max_uses", uses);
+	if (kind != NULL)
+		jw_str(&w, "kind", kind);
 	jw_obj_close(&w);
 
 	mint_req_init(&m);
@@ -236,6 +295,7 @@ cmd_create(int argc, char **argv)
 	tok_rec_free(&rec);
 	buf_free(&body);
 	buf_free(&scopes);
+	buf_free(&roles);
 	return 0;
 }
 
@@ -321,20 +381,231 @@ cmd_show(int argc, char **argv)
 	return 0;
 }
 
+/* An operation's failure, as a message and exit status 1. */
+static void
+op_fail(const char *id, enum op_err e, enum store_err se)
+{
+	static const char *const msg[] = {
+		"ok", "no such token", "not permitted", "revoked or expired",
+		"invalid", "store failed",
+	};
+
+	errx(1, "%s: %s%s%s", id, msg[e], e == OP_STORE ? ": " : "",
+	    e == OP_STORE ? store_strerror(se) : "");
+}
+
 static int
 cmd_revoke(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "cascade", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct store	*st;
 	unsigned char	 id[UUID_LEN];
-	enum store_err	 e;
-	int		 denied;
+	enum store_err	 se;
+	enum op_err	 e;
+	int		 c, cascade = 0;
+
+	while ((c = getopt_long(argc, argv, "c", longopts, NULL)) != -1)
+		if (c == 'c')
+			cascade = 1;
+		else
+			usage();
+	parse_id(argc - optind + 1, argv + optind - 1, id);
+	st = open_store();
+	e = tokens_revoke(st, id, NULL, cascade, (int64_t)time(NULL), "", &se);
+	if (e != OP_OK)
+		op_fail(argv[optind], e, se);
+	fprintf(stderr, "keyholectl: revoked %s%s\n", argv[optind],
+	    cascade ? " and every token minted under it" : "");
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_rotate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "grace", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store	*st;
+	struct tok_rec	 rec;
+	unsigned char	 id[UUID_LEN];
+	char		 secret[TOK_SECRET_MAX + 1];
+	int64_t		 grace = 0;
+	enum store_err	 se;
+	enum op_err	 e;
+	int		 c;
+
+	while ((c = getopt_long(argc, argv, "g:", longopts, NULL)) != -1)
+		if (c == 'g') {
+			if (json_int_text(optarg, strlen(optarg), 0, GRACE_MAX,
+			    &grace) == -1)
+				errx(2, "--grace %s: 0 to %d seconds", optarg,
+				    GRACE_MAX);
+		} else
+			usage();
+	parse_id(argc - optind + 1, argv + optind - 1, id);
+	st = open_store();
+	tok_rec_init(&rec);
+	e = tokens_rotate(st, id, NULL, grace, (int64_t)time(NULL), "", secret,
+	    sizeof(secret), &rec, &se);
+	if (e != OP_OK)
+		op_fail(argv[optind], e, se);
+	fprintf(stderr, "keyholectl: rotated %s; the new secret follows, the "
+	    "old one works %lld more seconds\n", argv[optind], (long long)grace);
+	printf("%s\n", secret);
+	sodium_memzero(secret, sizeof(secret));
+	tok_rec_free(&rec);
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_finish(int argc, char **argv)
+{
+	struct store	*st;
+	struct tok_rec	 rec;
+	unsigned char	 id[UUID_LEN];
+	enum store_err	 se;
+	enum op_err	 e;
 
 	parse_id(argc, argv, id);
 	st = open_store();
-	e = tokens_revoke(st, id, NULL, (int64_t)time(NULL), "", &denied);
+	tok_rec_init(&rec);
+	e = tokens_rotate_finish(st, id, NULL, (int64_t)time(NULL), "", &rec,
+	    &se);
+	if (e != OP_OK)
+		op_fail(argv[1], e, se);
+	tok_rec_free(&rec);
+	store_close(st);
+	return 0;
+}
+
+static void
+audit_line(const struct audit_rec *r, int json)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 t[TIME_STRLEN + 1], a[UUID_STRLEN + 1], g[UUID_STRLEN + 1];
+
+	if (json) {
+		jw_init(&w, &out);
+		jw_obj_open(&w, NULL);
+		tokens_audit_json(&w, r);
+		jw_obj_close(&w);
+		printf("%s\n", buf_cstr(&out));
+		buf_free(&out);
+		return;
+	}
+	time_format(r->at, t);
+	if (r->has_actor)
+		uuid_format(r->actor, a);
+	if (r->has_target)
+		uuid_format(r->target, g);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, buf_cstr(&r->event),
+	    r->has_actor ? a : "-", r->has_target ? g : "-",
+	    r->organization.len ? buf_cstr(&r->organization) : "-",
+	    r->address.len ? buf_cstr(&r->address) : "-",
+	    buf_cstr(&r->detail));
+}
+
+/*
+ * The trail in time order: all of it, or with -n the last count entries
+ * (read newest first, printed oldest first, like tail).
+ */
+static int
+cmd_audit(int argc, char **argv)
+{
+	struct store		*st;
+	struct audit_query	 q;
+	struct audit_rec	*recs;
+	unsigned char		 last[UUID_LEN], *id;
+	size_t			 i, n;
+	int64_t			 count = 0;
+	int			 c, more, json = 0;
+	enum store_err		 e;
+
+	audit_query_init(&q);
+	q.desc = 0;
+	q.limit = LIST_MAX;
+	while ((c = getopt(argc, argv, "n:e:t:a:s:u:j")) != -1) {
+		switch (c) {
+		case 'n':
+			if (json_int_text(optarg, strlen(optarg), 1, LIST_MAX,
+			    &count) == -1)
+				errx(2, "-n %s: 1 to %d", optarg, LIST_MAX);
+			q.desc = 1;
+			q.limit = (size_t)count;
+			break;
+		case 'e':
+			buf_puts(&q.event, optarg);
+			break;
+		case 't':
+		case 'a':
+			id = c == 't' ? q.target : q.actor;
+			if (uuid_parse(optarg, strlen(optarg), id) == -1)
+				errx(2, "%s: not a token id", optarg);
+			*(c == 't' ? &q.has_target : &q.has_actor) = 1;
+			break;
+		case 's':
+		case 'u':
+			if (time_parse(optarg, strlen(optarg), c == 's' ?
+			    &q.since : &q.until) == -1)
+				errx(2, "%s: not an RFC 3339 time", optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	st = open_store();
+	recs = audit_recs_new(q.limit);
+	do {
+		if ((e = tokens_audit_list(st, &q, recs, &n, &more, last)) !=
+		    STORE_OK)
+			errx(1, "%s", store_strerror(e));
+		for (i = 0; i < n; i++)
+			audit_line(&recs[q.desc ? n - 1 - i : i], json);
+		memcpy(q.after, last, UUID_LEN);
+		q.has_after = 1;
+	} while (more && !q.desc);
+	audit_recs_free(recs, q.limit);
+	audit_query_free(&q);
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_sweep(int argc, char **argv)
+{
+	struct store	*st;
+	int64_t		 keep = 30 * 86400, now = (int64_t)time(NULL);
+	size_t		 n;
+	enum store_err	 e;
+	int		 c;
+
+	while ((c = getopt(argc, argv, "r:")) != -1)
+		if (c == 'r') {
+			if (json_int_text(optarg, strlen(optarg), 0,
+			    LIFETIME_MAX, &keep) == -1)
+				errx(2, "-r %s: not a number of seconds", optarg);
+		} else
+			usage();
+	if (optind != argc)
+		usage();
+	st = open_store();
+	e = tokens_sweep(st, now - keep, now, &n);
+	fprintf(stderr, "keyholectl: purged %zu tokens expired or revoked "
+	    "more than %lld seconds ago\n", n, (long long)keep);
 	if (e != STORE_OK)
-		errx(1, "%s: %s", argv[1], store_strerror(e));
-	fprintf(stderr, "keyholectl: revoked %s\n", argv[1]);
+		errx(1, "sweep: %s", store_strerror(e));
 	store_close(st);
 	return 0;
 }

@@ -70,7 +70,9 @@ export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT" \
 # lighttpd refuses a configuration naming an unset variable; empty is the default.
 export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}" \
     KEYHOLE_BODY_MAX="${KEYHOLE_BODY_MAX:-}" \
-    KEYHOLE_MAX_LIFETIME="${KEYHOLE_MAX_LIFETIME:-}" KEYHOLE_PREFIX="${KEYHOLE_PREFIX:-}"
+    KEYHOLE_MAX_LIFETIME="${KEYHOLE_MAX_LIFETIME:-}" KEYHOLE_PREFIX="${KEYHOLE_PREFIX:-}" \
+    KEYHOLE_LAST_USED_INTERVAL="${KEYHOLE_LAST_USED_INTERVAL:-}" \
+    KEYHOLE_ENROLLMENT_TTL="${KEYHOLE_ENROLLMENT_TTL:-}"
 conf=${KEYHOLE_CONF:-$top/httpd-conf/lighttpd.conf}
 lighttpd -tt -f "$conf" >/dev/null || { say "lighttpd refused $conf"; exit 1; }
 

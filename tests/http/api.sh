@@ -121,9 +121,9 @@ is "show of a malformed id: 404" "$STATUS" 404
 req PUT /v1/tokens "$ROOT" '{}'
 is "an unsupported method: 405" "$STATUS" 405
 is "... with Allow naming every method of the resource" "$(header Allow)" "GET, HEAD, POST"
-req PATCH "/v1/tokens/$SVC_ID" "$ROOT" '{}'
-is "PATCH on a token (not served yet): 405" "$STATUS" 405
-is "... with Allow" "$(header Allow)" "GET, HEAD, DELETE"
+req PUT "/v1/tokens/$SVC_ID" "$ROOT" '{}'
+is "PUT on a token: 405" "$STATUS" 405
+is "... with Allow" "$(header Allow)" "GET, HEAD, PATCH, DELETE"
 
 # --- revoke -> inactive
 req DELETE "/v1/tokens/$SVC_ID" "$ROOT"

@@ -1,4 +1,4 @@
-/* test_policy: unit tests for lib/policy.c (scope and organization syntax, grants, token state). */
+/* test_policy: unit tests for lib/policy.c (scope and organization syntax, grants, token state, roles, entities, no escalation). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,10 +16,14 @@
 #define B126	B16 B16 B16 B16 B16 B16 B16 "bbbbbbbbbbbbbb"
 #define O16	"oooooooooooooooo"
 #define O63	O16 O16 O16 "ooooooooooooooo"
+#define I16	"iiiiiiiiiiiiiiii"
+#define I64	I16 I16 I16 I16
+#define I71	I64 "iiiiiii"
 
-#define NGRANTS	4
-#define NWANTS	7
+#define NGRANTS	6
+#define NWANTS	11
 
+static void	 rec_set(struct tok_rec *, const char *const [4]);
 static Suite	*policy_suite(void);
 
 /* The grant/want matrix shared by the policy_allows and policy_subset tests. */
@@ -28,6 +32,8 @@ static const char *const grants[NGRANTS] = {
 	"tokens:*",
 	"tokens:read tokens:create",
 	"protected:read",
+	"*:read",
+	"*:read *:write tokens:*",
 };
 static const char *const wants[NWANTS] = {
 	"*",
@@ -37,14 +43,23 @@ static const char *const wants[NWANTS] = {
 	"protected:read",
 	"protected:*",
 	"audit:read",
+	"*:read",
+	"db:read",
+	"db:write",
+	"*:write",
 };
-/* Written out by hand: covers[g][w]. */
+/*
+ * Written out by hand: covers[g][w].  Columns: *, tokens:*, tokens:read,
+ * tokens:revoke, protected:read, protected:*, audit:read | *:read,
+ * db:read, db:write, *:write.
+ */
 static const int covers[NGRANTS][NWANTS] = {
-	/*  *  tok:* tok:read tok:revoke prot:read prot:* audit:read */
-	{   1,   1,     1,       1,         1,       1,      1 },	/* * */
-	{   0,   1,     1,       1,         0,       0,      0 },	/* tokens:* */
-	{   0,   0,     1,       0,         0,       0,      0 },	/* tokens:read tokens:create */
-	{   0,   0,     0,       0,         1,       0,      0 },	/* protected:read */
+	{ 1, 1, 1, 1, 1, 1, 1,  1, 1, 1, 1 },	/* * */
+	{ 0, 1, 1, 1, 0, 0, 0,  0, 0, 0, 0 },	/* tokens:* */
+	{ 0, 0, 1, 0, 0, 0, 0,  0, 0, 0, 0 },	/* tokens:read tokens:create */
+	{ 0, 0, 0, 0, 1, 0, 0,  0, 0, 0, 0 },	/* protected:read */
+	{ 0, 0, 1, 0, 1, 0, 1,  1, 1, 0, 0 },	/* *:read */
+	{ 0, 1, 1, 1, 1, 0, 1,  1, 1, 1, 1 },	/* *:read *:write tokens:* */
 };
 
 START_TEST(test_scope_ok)
@@ -75,8 +90,23 @@ START_TEST(test_scope_ok)
 		{ S("tokens:Read"), 0 },
 		{ S("tokens:read:x"), 0 },
 		{ S("a:b:c"), 0 },
-		{ S("*:read"), 0 },
-		{ S("*:*"), 0 },
+		{ S("*:read"), 1 },			/* any resource, one action */
+		{ S("*:write"), 1 },
+		{ S("*:a.b-c_d"), 1 },
+		{ S("*:" B126), 1 },			/* 128 */
+		{ "*:readx", 6, 1 },
+		{ S("*:" B126 "b"), 0 },		/* 129 */
+		{ S("*:*"), 0 },			/* spelled "*" */
+		{ S("*:"), 0 },
+		{ S("*:Read"), 0 },
+		{ S("*:read:x"), 0 },
+		{ S("*:re*"), 0 },
+		{ S("*:*x"), 0 },
+		{ S("**:read"), 0 },
+		{ S("*x:read"), 0 },
+		{ S("x*:read"), 0 },
+		{ S("*:read "), 0 },
+		{ S("*:re\0ad"), 0 },
 		{ S("**"), 0 },
 		{ S("tokens:**"), 0 },
 		{ S("tokens:*x"), 0 },
@@ -180,6 +210,26 @@ START_TEST(test_allows_edges)
 		{ "tokens:read", "tokens:read tokens:create", 11, 1 },
 		{ "tokens:create", "tokens:read tokens:create", 11, 0 },
 		{ "tokens:read", "tokens:readx", 11, 1 },
+		/* "*:act": any resource, that action */
+		{ "*:read", S("x:read"), 1 },
+		{ "*:read", S("*:read"), 1 },
+		{ "*:read", S("read"), 0 },
+		{ "*:read", S(":read"), 0 },
+		{ "*:read", S("db:reads"), 0 },
+		{ "*:read", S("db:xread"), 0 },
+		{ "*:read", S("db:*"), 0 },
+		{ "*:read", S("tokens:*"), 0 },
+		{ "*:read", S("*"), 0 },
+		{ "*:read", S("*:write"), 0 },
+		{ "*:ad", S("re:ad"), 1 },
+		{ "*:ad", S("x:read"), 0 },
+		{ "tokens:*", S("*:read"), 0 },
+		{ "db:*", S("*:read"), 0 },
+		{ "db:read", S("*:read"), 0 },
+		{ "audit:read *:write", S("db:write"), 1 },
+		{ "*:read", "*:read *:write", 6, 1 },
+		{ "*:write", "db:read db:write", 7, 0 },
+		{ "*:read", "db:read tokens:x", 7, 1 },
 	};
 	size_t	 i;
 
@@ -215,6 +265,14 @@ START_TEST(test_subset_lists)
 		{ "*", "", 1 },
 		{ "", "", 1 },
 		{ "", "tokens:read", 0 },
+		{ "*:read", "audit:read db:read *:read", 1 },
+		{ "*:read", "db:read db:write", 0 },
+		{ "*:read", "*:read *:write", 0 },
+		{ "*:read *:write tokens:*", "db:read db:write tokens:revoke", 1 },
+		{ "*:read *:write tokens:*", "*:write tokens:*", 1 },
+		{ "*:read *:write tokens:*", "db:delete", 0 },
+		{ "*:read *:write tokens:*", "*", 0 },
+		{ "tokens:*", "*:read", 0 },
 	};
 	size_t	 i;
 
@@ -241,6 +299,7 @@ START_TEST(test_scopes_add)
 		{ { "a:b", "a:c", "a:a", "a:bb", NULL }, "a:a a:b a:bb a:c" },
 		{ { "tokens:read", "*", NULL }, "* tokens:read" },
 		{ { "tokens:read", "tokens:*", NULL }, "tokens:* tokens:read" },
+		{ { "db:read", "*:read", "*", "*:read", NULL }, "* *:read db:read" },
 	};
 	struct buf	 b;
 	size_t		 i, j;

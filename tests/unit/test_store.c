@@ -43,6 +43,7 @@ static void	 enc_header(struct buf *);
 static void	 mint_admin(const char *, const char *, int64_t, char *,
 		    struct tok_rec *);
 static void	 caller_init(struct tok_rec *, int64_t);
+static void	 caller_store(const struct tok_rec *);
 static void	 assert_empty_store(void);
 static int	 set_name(struct tok_rec *, void *);
 static int	 set_name_keep(struct tok_rec *, void *);
@@ -246,17 +247,29 @@ mint_admin(const char *scopes, const char *org, int64_t now, char *secret,
 	mint_req_free(&m);
 }
 
-/* A caller bound to acme, expiring in an hour; not in the store. */
+/*
+ * A caller bound to acme, expiring in an hour, holding its scopes
+ * directly at the organization; not in the store (see caller_store()).
+ */
 static void
 caller_init(struct tok_rec *c, int64_t now)
 {
 	tok_rec_init(c);
 	uuid7_generate(c->id);
+	randombytes_buf(c->hash, TOK_HASH_LEN);
 	c->created_at = now - HOUR;
 	c->expires_at = now + HOUR;
 	buf_puts(&c->organization, "acme");
 	buf_puts(&c->subject, "alice");
+	buf_puts(&c->direct, "protected:read tokens:create tokens:read");
 	buf_puts(&c->scopes, "protected:read tokens:create tokens:read");
+}
+
+/* A mint re-reads its minter in its own transaction: it must be stored. */
+static void
+caller_store(const struct tok_rec *c)
+{
+	ck_assert_int_eq(store_insert(st, c, NULL, NULL, NULL), STORE_OK);
 }
 
 static void
@@ -309,6 +322,7 @@ count_calls(struct tok_rec *r, void *arg)
 static int
 add_scope(struct tok_rec *r, void *arg)
 {
+	policy_scopes_add(&r->direct, arg, strlen(arg));
 	policy_scopes_add(&r->scopes, arg, strlen(arg));
 	return 1;
 }
@@ -336,7 +350,7 @@ insert_many(unsigned char ids[NLIST][UUID_LEN])
 		if (i > 0)
 			ck_assert_int_lt(memcmp(ids[i - 1], r.id, UUID_LEN), 0);
 		memcpy(ids[i], r.id, UUID_LEN);
-		ck_assert_int_eq(store_insert(st, &r, NULL), STORE_OK);
+		ck_assert_int_eq(store_insert(st, &r, NULL, NULL, NULL), STORE_OK);
 		tok_rec_free(&r);
 	}
 }
@@ -643,7 +657,7 @@ START_TEST(test_insert_get)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
 	rec_assert_eq(&a, &b, 1);
 	tok_rec_free(&a);
@@ -662,7 +676,7 @@ START_TEST(test_insert_get_by_hash)
 	ev.at = a.created_at;
 	ev.event = "token.created";
 	ev.target = a.id;
-	ck_assert_int_eq(store_insert(st, &a, &ev), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, &ev, NULL, NULL), STORE_OK);
 	ck_assert_int_eq(store_get_by_hash(st, a.hash, &b), STORE_OK);
 	rec_assert_eq(&a, &b, 1);
 	tok_rec_free(&a);
@@ -677,7 +691,7 @@ START_TEST(test_get_unknown)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	uuid7_generate(id);
 	ck_assert_int_eq(store_get(st, id, &b), STORE_NOTFOUND);
 	tok_rec_free(&a);
@@ -691,15 +705,15 @@ START_TEST(test_insert_twice)
 
 	rec_fill(&a);
 	tok_rec_init(&c);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	/* Same id, other contents (and hash): refused, first one kept. */
 	rec_fill(&b);
 	memcpy(b.id, a.id, UUID_LEN);
 	b.hash[0] ^= 0xff;
 	buf_reset(&b.name);
 	buf_puts(&b.name, "second");
-	ck_assert_int_eq(store_insert(st, &b, NULL), STORE_EXISTS);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_EXISTS);
+	ck_assert_int_eq(store_insert(st, &b, NULL, NULL, NULL), STORE_EXISTS);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_EXISTS);
 	ck_assert_int_eq(store_get(st, a.id, &c), STORE_OK);
 	rec_assert_eq(&a, &c, 1);
 	ck_assert_int_eq(store_get_by_hash(st, b.hash, &c), STORE_NOTFOUND);
@@ -723,8 +737,8 @@ START_TEST(test_insert_same_hash)
 	rec_fill(&a);
 	rec_fill(&b);
 	tok_rec_init(&c);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
-	e = store_insert(st, &b, NULL);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
+	e = store_insert(st, &b, NULL, NULL, NULL);
 	ge = store_get(st, b.id, &c);
 	he = store_get_by_hash(st, a.hash, &c);
 	same = memcmp(c.id, a.id, UUID_LEN) == 0;
@@ -745,7 +759,7 @@ START_TEST(test_get_by_hash_unknown)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	memcpy(hash, a.hash, sizeof(hash));
 	hash[TOK_HASH_LEN - 1] ^= 1;
 	ck_assert_int_eq(store_get_by_hash(st, hash, &b), STORE_NOTFOUND);
@@ -764,8 +778,8 @@ START_TEST(test_modify_persists)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
-	ck_assert_int_eq(store_modify(st, a.id, set_name, "renamed", NULL),
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
+	ck_assert_int_eq(store_modify(st, a.id, set_name, "renamed", NULL, 0),
 	    STORE_OK);
 	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
 	ck_assert_str_eq(buf_cstr(&b.name), "renamed");
@@ -788,9 +802,9 @@ START_TEST(test_modify_unchanged)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	ck_assert_int_eq(store_modify(st, a.id, set_name_keep, "renamed",
-	    NULL), STORE_OK);
+	    NULL, 0), STORE_OK);
 	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
 	rec_assert_eq(&a, &b, 1);
 	tok_rec_free(&a);
@@ -804,9 +818,9 @@ START_TEST(test_modify_fn_fails)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	ck_assert_int_eq(store_modify(st, a.id, set_name_fail, "renamed",
-	    NULL), STORE_OK);
+	    NULL, 0), STORE_OK);
 	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
 	rec_assert_eq(&a, &b, 1);
 	tok_rec_free(&a);
@@ -820,8 +834,8 @@ START_TEST(test_modify_unknown)
 	int		 calls = 0;
 
 	uuid7_generate(id);
-	ck_assert_int_eq(store_modify(st, id, count_calls, &calls, NULL),
-	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_modify(st, id, count_calls, &calls, NULL,
+	    0), STORE_NOTFOUND);
 	ck_assert_int_eq(calls, 0);
 }
 END_TEST
@@ -957,7 +971,7 @@ START_TEST(test_persist_record)
 
 	rec_fill(&a);
 	tok_rec_init(&b);
-	ck_assert_int_eq(store_insert(st, &a, NULL), STORE_OK);
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
 	store_reopen();
 	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
 	rec_assert_eq(&a, &b, 1);
@@ -1021,8 +1035,8 @@ START_TEST(test_mint_lookup)
 	tok_rec_init(&out);
 	tok_rec_init(&got);
 	mint_admin("tokens:read", "", now, secret, &out);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now, &got,
-	    &se), AUTH_OK);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &got, &se), AUTH_OK);
 	ck_assert_int_eq(se, STORE_OK);
 	ck_assert_mem_eq(got.id, out.id, UUID_LEN);
 	rec_assert_eq(&out, &got, 1);
@@ -1138,6 +1152,7 @@ START_TEST(test_mint_inherits_org)
 	enum store_err	 se;
 
 	caller_init(&caller, now);
+	caller_store(&caller);
 	tok_rec_init(&out);
 	tok_rec_init(&got);
 	mint_req_init(&m);
@@ -1165,6 +1180,7 @@ START_TEST(test_mint_inherits_expiry)
 	enum store_err	 se;
 
 	caller_init(&caller, now);
+	caller_store(&caller);
 	tok_rec_init(&out);
 	tok_rec_init(&got);
 	mint_req_init(&m);
@@ -1219,6 +1235,7 @@ START_TEST(test_mint_at_caller_expiry)
 
 	/* Expiring together with the caller is not outliving it. */
 	caller_init(&caller, now);
+	caller_store(&caller);
 	tok_rec_init(&out);
 	mint_req_init(&m);
 	buf_puts(&m.name, "child");
@@ -1278,11 +1295,11 @@ START_TEST(test_lookup_malformed)
 	secret[len - 1] = secret[len - 1] == '0' ? '1' : '0';
 	ck_assert_int_eq(tok_check(secret, len), 0);
 	/* No store at all: a malformed secret never reaches it. */
-	ck_assert_int_eq(tokens_lookup(NULL, secret, len, (int64_t)time(NULL),
-	    &out, &se), AUTH_MALFORMED);
+	ck_assert_int_eq(tokens_lookup(NULL, secret, len, KIND_STANDARD,
+	    (int64_t)time(NULL), &out, &se), AUTH_MALFORMED);
 	ck_assert_int_eq(se, STORE_OK);
-	ck_assert_int_eq(tokens_lookup(NULL, "", 0, (int64_t)time(NULL),
-	    &out, &se), AUTH_MALFORMED);
+	ck_assert_int_eq(tokens_lookup(NULL, "", 0, KIND_STANDARD,
+	    (int64_t)time(NULL), &out, &se), AUTH_MALFORMED);
 	tok_rec_free(&out);
 }
 END_TEST
@@ -1299,8 +1316,8 @@ START_TEST(test_lookup_unknown)
 	mint_admin("tokens:read", "", now, secret, &minted);
 	ck_assert_int_eq(tok_generate(TOK_DEFAULT_PREFIX, secret,
 	    sizeof(secret)), 0);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now, &out,
-	    &se), AUTH_UNKNOWN);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &out, &se), AUTH_UNKNOWN);
 	ck_assert_int_eq(se, STORE_OK);
 	tok_rec_free(&minted);
 	tok_rec_free(&out);
@@ -1313,16 +1330,14 @@ START_TEST(test_lookup_revoked)
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
 	enum store_err	 se;
-	int		 denied = -1;
 
 	tok_rec_init(&minted);
 	tok_rec_init(&out);
 	mint_admin("tokens:read", "", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, now, "", &denied),
-	    STORE_OK);
-	ck_assert_int_eq(denied, 0);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now, &out,
-	    &se), AUTH_INACTIVE);
+	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", &se),
+	    OP_OK);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &out, &se), AUTH_INACTIVE);
 	ck_assert_int_eq(se, STORE_OK);
 	ck_assert_mem_eq(out.id, minted.id, UUID_LEN);
 	ck_assert_int_eq(out.revoked_at, now);
@@ -1338,18 +1353,18 @@ START_TEST(test_revoke_idempotent)
 	struct tok_rec	 minted, got;
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
-	int		 denied;
+	enum store_err	 se;
 
 	tok_rec_init(&minted);
 	tok_rec_init(&got);
 	mint_admin("tokens:read", "", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, now, "", &denied),
-	    STORE_OK);
+	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", &se),
+	    OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, now + 60, "",
-	    &denied), STORE_OK);
-	ck_assert_int_eq(denied, 0);
+	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now + 60, "",
+	    &se), OP_OK);
+	ck_assert_int_eq(se, STORE_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
 	tok_rec_free(&minted);
@@ -1360,12 +1375,12 @@ END_TEST
 START_TEST(test_revoke_unknown)
 {
 	unsigned char	 id[UUID_LEN];
-	int		 denied = -1;
+	enum store_err	 se = STORE_FATAL;
 
 	uuid7_generate(id);
-	ck_assert_int_eq(tokens_revoke(st, id, NULL, (int64_t)time(NULL), "",
-	    &denied), STORE_NOTFOUND);
-	ck_assert_int_eq(denied, 0);
+	ck_assert_int_eq(tokens_revoke(st, id, NULL, 0, (int64_t)time(NULL),
+	    "", &se), OP_NOTFOUND);
+	ck_assert_int_eq(se, STORE_OK);
 }
 END_TEST
 
@@ -1374,18 +1389,19 @@ START_TEST(test_revoke_other_org)
 	struct tok_rec	 caller, minted, got;
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
-	int		 denied = -1;
+	enum store_err	 se;
 
 	/* The caller holds every scope, but is bound to acme. */
 	caller_init(&caller, now);
+	buf_reset(&caller.direct);
+	buf_puts(&caller.direct, "*");
 	buf_reset(&caller.scopes);
 	buf_puts(&caller.scopes, "*");
 	tok_rec_init(&minted);
 	tok_rec_init(&got);
 	mint_admin("tokens:read", "other", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, now, "",
-	    &denied), STORE_NOTFOUND);
-	ck_assert_int_eq(denied, 0);
+	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, 0, now, "",
+	    &se), OP_NOTFOUND);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, 0);
 	tok_rec_free(&caller);
@@ -1400,20 +1416,18 @@ START_TEST(test_revoke_denied)
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
 	enum store_err	 se;
-	int		 denied = -1;
 
 	/* Same organization, but the target holds audit:read. */
 	caller_init(&caller, now);
 	tok_rec_init(&minted);
 	tok_rec_init(&got);
 	mint_admin("audit:read tokens:read", "acme", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, now, "",
-	    &denied), STORE_OK);
-	ck_assert_int_eq(denied, 1);
+	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, 0, now, "",
+	    &se), OP_DENIED);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, 0);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now, &got,
-	    &se), AUTH_OK);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &got, &se), AUTH_OK);
 	tok_rec_free(&caller);
 	tok_rec_free(&minted);
 	tok_rec_free(&got);
@@ -1426,22 +1440,20 @@ START_TEST(test_revoke_self)
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
 	enum store_err	 se;
-	int		 denied = -1;
 
 	/* A bound token holding no tokens:* scope ends itself. */
 	tok_rec_init(&minted);
 	tok_rec_init(&caller);
 	tok_rec_init(&got);
 	mint_admin("protected:read", "acme", now, secret, &minted);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now,
-	    &caller, &se), AUTH_OK);
-	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, now, "",
-	    &denied), STORE_OK);
-	ck_assert_int_eq(denied, 0);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &caller, &se), AUTH_OK);
+	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, 0, now, "",
+	    &se), OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now, &got,
-	    &se), AUTH_INACTIVE);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &got, &se), AUTH_INACTIVE);
 	tok_rec_free(&minted);
 	tok_rec_free(&caller);
 	tok_rec_free(&got);
@@ -1454,7 +1466,6 @@ START_TEST(test_revoke_self_widened)
 	char		 secret[TOK_SECRET_MAX + 1];
 	int64_t		 now = (int64_t)time(NULL);
 	enum store_err	 se;
-	int		 denied = -1;
 
 	/*
 	 * The stored token gained a scope after the caller authenticated:
@@ -1465,15 +1476,15 @@ START_TEST(test_revoke_self_widened)
 	tok_rec_init(&caller);
 	tok_rec_init(&got);
 	mint_admin("protected:read", "acme", now, secret, &minted);
-	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret), now,
-	    &caller, &se), AUTH_OK);
+	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
+	    KIND_STANDARD, now, &caller, &se), AUTH_OK);
 	ck_assert_int_eq(store_modify(st, minted.id, add_scope, "audit:read",
-	    NULL), STORE_OK);
-	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, now, "",
-	    &denied), STORE_OK);
-	ck_assert_int_eq(denied, 0);
+	    NULL, 0), STORE_OK);
+	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, 0, now, "",
+	    &se), OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_str_eq(buf_cstr(&got.scopes), "audit:read protected:read");
+	ck_assert_str_eq(buf_cstr(&got.direct), "audit:read protected:read");
 	ck_assert_int_eq(got.revoked_at, now);
 	tok_rec_free(&minted);
 	tok_rec_free(&caller);

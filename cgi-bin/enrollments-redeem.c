@@ -1,0 +1,109 @@
+/*
+ * POST /v1/enrollments/redeem — trade an enrollment token for a
+ * standard one.  No Authorization: the enrollment secret in the body is
+ * the credential.  Body: {"token": <enrollment secret>, "name": ...,
+ * "description"?, "metadata"?, "expires_in"? | "expires_at"?}.
+ * 201 like a mint: the new token carries the enrollment's organization,
+ * entity, bindings and scopes, and "token", its secret, shown once.
+ * The enrollment's use is spent only when the new token is stored.
+ * 401 for a secret that is no active enrollment token.
+ */
+#include <sodium.h>
+
+#include "keyhole.h"
+
+static const char *const fields[] = {
+	"name", "description", "metadata", "expires_in", "expires_at",
+};
+
+/* The enrollment secret and the new token's fields, by the mint's rules. */
+static int
+redeem_parse(struct req *r, const struct json_doc *d, struct buf *secret,
+    struct mint_req *m)
+{
+	struct problem	 p;
+	struct buf	 key = BUF_INIT;
+	size_t		 i;
+	int		 it = -1, k, v;
+
+	problem_init(&p, 422, "The request has invalid fields.");
+	while (json_each(d, 0, &it, &k, &v)) {
+		if (json_key_is(d, k, "token")) {
+			if (d->tok[v].type != JSON_STRING ||
+			    json_str(d, v, secret) == -1 || secret->len == 0)
+				problem_field(&p, "token", 5, "must be the "
+				    "enrollment token");
+			continue;
+		}
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (json_key_is(d, k, fields[i]))
+				break;
+		if (i < sizeof(fields) / sizeof(fields[0])) {
+			(void)mint_field(d, fields[i], v, m, &p);
+			continue;
+		}
+		buf_reset(&key);
+		json_str(d, k, &key);
+		problem_field(&p, key.ptr, key.len, "is not a known field");
+	}
+	buf_free(&key);
+	if (json_get(d, 0, "token") == -1)
+		problem_field(&p, "token", 5, "is required");
+	if (json_get(d, 0, "name") == -1)
+		problem_field(&p, "name", 4, "is required");
+	if (p.nerr > 0) {
+		problem_reply(r, &p);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+redeem(struct req *r)
+{
+	struct tok_rec	 tok;
+	struct mint_req	 m;
+	struct json_doc	 doc;
+	struct buf	 enr = BUF_INIT, out = BUF_INIT;
+	struct jsonw	 w;
+	enum mint_err	 e;
+	enum store_err	 se;
+	char		 secret[TOK_SECRET_MAX + 1];
+
+	tok_rec_init(&tok);
+	mint_req_init(&m);
+	if (!req_method(r, "POST", ALLOW_POST) || !api_store_ok(r) ||
+	    !api_json_body(r, &doc))
+		goto done;
+	if (redeem_parse(r, &doc, &enr, &m)) {
+		e = tokens_redeem(r->store, enr.ptr, enr.len, &m, r->now,
+		    r->remote_addr, secret, sizeof(secret), &tok, &se);
+		if (e == MINT_OK) {
+			jw_init(&w, &out);
+			jw_obj_open(&w, NULL);
+			tokens_json(&w, &tok, r->now);
+			jw_str(&w, "token", secret);
+			jw_obj_close(&w);
+			api_json_reply(r, 201, &out);
+			sodium_memzero(secret, sizeof(secret));
+		} else {
+			if (e == MINT_INACTIVE)
+				tokens_audit_refused(r->store, "enrollment "
+				    "token not active", NULL, r->now,
+				    r->remote_addr);
+			api_mint_error(r, e, se);
+		}
+	}
+	json_free(&doc);
+done:
+	buf_wipe(&enr);
+	buf_wipe(&out);
+	mint_req_free(&m);
+	tok_rec_free(&tok);
+}
+
+int
+main(void)
+{
+	return req_serve(redeem);
+}

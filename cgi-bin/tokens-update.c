@@ -1,0 +1,55 @@
+/*
+ * PATCH /v1/tokens/{id} — rename, describe, change metadata.
+ * Needs tokens:update and every grant the token holds (a token may
+ * always update itself).  Body (application/json or
+ * application/merge-patch+json): name, description (null clears),
+ * metadata (an RFC 7396 merge patch; the result at most 4096 bytes).
+ * 200 with the token object; 404 unknown or not visible; 409 revoked.
+ */
+#include "keyhole.h"
+
+static void
+update(struct req *r)
+{
+	struct tok_rec	 caller, tok;
+	struct patch_req p;
+	struct json_doc	 doc;
+	unsigned char	 id[UUID_LEN];
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	enum op_err	 e;
+	enum store_err	 se;
+
+	tok_rec_init(&caller);
+	tok_rec_init(&tok);
+	patch_req_init(&p);
+	if (!req_method(r, "PATCH", ALLOW_TOKEN) ||
+	    !api_caller(r, SCOPE_TOKENS_UPDATE, &caller) ||
+	    !api_path_id(r, "/v1/tokens/{}", id) ||
+	    !api_patch_body(r, &doc))
+		goto done;
+	if (api_patch_parse(r, &doc, &p)) {
+		e = tokens_update(r->store, id, &caller, &p, r->now,
+		    r->remote_addr, &tok, &se);
+		if (e == OP_OK) {
+			jw_init(&w, &out);
+			jw_obj_open(&w, NULL);
+			tokens_json(&w, &tok, r->now);
+			jw_obj_close(&w);
+			api_json_reply(r, 200, &out);
+		} else
+			api_op_error(r, e, se);
+	}
+	json_free(&doc);
+done:
+	patch_req_free(&p);
+	buf_free(&out);
+	tok_rec_free(&tok);
+	tok_rec_free(&caller);
+}
+
+int
+main(void)
+{
+	return req_serve(update);
+}

@@ -1,0 +1,684 @@
+/* lifecycle: a token after its mint — uses, updates, rotation, revocation, sweeping — and the audit of refusals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "json.h"
+#include "policy.h"
+#include "tokens.h"
+
+#define CASCADE_BATCH	500	/* tokens revoked per transaction */
+#define SWEEP_BATCH	500
+#define SWEEP_SCAN	20000	/* records one read examines: well inside the watchdog */
+#define REFUSED_PER_SEC	10	/* auth.refused entries a process writes per second */
+#define PENDING_SLOTS	64
+
+/* A copy through the codec: the record exactly as it was stored. */
+static void
+rec_copy(struct tok_rec *dst, const struct tok_rec *src)
+{
+	struct buf	 b = BUF_INIT;
+
+	rec_encode(src, &b);
+	(void)rec_decode(b.ptr, b.len, dst);
+	memcpy(dst->id, src->id, UUID_LEN);
+	buf_free(&b);
+}
+
+/*
+ * May caller change target?  It must see it (else: as if unknown) and
+ * hold all it holds; a token may always act on itself.  NULL: the admin.
+ */
+static enum op_err
+may_change(const struct tok_rec *caller, const struct tok_rec *target)
+{
+	if (caller == NULL)
+		return OP_OK;
+	if (memcmp(caller->id, target->id, UUID_LEN) == 0)
+		return OP_OK;
+	if (!policy_sees(caller, target))
+		return OP_NOTFOUND;
+	return policy_covers(caller, target) ? OP_OK : OP_DENIED;
+}
+
+/* What an operation's store answer and its function's verdict come to. */
+static enum op_err
+op_result(enum store_err e, enum op_err err, enum store_err *se)
+{
+	*se = STORE_OK;
+	if (e == STORE_NOTFOUND)
+		return OP_NOTFOUND;
+	if (e != STORE_OK) {
+		*se = e;
+		return OP_STORE;
+	}
+	return err;
+}
+
+static void
+ev_init(struct audit_ev *ev, const char *event, const struct tok_rec *caller,
+    int64_t now, const char *address)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->at = now;
+	ev->event = event;
+	ev->actor = caller != NULL ? caller->id : NULL;
+	ev->address = address;
+}
+
+/* ---- uses and last use ---- */
+
+/*
+ * Uses of unlimited tokens seen by this process since it last wrote
+ * them; written with the next last-used update.  A slot taken by another
+ * token loses its count: use_count may trail, never run ahead.
+ */
+static struct {
+	unsigned char	 id[UUID_LEN];
+	int64_t		 n;
+} pending[PENDING_SLOTS];
+
+struct use_arg {
+	int64_t		 now, interval, uses;
+	int		 limited, refused, written;
+	const char	*address, *agent;
+};
+
+static int
+use_fn(struct tok_rec *r, void *arg)
+{
+	struct use_arg	*a = arg;
+
+	a->refused = a->written = 0;
+	if (a->limited) {
+		/* Spent under the record's write lock: no use is given twice. */
+		if (policy_state(r, a->now) != TOK_ACTIVE) {
+			a->refused = 1;
+			return -1;
+		}
+		r->uses_left--;
+	} else if (r->last_used_at != 0 &&
+	    a->now - r->last_used_at < a->interval)
+		return 0;	/* another process wrote it just now */
+	r->use_count += a->uses;
+	r->last_used_at = a->now;
+	buf_reset(&r->last_address);
+	buf_puts(&r->last_address, a->address != NULL ? a->address : "");
+	buf_reset(&r->last_agent);
+	if (a->agent != NULL)
+		buf_append(&r->last_agent, a->agent,
+		    strnlen(a->agent, AGENT_MAXBYTES));
+	a->written = 1;
+	return 1;
+}
+
+enum auth_result
+tokens_use(struct store *st, const struct tok_rec *tok, int64_t now,
+    const char *address, const char *agent, enum store_err *se)
+{
+	struct use_arg	 a;
+	enum store_err	 e;
+	unsigned	 slot;
+
+	*se = STORE_OK;
+	memset(&a, 0, sizeof(a));
+	a.now = now;
+	a.address = address;
+	a.agent = agent;
+	a.limited = tok->uses_left >= 0;
+	a.interval = json_int_env("KEYHOLE_LAST_USED_INTERVAL", 0, 86400,
+	    LAST_USED_INTERVAL);
+	if (a.limited) {
+		a.uses = 1;
+		e = store_modify(st, tok->id, use_fn, &a, NULL, 0);
+		if (e == STORE_NOTFOUND)
+			return AUTH_UNKNOWN;
+		if (e != STORE_OK) {
+			*se = e;
+			return AUTH_STORE;
+		}
+		return a.refused ? AUTH_INACTIVE : AUTH_OK;
+	}
+
+	/* UUIDv7's last bytes are random: a fair slot. */
+	slot = tok->id[UUID_LEN - 1] % PENDING_SLOTS;
+	if (memcmp(pending[slot].id, tok->id, UUID_LEN) != 0) {
+		memcpy(pending[slot].id, tok->id, UUID_LEN);
+		pending[slot].n = 0;
+	}
+	pending[slot].n++;
+	if (tok->last_used_at != 0 && now - tok->last_used_at < a.interval)
+		return AUTH_OK;
+	a.uses = pending[slot].n;
+	/* Last-used is bookkeeping: the commit does not wait for the disk. */
+	e = store_modify(st, tok->id, use_fn, &a, NULL, STORE_LAZY);
+	if (e == STORE_OK && a.written)
+		pending[slot].n = 0;
+	/* A failed bookkeeping write does not fail the request it counts. */
+	if (e == STORE_FATAL)
+		*se = e;
+	return AUTH_OK;
+}
+
+void
+tokens_audit_refused(struct store *st, const char *reason,
+    const struct tok_rec *tok, int64_t now, const char *address)
+{
+	static int64_t	 window;
+	static int	 written;
+	static long	 suppressed;
+	struct audit_ev	 ev;
+	char		 detail[160];
+
+	/* Bad credentials cost a durable write each: bound them. */
+	if (now != window) {
+		window = now;
+		written = 0;
+	}
+	if (written >= REFUSED_PER_SEC) {
+		suppressed++;
+		return;
+	}
+	written++;
+	if (suppressed > 0)
+		snprintf(detail, sizeof(detail), "%s (and %ld more refusals "
+		    "not recorded)", reason, suppressed);
+	else
+		snprintf(detail, sizeof(detail), "%s", reason);
+	ev_init(&ev, "auth.refused", NULL, now, address);
+	if (tok != NULL) {
+		ev.target = tok->id;
+		ev.organization = buf_cstr(&tok->organization);
+	}
+	ev.detail = detail;
+	if (store_audit(st, &ev) == STORE_OK)
+		suppressed = 0;
+}
+
+/* ---- update ---- */
+
+void
+patch_req_init(struct patch_req *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->meta = -1;
+}
+
+void
+patch_req_free(struct patch_req *p)
+{
+	buf_free(&p->name);
+	buf_free(&p->description);
+	patch_req_init(p);
+}
+
+struct update_arg {
+	const struct tok_rec	*caller;
+	const struct patch_req	*p;
+	int64_t			 now;
+	enum op_err		 err;
+	struct buf		 meta;
+	struct tok_rec		*out;
+};
+
+static int
+update_fn(struct tok_rec *r, void *arg)
+{
+	struct update_arg	*a = arg;
+	struct jsonw		 w;
+
+	if ((a->err = may_change(a->caller, r)) != OP_OK)
+		return -1;
+	if (r->revoked_at != 0) {
+		a->err = OP_CONFLICT;
+		return -1;
+	}
+	if (a->p->has_name) {
+		buf_reset(&r->name);
+		buf_append(&r->name, a->p->name.ptr, a->p->name.len);
+	}
+	if (a->p->has_description) {
+		buf_reset(&r->description);
+		buf_append(&r->description, a->p->description.ptr,
+		    a->p->description.len);
+	}
+	if (a->p->meta != -1 && a->p->doc->tok[a->p->meta].type == JSON_NULL)
+		buf_reset(&r->metadata);	/* null: no metadata, {} */
+	else if (a->p->meta != -1) {
+		buf_reset(&a->meta);
+		jw_init(&w, &a->meta);
+		if (json_merge_patch(&w, NULL, r->metadata.ptr, r->metadata.len,
+		    a->p->doc, a->p->meta) == -1 ||
+		    a->meta.len > METADATA_MAXBYTES) {
+			a->err = OP_INVALID;
+			return -1;
+		}
+		buf_reset(&r->metadata);
+		if (a->meta.len > 2)	/* {} is stored as nothing */
+			buf_append(&r->metadata, a->meta.ptr, a->meta.len);
+	}
+	r->updated_at = a->now;
+	rec_copy(a->out, r);
+	return 1;
+}
+
+enum op_err
+tokens_update(struct store *st, const unsigned char id[UUID_LEN],
+    const struct tok_rec *caller, const struct patch_req *p, int64_t now,
+    const char *address, struct tok_rec *out, enum store_err *se)
+{
+	struct update_arg	 a;
+	struct audit_ev		 ev;
+	enum store_err		 e;
+
+	memset(&a, 0, sizeof(a));
+	a.caller = caller;
+	a.p = p;
+	a.now = now;
+	a.out = out;
+	ev_init(&ev, "token.updated", caller, now, address);
+	e = store_modify(st, id, update_fn, &a, &ev, 0);
+	buf_free(&a.meta);
+	return op_result(e, a.err, se);
+}
+
+/* ---- rotation ---- */
+
+struct rotate_arg {
+	const struct tok_rec	*caller;
+	int64_t			 now, grace;
+	const unsigned char	*hash;
+	const char		*hint;
+	int			 finish;
+	enum op_err		 err;
+	char			 detail[160];
+	struct tok_rec		*out;
+};
+
+static int
+rotate_fn(struct tok_rec *r, void *arg)
+{
+	struct rotate_arg	*a = arg;
+	char			 until[TIME_STRLEN + 1];
+	enum tok_state		 s;
+
+	if ((a->err = may_change(a->caller, r)) != OP_OK)
+		return -1;
+	s = policy_state(r, a->now);
+	if (s == TOK_REVOKED || s == TOK_EXPIRED) {
+		a->err = OP_CONFLICT;
+		return -1;
+	}
+	if (a->finish) {
+		rec_copy(a->out, r);
+		if (!r->has_prev || r->grace_until <= a->now)
+			return 0;	/* no grace running: nothing to end */
+		snprintf(a->detail, sizeof(a->detail), "secret ...%s stopped "
+		    "working", r->prev_hint);
+		r->grace_until = a->now;
+		r->has_prev = 0;
+		rec_copy(a->out, r);
+		return 1;
+	}
+	/* One previous secret at most: an earlier grace ends here. */
+	memcpy(r->prev_hint, r->hint, sizeof(r->prev_hint));
+	r->has_prev = a->grace > 0;
+	if (r->has_prev)
+		memcpy(r->prev_hash, r->hash, TOK_HASH_LEN);
+	r->grace_until = a->grace > 0 ? a->now + a->grace : 0;
+	memcpy(r->hash, a->hash, TOK_HASH_LEN);
+	memcpy(r->hint, a->hint, sizeof(r->hint));
+	r->rotated_at = a->now;
+	r->rotations++;
+	if (a->grace > 0) {
+		time_format(r->grace_until, until);
+		snprintf(a->detail, sizeof(a->detail), "secret ...%s replaced "
+		    "by ...%s; the old one works until %s", r->prev_hint,
+		    r->hint, until);
+	} else
+		snprintf(a->detail, sizeof(a->detail), "secret ...%s replaced "
+		    "by ...%s; the old one stopped at once", r->prev_hint,
+		    r->hint);
+	rec_copy(a->out, r);
+	return 1;
+}
+
+static enum op_err
+rotate(struct store *st, const unsigned char id[UUID_LEN],
+    struct rotate_arg *a, const char *event, const char *address,
+    enum store_err *se)
+{
+	struct audit_ev	 ev;
+	enum store_err	 e;
+
+	ev_init(&ev, event, a->caller, a->now, address);
+	ev.detail = a->detail;
+	e = store_modify(st, id, rotate_fn, a, &ev, 0);
+	return op_result(e, a->err, se);
+}
+
+enum op_err
+tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
+    const struct tok_rec *caller, int64_t grace, int64_t now,
+    const char *address, char *secret, size_t secretsz, struct tok_rec *out,
+    enum store_err *se)
+{
+	struct rotate_arg	 a;
+	unsigned char		 hash[TOK_HASH_LEN];
+	char			 hint[TOK_HINT_LEN + 1];
+	enum op_err		 err;
+	const char		*prefix = getenv("KEYHOLE_PREFIX");
+
+	if (prefix == NULL || !tok_prefix_ok(prefix))
+		prefix = TOK_DEFAULT_PREFIX;
+	if (tok_generate(prefix, secret, secretsz) == -1) {
+		*se = STORE_FATAL;
+		return OP_STORE;
+	}
+	tok_hash(store_hashkey(st), secret, strlen(secret), hash);
+	tok_hint(secret, strlen(secret), hint);
+	memset(&a, 0, sizeof(a));
+	a.caller = caller;
+	a.now = now;
+	a.grace = grace;
+	a.hash = hash;
+	a.hint = hint;
+	a.out = out;
+	err = rotate(st, id, &a, "token.rotated", address, se);
+	if (err != OP_OK)
+		sodium_memzero(secret, secretsz);
+	return err;
+}
+
+enum op_err
+tokens_rotate_finish(struct store *st, const unsigned char id[UUID_LEN],
+    const struct tok_rec *caller, int64_t now, const char *address,
+    struct tok_rec *out, enum store_err *se)
+{
+	struct rotate_arg	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.caller = caller;
+	a.now = now;
+	a.finish = 1;
+	a.out = out;
+	return rotate(st, id, &a, "token.rotation_finished", address, se);
+}
+
+/* ---- revocation ---- */
+
+struct revoke_arg {
+	const struct tok_rec	*caller;
+	int64_t			 now;
+	enum op_err		 err;
+};
+
+static int
+revoke_fn(struct tok_rec *r, void *arg)
+{
+	struct revoke_arg	*a = arg;
+
+	if ((a->err = may_change(a->caller, r)) != OP_OK)
+		return -1;
+	if (r->revoked_at != 0)
+		return 0;	/* already revoked: nothing to write */
+	r->revoked_at = a->now;
+	return 1;
+}
+
+/*
+ * Every token minted by root, transitively, revoked in batches.  A token
+ * of the tree may mint while the tree is walked, so the walk is redone
+ * until it finds nothing new: once revoked, a token cannot mint (the
+ * mint re-reads its minter in its own transaction).  Descendants need no
+ * permission check of their own: each holds no more than its minter.
+ */
+static enum store_err
+revoke_tree(struct store *st, const unsigned char root[UUID_LEN],
+    struct revoke_arg *a, const struct audit_ev *ev)
+{
+	struct buf	 ids = BUF_INIT;
+	size_t		 i, n, seen = 0, pass;
+	enum store_err	 e = STORE_OK;
+	int		 more = 0;
+
+	for (pass = 0; pass < 4 && e == STORE_OK; pass++) {
+		buf_reset(&ids);
+		buf_append(&ids, root, UUID_LEN);
+		for (i = 0; i < ids.len / UUID_LEN && !more; i++)
+			if ((e = store_children(st, (unsigned char *)ids.ptr +
+			    i * UUID_LEN, &ids, CASCADE_MAX, &more)) != STORE_OK)
+				break;
+		n = ids.len / UUID_LEN;
+		if (e != STORE_OK || n == seen)
+			break;
+		if (more)
+			fprintf(stderr, "keyhole: cascade revocation reaches "
+			    "more than %d tokens; the rest stay\n", CASCADE_MAX);
+		for (i = 1; i < n && e == STORE_OK; i += CASCADE_BATCH)
+			e = store_modify_many(st, (unsigned char *)ids.ptr +
+			    i * UUID_LEN, n - i < CASCADE_BATCH ? n - i :
+			    CASCADE_BATCH, revoke_fn, a, ev);
+		seen = n;
+	}
+	buf_free(&ids);
+	return e;
+}
+
+enum op_err
+tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
+    const struct tok_rec *caller, int cascade, int64_t now,
+    const char *address, enum store_err *se)
+{
+	struct revoke_arg	 a;
+	struct audit_ev		 ev;
+	enum store_err		 e;
+	enum op_err		 err;
+	char			 detail[64], sid[UUID_STRLEN + 1];
+
+	memset(&a, 0, sizeof(a));
+	a.caller = caller;
+	a.now = now;
+	ev_init(&ev, "token.revoked", caller, now, address);
+	e = store_modify(st, id, revoke_fn, &a, &ev, 0);
+	if ((err = op_result(e, a.err, se)) != OP_OK || !cascade)
+		return err;
+	uuid_format(id, sid);
+	snprintf(detail, sizeof(detail), "cascade from %s", sid);
+	ev.detail = detail;
+	a.caller = NULL;	/* the tree holds no more than its root */
+	return op_result(revoke_tree(st, id, &a, &ev), OP_OK, se);
+}
+
+enum op_err
+tokens_revoke_secret(struct store *st, const char *secret, size_t len,
+    const struct tok_rec *caller, int64_t now, const char *address,
+    enum store_err *se)
+{
+	unsigned char	 hash[TOK_HASH_LEN];
+	struct tok_rec	 tok;
+	enum store_err	 e;
+	enum op_err	 err = OP_OK;
+
+	*se = STORE_OK;
+	if (!tok_check(secret, len))
+		return OP_OK;	/* RFC 7009: an invalid token is no error */
+	tok_rec_init(&tok);
+	tok_hash(store_hashkey(st), secret, len, hash);
+	e = store_get_by_hash(st, hash, &tok);
+	if (e == STORE_OK && (tok_hash_eq(tok.hash, hash) ||
+	    now < tok.grace_until)) {
+		/* Without a caller, the secret itself is the authority. */
+		err = tokens_revoke(st, tok.id, caller != NULL ? caller : &tok,
+		    0, now, address, se);
+		if (err == OP_DENIED || err == OP_NOTFOUND)
+			err = OP_OK;	/* nothing to say about others' tokens */
+	} else if (e != STORE_OK && e != STORE_NOTFOUND) {
+		*se = e;
+		err = OP_STORE;
+	}
+	tok_rec_free(&tok);
+	return err;
+}
+
+/* ---- sweeping ---- */
+
+static int
+sweep_match(const struct tok_rec *r, void *arg)
+{
+	int64_t	 cutoff = *(int64_t *)arg;
+
+	return (r->expires_at != 0 && r->expires_at < cutoff) ||
+	    (r->revoked_at != 0 && r->revoked_at < cutoff);
+}
+
+enum store_err
+tokens_sweep(struct store *st, int64_t cutoff, int64_t now, size_t *count)
+{
+	struct tok_rec	*recs = tok_recs_new(SWEEP_BATCH);
+	struct audit_ev	 ev;
+	struct buf	 ids = BUF_INIT, kids = BUF_INIT;
+	unsigned char	 last[UUID_LEN];
+	size_t		 i, n;
+	int		 more = 1, started = 0, kmore;
+	enum store_err	 e = STORE_OK;
+
+	*count = 0;
+	ev_init(&ev, "token.purged", NULL, now, NULL);
+	while (more && e == STORE_OK) {
+		e = store_list(st, started ? last : NULL, sweep_match, &cutoff,
+		    recs, SWEEP_BATCH, SWEEP_SCAN, &n, &more, last);
+		started = 1;
+		if (e != STORE_OK || n == 0)
+			break;
+		/*
+		 * A token that still has children stays (until they go), so a
+		 * cascade from above keeps reaching them.
+		 */
+		buf_reset(&ids);
+		for (i = 0; i < n && e == STORE_OK; i++) {
+			buf_reset(&kids);
+			e = store_children(st, recs[i].id, &kids, 1, &kmore);
+			if (kids.len == 0)
+				buf_append(&ids, recs[i].id, UUID_LEN);
+		}
+		n = ids.len / UUID_LEN;
+		if (e == STORE_OK && n > 0 && (e = store_delete_many(st,
+		    (unsigned char *)ids.ptr, n, &ev)) == STORE_OK)
+			*count += n;
+	}
+	buf_free(&ids);
+	buf_free(&kids);
+	tok_recs_free(recs, SWEEP_BATCH);
+	return e;
+}
+
+/* ---- the audit trail ---- */
+
+void
+audit_query_init(struct audit_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = LIST_DEFAULT;
+	q->desc = 1;
+}
+
+void
+audit_query_free(struct audit_query *q)
+{
+	buf_free(&q->event);
+	buf_free(&q->organization);
+	audit_query_init(q);
+}
+
+struct audit_rec *
+audit_recs_new(size_t n)
+{
+	struct audit_rec	*v;
+	size_t			 i;
+
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		audit_rec_init(&v[i]);
+	return v;
+}
+
+void
+audit_recs_free(struct audit_rec *v, size_t n)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		audit_rec_free(&v[i]);
+	free(v);
+}
+
+static int
+audit_match(const struct audit_rec *r, void *arg)
+{
+	const struct audit_query	*q = arg;
+
+	if (q->event.len > 0 && strcmp(buf_cstr(&r->event),
+	    buf_cstr(&q->event)) != 0)
+		return 0;
+	if (q->organization.len > 0 && strcmp(buf_cstr(&r->organization),
+	    buf_cstr(&q->organization)) != 0)
+		return 0;
+	if (q->has_target && (!r->has_target ||
+	    memcmp(r->target, q->target, UUID_LEN) != 0))
+		return 0;
+	if (q->has_actor && (!r->has_actor ||
+	    memcmp(r->actor, q->actor, UUID_LEN) != 0))
+		return 0;
+	if (q->since != 0 && r->at < q->since)
+		return 0;
+	return q->until == 0 || r->at < q->until;
+}
+
+enum store_err
+tokens_audit_list(struct store *st, const struct audit_query *q,
+    struct audit_rec *recs, size_t *n, int *more, unsigned char next[UUID_LEN])
+{
+	return store_audit_list(st, q->has_after ? q->after : NULL, q->desc,
+	    audit_match, (void *)q, recs, q->limit, LIST_SCANMAX, n, more, next);
+}
+
+static void
+uuid_or_null(struct jsonw *w, const char *key, int has, const unsigned char *id)
+{
+	char	 s[UUID_STRLEN + 1];
+
+	if (!has) {
+		jw_null(w, key);
+		return;
+	}
+	uuid_format(id, s);
+	jw_str(w, key, s);
+}
+
+static void
+text_or_null(struct jsonw *w, const char *key, const struct buf *b)
+{
+	if (b->len > 0)
+		jw_strn(w, key, b->ptr, b->len);
+	else
+		jw_null(w, key);
+}
+
+void
+tokens_audit_json(struct jsonw *w, const struct audit_rec *r)
+{
+	uuid_or_null(w, "id", 1, r->id);
+	jw_time(w, "at", r->at);
+	jw_strn(w, "event", r->event.ptr, r->event.len);
+	uuid_or_null(w, "actor", r->has_actor, r->actor);
+	uuid_or_null(w, "target", r->has_target, r->target);
+	text_or_null(w, "organization", &r->organization);
+	text_or_null(w, "address", &r->address);
+	text_or_null(w, "detail", &r->detail);
+}
