@@ -89,9 +89,9 @@ redeem(struct req *r)
 		} else {
 			if (e == MINT_INACTIVE)
 				tokens_audit_refused(r->store, "enrollment "
-				    "token not active", NULL, r->now,
+				    "token not active", NULL, NULL, r->now,
 				    r->remote_addr);
-			api_mint_error(r, e, se);
+			api_mint_error(r, e, se, NULL);
 		}
 	}
 	json_free(&doc);

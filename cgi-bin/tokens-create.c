@@ -41,7 +41,7 @@ create(struct req *r)
 			api_json_reply(r, 201, &out);
 			sodium_memzero(secret, sizeof(secret));
 		} else
-			api_mint_error(r, e, se);
+			api_mint_error(r, e, se, &caller);
 	}
 	json_free(&doc);
 done:

@@ -51,7 +51,7 @@ revoke(struct req *r)
 	e = tokens_revoke(r->store, id, &caller, cascade, r->now,
 	    r->remote_addr, &se);
 	if (e != OP_OK)
-		api_op_error(r, e, se);
+		api_op_error(r, e, se, &caller, id);
 	else
 		req_reply(r, 204, NULL, NULL, 0);
 done:

@@ -25,7 +25,7 @@ finish(struct req *r)
 	e = tokens_rotate_finish(r->store, id, &caller, r->now, r->remote_addr,
 	    &tok, &se);
 	if (e != OP_OK) {
-		api_op_error(r, e, se);
+		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
 	jw_init(&w, &out);

@@ -62,7 +62,7 @@ rotate(struct req *r)
 	e = tokens_rotate(r->store, id, &caller, grace, r->now, r->remote_addr,
 	    secret, sizeof(secret), &tok, &se);
 	if (e != OP_OK) {
-		api_op_error(r, e, se);
+		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
 	jw_init(&w, &out);

@@ -38,7 +38,7 @@ update(struct req *r)
 			jw_obj_close(&w);
 			api_json_reply(r, 200, &out);
 		} else
-			api_op_error(r, e, se);
+			api_op_error(r, e, se, &caller, id);
 	}
 	json_free(&doc);
 done:

@@ -23,7 +23,8 @@ api_mint_parse(struct req *r, const struct json_doc *d, struct mint_req *m)
 }
 
 void
-api_mint_error(struct req *r, enum mint_err e, enum store_err se)
+api_mint_error(struct req *r, enum mint_err e, enum store_err se,
+    const struct tok_rec *caller)
 {
 	struct problem	 p;
 
@@ -50,12 +51,19 @@ api_mint_error(struct req *r, enum mint_err e, enum store_err se)
 			problem_reply(r, &p);
 			return;
 		}
+	/* An attempt to reach past the caller's own grants is worth a record. */
+	if (tokens_mint_status(e) == 403 && caller != NULL)
+		tokens_audit_refused(r->store, tokens_mint_strerror(e), caller,
+		    NULL, r->now, r->remote_addr);
 	problem_send(r, tokens_mint_status(e), tokens_mint_strerror(e));
 }
 
 void
-api_op_error(struct req *r, enum op_err e, enum store_err se)
+api_op_error(struct req *r, enum op_err e, enum store_err se,
+    const struct tok_rec *caller, const unsigned char *id)
 {
+	char	 msg[96];
+
 	switch (e) {
 	case OP_OK:
 		break;
@@ -63,6 +71,10 @@ api_op_error(struct req *r, enum op_err e, enum store_err se)
 		problem_send(r, 404, "No token has this id.");
 		break;
 	case OP_DENIED:
+		snprintf(msg, sizeof(msg), "%s refused: the token holds grants "
+		    "the caller does not", r->method);
+		tokens_audit_refused(r->store, msg, caller, id, r->now,
+		    r->remote_addr);
 		problem_send(r, 403, "The token holds grants this caller does "
 		    "not hold; only such a caller may change it.");
 		break;
@@ -139,7 +151,7 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 	if (ar == AUTH_OK &&
 	    !policy_allows(buf_cstr(&caller->scopes), scope, strlen(scope))) {
 		snprintf(msg, sizeof(msg), "scope %s missing", scope);
-		tokens_audit_refused(r->store, msg, caller, r->now,
+		tokens_audit_refused(r->store, msg, caller, NULL, r->now,
 		    r->remote_addr);
 		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
 		    scope);
@@ -158,7 +170,7 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 		tokens_audit_refused(r->store, ar == AUTH_MALFORMED ?
 		    "malformed token" : ar == AUTH_UNKNOWN ? "unknown token" :
 		    "inactive token", ar == AUTH_INACTIVE ? caller : NULL,
-		    r->now, r->remote_addr);
+		    NULL, r->now, r->remote_addr);
 		deny(r, 401, "invalid_token", "The bearer token is not valid.");
 		return 0;
 	}

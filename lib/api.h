@@ -33,9 +33,12 @@ int	 api_patch_body(struct req *, struct json_doc *);
 /* Validates the mint fields of an object (token 0 of doc); 0 answered 422. */
 int	 api_mint_parse(struct req *, const struct json_doc *, struct mint_req *);
 /* Answers the problem for a refused mint (403, 422, 503). */
-void	 api_mint_error(struct req *, enum mint_err, enum store_err);
+/* (403s are audited, with caller as actor.) */
+void	 api_mint_error(struct req *, enum mint_err, enum store_err,
+	    const struct tok_rec *caller);
 /* Answers a refused operation on a token (404, 403, 409, 422, 503). */
-void	 api_op_error(struct req *, enum op_err, enum store_err);
+void	 api_op_error(struct req *, enum op_err, enum store_err,
+	    const struct tok_rec *caller, const unsigned char *id);
 /* The token id in a path such as "/v1/tokens/{}/rotate"; 0 answered 404. */
 int	 api_path_id(struct req *, const char *pattern, unsigned char id[UUID_LEN]);
 /* Validates a PATCH body (name, description, metadata); 0 answered 422. */

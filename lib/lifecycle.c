@@ -164,7 +164,8 @@ tokens_use(struct store *st, const struct tok_rec *tok, int64_t now,
 
 void
 tokens_audit_refused(struct store *st, const char *reason,
-    const struct tok_rec *tok, int64_t now, const char *address)
+    const struct tok_rec *actor, const unsigned char *target, int64_t now,
+    const char *address)
 {
 	static int64_t	 window;
 	static int	 written;
@@ -187,11 +188,10 @@ tokens_audit_refused(struct store *st, const char *reason,
 		    "not recorded)", reason, suppressed);
 	else
 		snprintf(detail, sizeof(detail), "%s", reason);
-	ev_init(&ev, "auth.refused", NULL, now, address);
-	if (tok != NULL) {
-		ev.target = tok->id;
-		ev.organization = buf_cstr(&tok->organization);
-	}
+	ev_init(&ev, "auth.refused", actor, now, address);
+	ev.target = target;
+	if (actor != NULL)
+		ev.organization = buf_cstr(&actor->organization);
 	ev.detail = detail;
 	if (store_audit(st, &ev) == STORE_OK)
 		suppressed = 0;
@@ -551,7 +551,7 @@ tokens_sweep(struct store *st, int64_t cutoff, int64_t now, size_t *count)
 		e = store_list(st, started ? last : NULL, sweep_match, &cutoff,
 		    recs, SWEEP_BATCH, SWEEP_SCAN, &n, &more, last);
 		started = 1;
-		if (e != STORE_OK || n == 0)
+		if (e != STORE_OK)
 			break;
 		/*
 		 * A token that still has children stays (until they go), so a

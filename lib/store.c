@@ -235,9 +235,12 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 	put_str(b, T_SUBJECT, &r->subject);
 	put_str(b, T_SCOPES, &r->scopes);
 	put_str(b, T_METADATA, &r->metadata);
-	put_str(b, T_ENTITY, &r->entity);
+	/* The common cases cost nothing: the organization, no bindings. */
+	if (strcmp(buf_cstr(&r->entity), "organization") != 0)
+		put_str(b, T_ENTITY, &r->entity);
 	put_str(b, T_BINDINGS, &r->bindings);
-	put_str(b, T_DIRECT, &r->direct);
+	if (r->bindings.len > 0)
+		put_str(b, T_DIRECT, &r->direct);
 	if (r->has_prev) {
 		put_field(b, T_PREV_HASH, r->prev_hash, TOK_HASH_LEN);
 		put_int(b, T_GRACE_UNTIL, (uint64_t)r->grace_until);
@@ -259,12 +262,13 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 }
 
 /* 0 on success, -1 for a record that does not decode. */
+static int	 decode_fields(const unsigned char *, const unsigned char *,
+		    struct tok_rec *);
+
 int
 rec_decode(const void *data, size_t len, struct tok_rec *r)
 {
-	const unsigned char	*p = data, *end = p + len, *v;
-	uint64_t		 tag, n, iv;
-	struct buf		*s;
+	const unsigned char	*p = data, *end = p + len;
 
 	buf_reset(&r->name);
 	buf_reset(&r->description);
@@ -290,6 +294,24 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 
 	if (len < 1 + TOK_HASH_LEN || p[0] != REC_VERSION)
 		return -1;
+	if (decode_fields(p, end, r) == -1)
+		return -1;
+	/* Without bindings the direct scopes are the scopes (not stored twice). */
+	if (r->bindings.len == 0) {
+		buf_reset(&r->direct);
+		buf_puts(&r->direct, buf_cstr(&r->scopes));
+	}
+	return 0;
+}
+
+static int
+decode_fields(const unsigned char *p, const unsigned char *end,
+    struct tok_rec *r)
+{
+	const unsigned char	*v;
+	uint64_t		 tag, n, iv;
+	struct buf		*s;
+
 	memcpy(r->hash, p + 1, TOK_HASH_LEN);
 	p += 1 + TOK_HASH_LEN;
 	while (p < end) {

@@ -553,7 +553,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	enum mint_err		 me;
 
 	*se = STORE_OK;
-	tok_rec_init(out);
+	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
 	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
 		return me;
 	if (m->kind == KIND_ENROLLMENT) {
@@ -709,7 +709,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	enum mint_err		 me;
 	int64_t			 exp, maxlife;
 
-	tok_rec_init(out);
+	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
 	tok_rec_init(&enr);
 	ar = tokens_lookup(st, enrollment, len, KIND_ENROLLMENT, now, &enr, se);
 	if (ar != AUTH_OK) {

@@ -77,8 +77,8 @@ enum mint_err {
 /*
  * Mints a token for caller (NULL: the admin tool, bound by nothing but
  * the maximum lifetime).  On MINT_OK the secret is in secret (size at
- * least TOK_SECRET_MAX + 1), to be shown once and wiped, and out holds
- * the stored record.
+ * least TOK_SECRET_MAX + 1), to be shown once and wiped, and out (an
+ * initialised record, which may be reused) holds the stored record.
  */
 enum mint_err	 tokens_mint(struct store *, const struct tok_rec *caller,
 		    const struct mint_req *, int64_t now, const char *address,
@@ -123,9 +123,14 @@ enum auth_result tokens_lookup(struct store *, const char *secret, size_t len,
  */
 enum auth_result tokens_use(struct store *, const struct tok_rec *, int64_t now,
 		    const char *address, const char *agent, enum store_err *se);
-/* Why a request was refused (auth.refused); rate-limited per process. */
+/*
+ * Records a refusal (auth.refused): of a credential (actor: the token
+ * presented, when known) or of an act on a token (target).  Rate-limited
+ * per process.
+ */
 void		 tokens_audit_refused(struct store *, const char *reason,
-		    const struct tok_rec *tok, int64_t now, const char *address);
+		    const struct tok_rec *actor, const unsigned char *target,
+		    int64_t now, const char *address);
 
 /* Why an operation on an existing token was refused. */
 enum op_err {

@@ -40,7 +40,7 @@ req GET "/v1/audit?event=auth.refused&limit=10" "$ROOT"
 is "three refused authentications are recorded" "$(jq '.events | length' <<<"$BODY")" 3
 is "... with their reasons" "$(jq -r '[.events[].detail] | join("; ")' <<<"$BODY")" \
     "scope tokens:create missing; inactive token; malformed token"
-is "... naming the token when it is known" "$(jq -r '.events[1].target' <<<"$BODY")" "$A_ID"
+is "... naming the token presented when it is known" "$(jq -r '.events[1].actor' <<<"$BODY")" "$A_ID"
 req GET "/v1/audit?limit=1000" "$ROOT"
 ALL=$BODY
 leaked=0
@@ -68,8 +68,14 @@ req GET "/v1/audit?limit=1000" "$TOKEN"
 is "an organization-bound reader sees only its organization" \
     "$(jq -r '[.events[].organization] | unique | join(" ")' <<<"$BODY")" acme
 mint ws-auditor '[]' '"organization":"acme","entity":"workspace:w","bindings":[{"role":"WORKSPACE_OWNER"}]'
-req GET /v1/audit "$TOKEN"
+WSA=$TOKEN WSA_ID=$ID
+req GET /v1/audit "$WSA"
 is "a workspace-bound token cannot read the organization's trail: 403" "$STATUS" 403
+req POST /v1/tokens "$WSA" '{"name":"grab","entity":"organization","bindings":[{"role":"ADMIN"}]}'
+is "an escalation attempt: 403" "$STATUS" 403
+req GET "/v1/audit?event=auth.refused&actor=$WSA_ID" "$ROOT"
+is "... is recorded with the caller as actor" "$(jq -r '.events[0].detail' <<<"$BODY")" \
+    "The token would act outside the caller's entity."
 mint no-audit '["tokens:read"]'
 req GET /v1/audit "$TOKEN"
 is "without audit:read: 403" "$STATUS" 403

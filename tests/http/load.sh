@@ -79,7 +79,7 @@ is "the service answers normally after the kills" "$STATUS" 200
 grep '^recovered' "$T/kills" | awk '{ printf "# recovery after a kill: %s ms\n", $3 }'
 
 stop_server
-for db in tokens.db tokens-hash.db audit.db; do
+for db in tokens.db tokens-hash.db tokens-parent.db audit.db; do
 	ok "db_verify passes on $db after the kills" db5.3_verify -q -h "$KEYHOLE_HOME" "$KEYHOLE_HOME/$db"
 done
 awk '$1 == "mint" && $2 == 201 { print $3 }' "$T/calm" "$T/storm" >"$T/secrets"

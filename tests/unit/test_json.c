@@ -1,4 +1,4 @@
-/* test_json: unit tests for lib/json.c (reader, access, writer, times). */
+/* test_json: unit tests for lib/json.c (reader, access, writer, merge patch, times). */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +15,9 @@
 #define S(x)		{ x, sizeof(x) - 1 }
 #define E(x, e)		{ x, sizeof(x) - 1, e }
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+#define S_META		"{\"env\":\"prod\",\"team\":\"a\"}"
+#define S_PATCH_BODY	"{\"name\":\"y\",\"metadata\":{\"team\":null," \
+			"\"env\":\"dev\",\"owner\":{\"id\":7}}}"
 
 /* A parsed document over a heap copy of exactly len bytes, no NUL. */
 struct tdoc {
@@ -29,6 +32,7 @@ static const char *show(const char *, size_t);
 static void	 check_tree(const struct json_doc *);
 static int	 err_printable(const char *);
 static void	 nest(struct buf *, int, const char *);
+static int	 merge_into(struct buf *, const char *, size_t, const char *);
 static Suite	*json_suite(void);
 
 /* ASan flags any read past len, since the copy has no terminator. */
@@ -1032,6 +1036,256 @@ START_TEST(test_write_close_unopened)
 }
 END_TEST
 
+/* ---- merge patch ---- */
+
+/*
+ * json_merge_patch() of the target text (a heap copy of exactly tlen
+ * bytes, no NUL) with the patch text, written as the top-level value
+ * into out.  Returns its answer.
+ */
+static int
+merge_into(struct buf *out, const char *target, size_t tlen,
+    const char *patch)
+{
+	struct tdoc	 p;
+	struct jsonw	 w;
+	char		*copy;
+	int		 rc;
+
+	ck_assert_msg(tparse(&p, patch, strlen(patch), JSON_MAXTOK,
+	    JSON_MAXDEPTH) == 0, "patch %s: %s", patch, p.doc.err);
+	copy = malloc(tlen > 0 ? tlen : 1);
+	ck_assert_ptr_nonnull(copy);
+	if (tlen > 0)
+		memcpy(copy, target, tlen);
+	buf_reset(out);
+	jw_init(&w, out);
+	rc = json_merge_patch(&w, NULL, copy, tlen, &p.doc, 0);
+	if (rc == 0)
+		ck_assert_int_eq(w.depth, 0);
+	free(copy);
+	tfree(&p);
+	return rc;
+}
+
+START_TEST(test_merge_patch)
+{
+	static const struct {
+		const char	*target, *patch, *want;
+	} t[] = {
+		/* RFC 7396, appendix A */
+		{ "{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}" },
+		{ "{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}" },
+		{ "{\"a\":\"b\"}", "{\"a\":null}", "{}" },
+		{ "{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}" },
+		{ "{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}" },
+		{ "{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}" },
+		{ "{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}",
+		    "{\"a\":{\"b\":\"d\"}}" },
+		{ "{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}" },
+		{ "[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]" },
+		{ "{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]" },
+		{ "{\"a\":\"foo\"}", "null", "null" },
+		{ "{\"a\":\"foo\"}", "\"bar\"", "\"bar\"" },
+		{ "{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}" },
+		{ "[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}" },
+		{ "{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}" },
+		/* RFC 7396, section 3 */
+		{ "{\"title\":\"Goodbye!\",\"author\":{\"givenName\":\"John\","
+		    "\"familyName\":\"Doe\"},\"tags\":[\"example\",\"sample\"],"
+		    "\"content\":\"This will be unchanged\"}",
+		  "{\"title\":\"Hello!\",\"phoneNumber\":\"+01-123-456-7890\","
+		    "\"author\":{\"familyName\":null},\"tags\":[\"example\"]}",
+		  "{\"title\":\"Hello!\",\"author\":{\"givenName\":\"John\"},"
+		    "\"tags\":[\"example\"],\"content\":\"This will be unchanged\","
+		    "\"phoneNumber\":\"+01-123-456-7890\"}" },
+		/* Member order: the target's, then the patch's new ones. */
+		{ "{\"a\":1,\"b\":2,\"c\":3}", "{\"d\":4,\"b\":null,\"a\":5}",
+		    "{\"a\":5,\"c\":3,\"d\":4}" },
+		{ "{\"a\":1}", "{}", "{\"a\":1}" },
+		{ "{}", "{}", "{}" },
+		{ "{\"a\":1}", "{\"b\":null}", "{\"a\":1}" },
+		{ "{\"a\":null}", "{\"a\":null}", "{}" },
+		/* A nested patch on a non-object starts from {}. */
+		{ "{\"a\":1}", "{\"a\":{\"b\":null,\"c\":1}}", "{\"a\":{\"c\":1}}" },
+		{ "{\"a\":[1]}", "{\"a\":{\"b\":[]}}", "{\"a\":{\"b\":[]}}" },
+		{ "{\"a\":{\"b\":{\"c\":{\"d\":1,\"e\":2}}}}",
+		    "{\"a\":{\"b\":{\"c\":{\"d\":null,\"f\":3}}}}",
+		    "{\"a\":{\"b\":{\"c\":{\"e\":2,\"f\":3}}}}" },
+		{ "{\"a\":{\"b\":1}}", "{\"a\":null}", "{}" },
+		{ "{\"a\":{\"b\":1}}", "{\"a\":{}}", "{\"a\":{\"b\":1}}" },
+		{ "\"text\"", "{\"a\":1}", "{\"a\":1}" },
+		{ "null", "{\"a\":1}", "{\"a\":1}" },
+		{ "7", "{}", "{}" },
+		/* Every kind of value, kept and replaced verbatim. */
+		{ "{\"n\":-1.5e3,\"t\":true,\"f\":false,\"s\":\"x\"}",
+		    "{\"t\":false,\"x\":0.25,\"z\":null}",
+		    "{\"n\":-1.5e3,\"t\":false,\"f\":false,\"s\":\"x\",\"x\":0.25}" },
+		/* Names compare after unescaping; the writer escapes anew. */
+		{ "{\"a\\u0062\":1}", "{\"ab\":2}", "{\"ab\":2}" },
+		{ "{\"ab\":1}", "{\"\\u0061b\":null}", "{}" },
+		{ "{\"\\u00e9\":1}", "{\"\xc3\xa9\":2}", "{\"\xc3\xa9\":2}" },
+		{ "{\"a\\\"b\":1}", "{\"c\\n\":2}",
+		    "{\"a\\\"b\":1,\"c\\n\":2}" },
+		/* Strings are copied with their escapes. */
+		{ "{\"s\":\"a\\u0001b\"}", "{}", "{\"s\":\"a\\u0001b\"}" },
+		{ "{\"s\":\"\\\"\\/\\n\"}", "{\"t\":\"\\t\"}",
+		    "{\"s\":\"\\\"\\/\\n\",\"t\":\"\\t\"}" },
+	};
+	struct buf	 out = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		ck_assert_msg(merge_into(&out, t[i].target, strlen(t[i].target),
+		    t[i].patch) == 0, "row %zu: target refused", i);
+		ck_assert_msg(strcmp(buf_cstr(&out), t[i].want) == 0,
+		    "row %zu: %s + %s = %s, want %s", i, t[i].target,
+		    t[i].patch, buf_cstr(&out), t[i].want);
+	}
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_merge_patch_empty_target)
+{
+	static const struct {
+		const char	*patch, *want;
+	} t[] = {
+		{ "{}", "{}" },
+		{ "{\"a\":null}", "{}" },
+		{ "{\"a\":1,\"b\":null}", "{\"a\":1}" },
+		{ "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}" },
+		{ "[1]", "[1]" },
+	};
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	struct tdoc	 p;
+	size_t		 i;
+
+	/* An empty target is {}: with a pointer, and with none at all. */
+	for (i = 0; i < NITEMS(t); i++) {
+		ck_assert_int_eq(merge_into(&out, "", 0, t[i].patch), 0);
+		ck_assert_msg(strcmp(buf_cstr(&out), t[i].want) == 0,
+		    "row %zu: \"\" + %s = %s, want %s", i, t[i].patch,
+		    buf_cstr(&out), t[i].want);
+
+		ck_assert_int_eq(tparse(&p, t[i].patch, strlen(t[i].patch),
+		    JSON_MAXTOK, JSON_MAXDEPTH), 0);
+		buf_reset(&out);
+		jw_init(&w, &out);
+		ck_assert_int_eq(json_merge_patch(&w, NULL, NULL, 0, &p.doc, 0),
+		    0);
+		ck_assert_str_eq(buf_cstr(&out), t[i].want);
+		tfree(&p);
+	}
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_merge_patch_bad_target)
+{
+	static const char *const bad[] = {
+		"{",
+		"}",
+		"{\"a\":1,}",
+		"{\"a\":1}x",
+		"{\"a\":1,\"a\":2}",		/* duplicate name */
+		"{'a':1}",
+		"not json",
+		" ",
+		"{\"a\":\"\xff\"}",		/* not UTF-8 */
+	};
+	struct buf	 out = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(bad); i++) {
+		ck_assert_msg(merge_into(&out, bad[i], strlen(bad[i]),
+		    "{\"a\":2}") == -1, "row %zu: %s accepted", i,
+		    show(bad[i], strlen(bad[i])));
+		/* Nothing is written. */
+		ck_assert_msg(out.len == 0, "row %zu: wrote %s", i,
+		    buf_cstr(&out));
+	}
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_merge_patch_member)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	struct tdoc	 p;
+	int		 m;
+
+	/* A patch that is one member of a request, merged under a key. */
+	ck_assert_int_eq(tparse(&p, S_PATCH_BODY, sizeof(S_PATCH_BODY) - 1,
+	    JSON_MAXTOK, JSON_MAXDEPTH), 0);
+	m = json_get(&p.doc, 0, "metadata");
+	ck_assert_int_ge(m, 0);
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "name", "x");
+	ck_assert_int_eq(json_merge_patch(&w, "metadata", S_META,
+	    sizeof(S_META) - 1, &p.doc, m), 0);
+	jw_int(&w, "n", 1);
+	jw_obj_close(&w);
+	ck_assert_str_eq(buf_cstr(&out), "{\"name\":\"x\",\"metadata\":"
+	    "{\"env\":\"dev\",\"owner\":{\"id\":7}},\"n\":1}");
+	ck_assert_int_eq(w.depth, 0);
+	tfree(&p);
+
+	/* Only tlen bytes of the target are read. */
+	ck_assert_int_eq(merge_into(&out, "{\"a\":1}{\"b\":2}", 7, "{}"), 0);
+	ck_assert_str_eq(buf_cstr(&out), "{\"a\":1}");
+	ck_assert_int_eq(merge_into(&out, "{\"a\":1}{\"b\":2}", 8, "{}"), -1);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_merge_patch_depth)
+{
+	struct buf	 out = BUF_INIT, arr = BUF_INIT, target = BUF_INIT;
+	struct buf	 want = BUF_INIT, patch = BUF_INIT;
+	int		 i;
+
+	/* A target as deep as twice the request bound is merged... */
+	nest(&arr, 2 * JSON_MAXDEPTH - 1, "1");
+	buf_printf(&target, "{\"a\":%s}", arr.ptr);
+	buf_printf(&want, "{\"a\":%s,\"b\":1}", arr.ptr);
+	ck_assert_int_eq(merge_into(&out, target.ptr, target.len,
+	    "{\"b\":1}"), 0);
+	ck_assert_str_eq(out.ptr, want.ptr);
+
+	/* ...one level more is refused. */
+	nest(&arr, 2 * JSON_MAXDEPTH, "1");
+	buf_reset(&target);
+	buf_printf(&target, "{\"a\":%s}", arr.ptr);
+	ck_assert_int_eq(merge_into(&out, target.ptr, target.len,
+	    "{\"b\":1}"), -1);
+
+	/* A patch as deep as a request allows, into nothing. */
+	for (i = 0; i < JSON_MAXDEPTH; i++)
+		buf_puts(&patch, "{\"k\":");
+	buf_puts(&patch, "null");
+	for (i = 0; i < JSON_MAXDEPTH; i++)
+		buf_putc(&patch, '}');
+	buf_reset(&want);
+	for (i = 0; i < JSON_MAXDEPTH - 1; i++)
+		buf_puts(&want, "{\"k\":");
+	buf_puts(&want, "{}");
+	for (i = 0; i < JSON_MAXDEPTH - 1; i++)
+		buf_putc(&want, '}');
+	ck_assert_int_eq(merge_into(&out, "", 0, patch.ptr), 0);
+	ck_assert_str_eq(out.ptr, want.ptr);
+
+	buf_free(&out);
+	buf_free(&arr);
+	buf_free(&target);
+	buf_free(&want);
+	buf_free(&patch);
+}
+END_TEST
+
 START_TEST(test_time_format)
 {
 	static const struct {
@@ -1208,6 +1462,14 @@ json_suite(void)
 	tcase_add_test(tc, test_write_depth);
 	tcase_add_test_raise_signal(tc, test_write_too_deep, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_write_close_unopened, SIGABRT);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("merge");
+	tcase_add_test(tc, test_merge_patch);
+	tcase_add_test(tc, test_merge_patch_empty_target);
+	tcase_add_test(tc, test_merge_patch_bad_target);
+	tcase_add_test(tc, test_merge_patch_member);
+	tcase_add_test(tc, test_merge_patch_depth);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");

@@ -62,6 +62,22 @@ static const int covers[NGRANTS][NWANTS] = {
 	{ 0, 1, 1, 1, 1, 0, 1,  1, 1, 1, 1 },	/* *:read *:write tokens:* */
 };
 
+/*
+ * A hand-built token: f[0] organization, f[1] entity (NULL: none stored,
+ * i.e. the organization), f[2] bindings "ROLE@entity ...", f[3] direct
+ * scopes.  Its effective scopes are not needed by the policy functions.
+ */
+static void
+rec_set(struct tok_rec *r, const char *const f[4])
+{
+	tok_rec_init(r);
+	buf_puts(&r->organization, f[0]);
+	if (f[1] != NULL)
+		buf_puts(&r->entity, f[1]);
+	buf_puts(&r->bindings, f[2]);
+	buf_puts(&r->direct, f[3]);
+}
+
 START_TEST(test_scope_ok)
 {
 	static const struct {
@@ -431,6 +447,417 @@ START_TEST(test_org_visible)
 }
 END_TEST
 
+/* ---- roles and entities ---- */
+
+START_TEST(test_role)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		const char	*found;		/* NULL: no such role */
+		unsigned	 at;
+		const char	*scopes;
+	} t[] = {
+		{ S("ADMIN"), "ADMIN", ENT_ORGANIZATION, "*" },
+		{ S("MEMBER"), "MEMBER", ENT_ORGANIZATION,
+		    "*:read *:write tokens:*" },
+		{ S("EXTERNAL"), "EXTERNAL", ENT_ORGANIZATION, "*:read" },
+		{ S("ORGANIZATION_OWNER"), "ORGANIZATION_OWNER",
+		    ENT_ORGANIZATION, "*" },
+		{ S("ORGANIZATION_MEMBER"), "ORGANIZATION_MEMBER",
+		    ENT_ORGANIZATION, "*:read" },
+		{ S("WORKSPACE_OWNER"), "WORKSPACE_OWNER", ENT_WORKSPACE, "*" },
+		{ S("WORKSPACE_OPERATOR"), "WORKSPACE_OPERATOR", ENT_WORKSPACE,
+		    "*:read *:write tokens:*" },
+		{ S("WORKSPACE_MEMBER"), "WORKSPACE_MEMBER", ENT_WORKSPACE,
+		    "*:read" },
+		{ S("DEPLOYMENT_ADMIN"), "DEPLOYMENT_ADMIN", ENT_DEPLOYMENT,
+		    "*" },
+		{ S("full-access"), "full-access", ENT_ORGANIZATION | ENT_GROUP,
+		    "*" },
+		{ S("read-only"), "read-only", ENT_ORGANIZATION | ENT_GROUP,
+		    "*:read" },
+		/* only len bytes count */
+		{ "ADMINX", 5, "ADMIN", ENT_ORGANIZATION, "*" },
+		{ "WORKSPACE_OWNERS", 15, "WORKSPACE_OWNER", ENT_WORKSPACE,
+		    "*" },
+		{ "read-only@group:g", 9, "read-only",
+		    ENT_ORGANIZATION | ENT_GROUP, "*:read" },
+		/* exact, case-sensitive names */
+		{ S("admin"), NULL, 0, NULL },
+		{ S("Admin"), NULL, 0, NULL },
+		{ S("member"), NULL, 0, NULL },
+		{ S("FULL-ACCESS"), NULL, 0, NULL },
+		{ S("Read-Only"), NULL, 0, NULL },
+		{ S("full_access"), NULL, 0, NULL },
+		{ S("READ_ONLY"), NULL, 0, NULL },
+		{ S("ADMIN "), NULL, 0, NULL },
+		{ S(" ADMIN"), NULL, 0, NULL },
+		{ S("ADMI"), NULL, 0, NULL },
+		{ S("ADMINS"), NULL, 0, NULL },
+		{ S("ADMIN@organization"), NULL, 0, NULL },
+		{ S("ADMIN\0"), NULL, 0, NULL },	/* embedded NUL */
+		{ S("WORKSPACE"), NULL, 0, NULL },
+		{ S("OWNER"), NULL, 0, NULL },
+		{ S(""), NULL, 0, NULL },
+	};
+	const struct role	*r;
+	size_t			 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		r = policy_role(t[i].name, t[i].len);
+		if (t[i].found == NULL) {
+			ck_assert_msg(r == NULL, "row %zu: \"%.*s\" is role %s",
+			    i, (int)t[i].len, t[i].name, r->name);
+			continue;
+		}
+		ck_assert_msg(r != NULL, "row %zu: \"%.*s\" not found", i,
+		    (int)t[i].len, t[i].name);
+		ck_assert_msg(strcmp(r->name, t[i].found) == 0 &&
+		    r->at == t[i].at && strcmp(r->scopes, t[i].scopes) == 0,
+		    "row %zu: got %s at 0x%x \"%s\"", i, r->name, r->at,
+		    r->scopes);
+	}
+}
+END_TEST
+
+START_TEST(test_roles_table)
+{
+	const struct role	*r;
+	size_t			 n = 0;
+
+	/* Eleven roles, each found by its name, each scope list valid. */
+	for (r = policy_roles; r->name != NULL; r++, n++) {
+		ck_assert_ptr_eq(policy_role(r->name, strlen(r->name)), r);
+		ck_assert_uint_ne(r->at, 0);
+		ck_assert_ptr_nonnull(r->scopes);
+	}
+	ck_assert_uint_eq(n, 11);
+}
+END_TEST
+
+START_TEST(test_entity_type)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+		unsigned	 type;
+	} t[] = {
+		{ S("organization"), ENT_ORGANIZATION },
+		{ S("workspace:a"), ENT_WORKSPACE },
+		{ S("group:g1"), ENT_GROUP },
+		{ S("deployment:prod-1"), ENT_DEPLOYMENT },
+		{ S("workspace:0"), ENT_WORKSPACE },
+		{ S("workspace:A.b_c-D9"), ENT_WORKSPACE },
+		{ S("workspace:a-"), ENT_WORKSPACE },
+		{ S("workspace:a."), ENT_WORKSPACE },
+		{ S("workspace:" I64), ENT_WORKSPACE },		/* 64: the maximum */
+		{ S("deployment:" I64), ENT_DEPLOYMENT },	/* 75 bytes */
+		{ S("group:" I64), ENT_GROUP },
+		{ "workspace:abc", 11, ENT_WORKSPACE },		/* only len bytes count */
+		{ "organizationx", 12, ENT_ORGANIZATION },
+		{ S("workspace:" I64 "i"), 0 },			/* 65 */
+		{ S("deployment:" I64 "i"), 0 },
+		{ S("group:" I64 "i"), 0 },
+		{ S("workspace:"), 0 },				/* empty id */
+		{ S("group:"), 0 },
+		{ S("deployment:"), 0 },
+		{ "workspace:ab", 10, 0 },
+		{ S("workspace:-a"), 0 },			/* leading '-' */
+		{ S("workspace:_a"), 0 },
+		{ S("workspace:.a"), 0 },
+		{ S("group:-"), 0 },
+		{ S("workspace:a b"), 0 },			/* spaces */
+		{ S(" workspace:a"), 0 },
+		{ S("workspace:a "), 0 },
+		{ S("workspace :a"), 0 },
+		{ S("workspace: a"), 0 },
+		{ S("organization "), 0 },
+		{ S(" organization"), 0 },
+		{ S("workspace:a:b"), 0 },
+		{ S("workspace:a/b"), 0 },
+		{ S("workspace:a@b"), 0 },
+		{ S("workspace:*"), 0 },
+		{ S("workspace:\xc3\xa9"), 0 },
+		{ S("workspace:a\0b"), 0 },			/* embedded NUL */
+		{ S("organization\0"), 0 },
+		{ S("Organization"), 0 },
+		{ S("ORGANIZATION"), 0 },
+		{ S("organizations"), 0 },
+		{ S("organization:x"), 0 },
+		{ S("Workspace:a"), 0 },
+		{ S("workspaces:a"), 0 },
+		{ S("team:a"), 0 },				/* unknown type */
+		{ S("project:a"), 0 },
+		{ S("workspace"), 0 },
+		{ S("a"), 0 },
+		{ S(":a"), 0 },
+		{ S(""), 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(t); i++)
+		ck_assert_msg(policy_entity_type(t[i].s, t[i].len) == t[i].type,
+		    "row %zu: policy_entity_type(\"%.*s\", %zu) = 0x%x, want "
+		    "0x%x", i, (int)t[i].len, t[i].s, t[i].len,
+		    policy_entity_type(t[i].s, t[i].len), t[i].type);
+}
+END_TEST
+
+START_TEST(test_entity_contains)
+{
+	static const struct {
+		const char	*outer, *inner;
+		int		 ok;
+	} t[] = {
+		{ "organization", "organization", 1 },
+		{ "organization", "workspace:a", 1 },
+		{ "organization", "group:g", 1 },
+		{ "organization", "deployment:d", 1 },
+		{ "workspace:a", "workspace:a", 1 },
+		{ "group:g", "group:g", 1 },
+		{ "deployment:d", "deployment:d", 1 },
+		{ "workspace:a", "workspace:b", 0 },
+		{ "workspace:a", "organization", 0 },
+		{ "workspace:a", "workspace:ab", 0 },
+		{ "workspace:ab", "workspace:a", 0 },
+		{ "workspace:a", "workspace:A", 0 },
+		{ "workspace:a", "group:a", 0 },
+		{ "group:g", "workspace:g", 0 },
+		{ "deployment:d", "organization", 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(t); i++)
+		ck_assert_msg(policy_entity_contains(t[i].outer, t[i].inner) ==
+		    t[i].ok, "row %zu: policy_entity_contains(\"%s\", \"%s\") "
+		    "!= %d", i, t[i].outer, t[i].inner, t[i].ok);
+}
+END_TEST
+
+START_TEST(test_entity_of)
+{
+	struct tok_rec	 r;
+
+	/* Nothing stored: the organization. */
+	tok_rec_init(&r);
+	ck_assert_str_eq(policy_entity_of(&r), "organization");
+	buf_puts(&r.entity, "workspace:a");
+	ck_assert_str_eq(policy_entity_of(&r), "workspace:a");
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_expand)
+{
+	static const struct {
+		const char	*bindings, *direct, *want;
+	} t[] = {
+		{ "", "", "" },
+		{ "", "db:read", "db:read" },
+		{ "", "tokens:read db:read", "db:read tokens:read" },
+		{ "ADMIN@organization", "", "*" },
+		{ "EXTERNAL@organization", "", "*:read" },
+		{ "MEMBER@organization", "", "*:read *:write tokens:*" },
+		{ "MEMBER@organization", "db:read",
+		    "*:read *:write db:read tokens:*" },
+		{ "EXTERNAL@organization MEMBER@organization", "",
+		    "*:read *:write tokens:*" },
+		{ "WORKSPACE_MEMBER@workspace:a WORKSPACE_OPERATOR@workspace:b",
+		    "", "*:read *:write tokens:*" },
+		{ "WORKSPACE_OWNER@workspace:a", "audit:read", "* audit:read" },
+		{ "ADMIN@organization", "*:read", "* *:read" },
+		{ "DEPLOYMENT_ADMIN@deployment:d", "", "*" },
+		{ "read-only@group:g", "audit:read", "*:read audit:read" },
+		{ "full-access@group:g read-only@organization", "", "* *:read" },
+		{ "ORGANIZATION_MEMBER@organization", "*:read", "*:read" },
+		/* Bindings that name no role add nothing. */
+		{ "BOGUS@organization", "db:read", "db:read" },
+		{ "admin@organization", "", "" },
+		{ "ADMIN", "", "" },
+		{ "BOGUS@organization EXTERNAL@organization", "", "*:read" },
+	};
+	struct buf	 out = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		/* Whatever out held before is replaced. */
+		buf_reset(&out);
+		buf_puts(&out, "stale:x");
+		policy_expand(t[i].bindings, t[i].direct, &out);
+		ck_assert_msg(strcmp(buf_cstr(&out), t[i].want) == 0,
+		    "row %zu: policy_expand(\"%s\", \"%s\") = \"%s\", want "
+		    "\"%s\"", i, t[i].bindings, t[i].direct, buf_cstr(&out),
+		    t[i].want);
+		ck_assert_uint_eq(out.len, strlen(t[i].want));
+	}
+	buf_free(&out);
+}
+END_TEST
+
+/* ---- no escalation ---- */
+
+START_TEST(test_covers)
+{
+	/* { organization, entity (NULL: none stored), bindings, direct } */
+	static const struct {
+		const char	*caller[4];
+		const char	*target[4];
+		int		 covers, sees;
+	} t[] = {
+		/* Roles at the organization cover what lies inside it. */
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  1, 1 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "ADMIN@organization", "" }, 1, 1 },
+		/* A workspace owner: its workspace only. */
+		{ { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  1, 1 },
+		{ { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", "workspace:b", "WORKSPACE_MEMBER@workspace:b", "" },
+		  0, 0 },
+		{ { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", NULL, "EXTERNAL@organization", "" }, 0, 0 },
+		/* An organization token whose one grant is in a workspace. */
+		{ { "acme", NULL, "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", NULL, "EXTERNAL@organization", "" }, 0, 1 },
+		{ { "acme", NULL, "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  1, 1 },
+		{ { "acme", NULL, "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", NULL, "WORKSPACE_MEMBER@workspace:b", "" }, 0, 1 },
+		/* Role against role. */
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "EXTERNAL@organization", "" }, 1, 1 },
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "ADMIN@organization", "" }, 0, 1 },
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "ORGANIZATION_MEMBER@organization", "" },
+		  1, 1 },
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", "workspace:a", "WORKSPACE_OPERATOR@workspace:a", "" },
+		  1, 1 },
+		{ { "acme", NULL, "EXTERNAL@organization", "" },
+		  { "acme", NULL, "MEMBER@organization", "" }, 0, 1 },
+		{ { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
+		  0, 1 },
+		{ { "acme", "workspace:a", "WORKSPACE_OPERATOR@workspace:a", "" },
+		  { "acme", "workspace:a", "", "*" }, 0, 1 },
+		/* Roles against direct scopes. */
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "", "db:read db:write tokens:revoke" }, 1, 1 },
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "", "db:delete" }, 0, 1 },
+		{ { "acme", NULL, "MEMBER@organization", "" },
+		  { "acme", NULL, "", "*:read" }, 1, 1 },
+		{ { "acme", NULL, "EXTERNAL@organization", "tokens:*" },
+		  { "acme", NULL, "", "db:read tokens:create" }, 1, 1 },
+		/* Direct scopes apply at the token's entity. */
+		{ { "acme", "workspace:a", "", "db:read" },
+		  { "acme", "workspace:a", "", "db:read" }, 1, 1 },
+		{ { "acme", "workspace:a", "", "db:read" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  0, 1 },
+		{ { "acme", "workspace:a", "", "*:read" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:a", "" },
+		  1, 1 },
+		{ { "acme", NULL, "", "db:read" },
+		  { "acme", "workspace:a", "", "db:read" }, 1, 1 },
+		{ { "acme", "workspace:a", "", "*" },
+		  { "acme", NULL, "", "db:read" }, 0, 0 },
+		{ { "acme", "workspace:a", "", "*" },
+		  { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a",
+		    "db:read" }, 1, 1 },
+		{ { "acme", "workspace:a", "", "*" },
+		  { "acme", "workspace:a", "WORKSPACE_MEMBER@workspace:b", "" },
+		  0, 1 },
+		/* Scope coverage with "*:act". */
+		{ { "acme", NULL, "", "tokens:*" },
+		  { "acme", NULL, "", "*:read" }, 0, 1 },
+		{ { "acme", NULL, "", "*:read" },
+		  { "acme", NULL, "", "tokens:*" }, 0, 1 },
+		{ { "acme", NULL, "", "*:read" },
+		  { "acme", NULL, "ADMIN@organization", "" }, 0, 1 },
+		/* Groups and deployments. */
+		{ { "acme", NULL, "read-only@group:g", "" },
+		  { "acme", "group:g", "", "db:read" }, 1, 1 },
+		{ { "acme", NULL, "read-only@group:g", "" },
+		  { "acme", "workspace:a", "", "db:read" }, 0, 1 },
+		{ { "acme", NULL, "DEPLOYMENT_ADMIN@deployment:d", "" },
+		  { "acme", "deployment:d", "", "db:read" }, 1, 1 },
+		/* Several bindings, each needed. */
+		{ { "acme", NULL,
+		    "WORKSPACE_OWNER@workspace:a WORKSPACE_OWNER@workspace:b", "" },
+		  { "acme", NULL,
+		    "WORKSPACE_MEMBER@workspace:a WORKSPACE_MEMBER@workspace:b",
+		    "" }, 1, 1 },
+		{ { "acme", NULL, "WORKSPACE_OWNER@workspace:a", "" },
+		  { "acme", NULL,
+		    "WORKSPACE_MEMBER@workspace:a WORKSPACE_MEMBER@workspace:b",
+		    "" }, 0, 1 },
+		/* Nothing to hold; the same grants. */
+		{ { "acme", "workspace:a", "", "" },
+		  { "acme", "workspace:a", "", "" }, 1, 1 },
+		{ { "acme", "workspace:a", "WORKSPACE_OPERATOR@workspace:a",
+		    "audit:read" },
+		  { "acme", "workspace:a", "WORKSPACE_OPERATOR@workspace:a",
+		    "audit:read" }, 1, 1 },
+		/* Another organization is never covered, nor seen. */
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "other", NULL, "", "db:read" }, 0, 0 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "other", NULL, "", "" }, 0, 0 },
+		{ { "acme", NULL, "ADMIN@organization", "*" },
+		  { "", NULL, "", "db:read" }, 0, 0 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme-2", NULL, "", "db:read" }, 0, 0 },
+		/* An unbound caller reaches every organization. */
+		{ { "", NULL, "ADMIN@organization", "" },
+		  { "other", NULL, "ADMIN@organization", "" }, 1, 1 },
+		{ { "", NULL, "ADMIN@organization", "" },
+		  { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
+		  1, 1 },
+		{ { "", NULL, "EXTERNAL@organization", "" },
+		  { "other", NULL, "ADMIN@organization", "" }, 0, 1 },
+		/* A target binding no role is understood: never covered. */
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "BOGUS@organization", "" }, 0, 1 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "admin@organization", "" }, 0, 1 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "ADMIN", "" }, 0, 1 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "EXTERNAL@organization BOGUS@organization",
+		    "" }, 0, 1 },
+		{ { "acme", NULL, "ADMIN@organization", "" },
+		  { "acme", NULL, "ADMIN@workspace:" I71, "" }, 0, 1 },
+		/* A caller binding no role holds nothing by it. */
+		{ { "acme", NULL, "BOGUS@organization", "" },
+		  { "acme", NULL, "", "db:read" }, 0, 1 },
+	};
+	struct tok_rec	 c, g;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		rec_set(&c, t[i].caller);
+		rec_set(&g, t[i].target);
+		ck_assert_msg(policy_covers(&c, &g) == t[i].covers,
+		    "row %zu: policy_covers(%s/%s \"%s\" \"%s\", %s/%s \"%s\" "
+		    "\"%s\") != %d", i, t[i].caller[0], policy_entity_of(&c),
+		    t[i].caller[2], t[i].caller[3], t[i].target[0],
+		    policy_entity_of(&g), t[i].target[2], t[i].target[3],
+		    t[i].covers);
+		ck_assert_msg(policy_sees(&c, &g) == t[i].sees,
+		    "row %zu: policy_sees() != %d", i, t[i].sees);
+		tok_rec_free(&c);
+		tok_rec_free(&g);
+	}
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -458,6 +885,19 @@ policy_suite(void)
 	tcase_add_test(tc, test_state_init_active);
 	tcase_add_test(tc, test_state_name);
 	tcase_add_test(tc, test_org_visible);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("roles");
+	tcase_add_test(tc, test_role);
+	tcase_add_test(tc, test_roles_table);
+	tcase_add_test(tc, test_entity_type);
+	tcase_add_test(tc, test_entity_contains);
+	tcase_add_test(tc, test_entity_of);
+	tcase_add_test(tc, test_expand);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escalation");
+	tcase_add_test(tc, test_covers);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ static void	 store_reopen(void);
 static void	 read_key(unsigned char [TOK_KEY_LEN]);
 static void	 rec_fill(struct tok_rec *);
 static void	 rec_assert_eq(const struct tok_rec *, const struct tok_rec *, int);
+static void	 rec_assert_lifecycle_defaults(const struct tok_rec *);
 static int	 decode_exact(const void *, size_t, struct tok_rec *);
 static void	 enc_header(struct buf *);
 static void	 mint_admin(const char *, const char *, int64_t, char *,
@@ -52,6 +54,22 @@ static int	 count_calls(struct tok_rec *, void *);
 static int	 add_scope(struct tok_rec *, void *);
 static int	 even_only(const struct tok_rec *, void *);
 static void	 insert_many(unsigned char [NLIST][UUID_LEN]);
+static void	 insert_child(struct tok_rec *, const unsigned char *,
+		    const char *);
+static int	 rotate_to(struct tok_rec *, void *);
+static int	 clear_prev(struct tok_rec *, void *);
+static int	 note_use(struct tok_rec *, void *);
+static int	 note_use_keep(struct tok_rec *, void *);
+static int	 rename_even(struct tok_rec *, void *);
+static int	 guard_spend(struct tok_rec *, void *);
+static size_t	 audit_all(struct audit_rec *, size_t);
+static int	 audit_detail_is(const struct audit_rec *, void *);
+static int	 audit_odd(const struct audit_rec *, void *);
+static int	 audit_target_is(const struct audit_rec *, void *);
+static int	 audit_none(const struct audit_rec *, void *);
+static void	 audit_fill(unsigned char [2][UUID_LEN], unsigned char [UUID_LEN],
+		    unsigned char [UUID_LEN], unsigned char [UUID_LEN],
+		    unsigned char [UUID_LEN]);
 static Suite	*store_suite(void);
 
 /* ---- fixtures and helpers ---- */
@@ -169,6 +187,18 @@ rec_fill(struct tok_rec *r)
 	buf_puts(&r->subject, "alice@example.com");
 	buf_puts(&r->scopes, "audit:read tokens:*");
 	buf_puts(&r->metadata, "{\"k\":\"v\"}");
+	buf_puts(&r->entity, "workspace:ws-1");
+	buf_puts(&r->bindings, "WORKSPACE_MEMBER@workspace:ws-1");
+	buf_puts(&r->direct, "audit:read");
+	r->use_count = 12;
+	r->updated_at = 1700000400;
+	r->rotated_at = 1700000500;
+	r->rotations = 3;
+	r->grant_expires_at = 1750000000;
+	memcpy(r->prev_hint, "pRev", TOK_HINT_LEN + 1);
+	buf_puts(&r->last_address, "2001:db8::1");
+	buf_puts(&r->last_agent, "curl/8.5.0");
+	/* No previous secret: that would be a second key in the hash index. */
 }
 
 static void
@@ -200,6 +230,49 @@ rec_assert_eq(const struct tok_rec *a, const struct tok_rec *b, int with_id)
 	ck_assert_str_eq(buf_cstr(&a->scopes), buf_cstr(&b->scopes));
 	ck_assert_uint_eq(a->metadata.len, b->metadata.len);
 	ck_assert_str_eq(buf_cstr(&a->metadata), buf_cstr(&b->metadata));
+	/* "organization" is the entity when none is stored. */
+	ck_assert_str_eq(policy_entity_of(a), policy_entity_of(b));
+	ck_assert_uint_eq(a->bindings.len, b->bindings.len);
+	ck_assert_str_eq(buf_cstr(&a->bindings), buf_cstr(&b->bindings));
+	ck_assert_uint_eq(a->direct.len, b->direct.len);
+	ck_assert_str_eq(buf_cstr(&a->direct), buf_cstr(&b->direct));
+	ck_assert_int_eq(a->has_prev, b->has_prev);
+	if (a->has_prev) {
+		ck_assert_mem_eq(a->prev_hash, b->prev_hash, TOK_HASH_LEN);
+		ck_assert_int_eq(a->grace_until, b->grace_until);
+	}
+	ck_assert_str_eq(a->prev_hint, b->prev_hint);
+	ck_assert_int_eq(a->rotated_at, b->rotated_at);
+	ck_assert_int_eq(a->rotations, b->rotations);
+	ck_assert_int_eq(a->use_count, b->use_count);
+	ck_assert_uint_eq(a->last_address.len, b->last_address.len);
+	ck_assert_str_eq(buf_cstr(&a->last_address),
+	    buf_cstr(&b->last_address));
+	ck_assert_uint_eq(a->last_agent.len, b->last_agent.len);
+	ck_assert_str_eq(buf_cstr(&a->last_agent), buf_cstr(&b->last_agent));
+	ck_assert_int_eq(a->grant_expires_at, b->grant_expires_at);
+	ck_assert_int_eq(a->updated_at, b->updated_at);
+}
+
+/* The fields a record written before the token lifecycle has not. */
+static void
+rec_assert_lifecycle_defaults(const struct tok_rec *r)
+{
+	ck_assert_uint_eq(r->entity.len, 0);
+	ck_assert_str_eq(policy_entity_of(r), "organization");
+	ck_assert_uint_eq(r->bindings.len, 0);
+	/* Without bindings, the direct scopes are the scopes. */
+	ck_assert_str_eq(buf_cstr(&r->direct), buf_cstr(&r->scopes));
+	ck_assert_int_eq(r->has_prev, 0);
+	ck_assert_int_eq(r->grace_until, 0);
+	ck_assert_str_eq(r->prev_hint, "");
+	ck_assert_int_eq(r->rotated_at, 0);
+	ck_assert_int_eq(r->rotations, 0);
+	ck_assert_int_eq(r->use_count, 0);
+	ck_assert_uint_eq(r->last_address.len, 0);
+	ck_assert_uint_eq(r->last_agent.len, 0);
+	ck_assert_int_eq(r->grant_expires_at, 0);
+	ck_assert_int_eq(r->updated_at, 0);
 }
 
 /* rec_decode() on a heap copy of exactly len bytes: valgrind sees overreads. */
@@ -399,6 +472,7 @@ START_TEST(test_codec_minimal)
 	ck_assert_uint_eq(b.subject.len, 0);
 	ck_assert_uint_eq(b.scopes.len, 0);
 	ck_assert_uint_eq(b.metadata.len, 0);
+	rec_assert_lifecycle_defaults(&b);
 	rec_assert_eq(&a, &b, 0);
 	buf_free(&enc);
 	tok_rec_free(&a);
@@ -503,7 +577,7 @@ START_TEST(test_decode_field_past_end)
 	struct tok_rec	 a, b;
 	struct buf	 enc = BUF_INIT;
 
-	/* The last field (metadata, 9 bytes) loses its last byte. */
+	/* The last field (updated_at) loses its last byte. */
 	rec_fill(&a);
 	tok_rec_init(&b);
 	rec_encode(&a, &enc);
@@ -576,6 +650,313 @@ START_TEST(test_decode_unknown_tag)
 	buf_free(&enc);
 	tok_rec_free(&a);
 	tok_rec_free(&b);
+}
+END_TEST
+
+START_TEST(test_codec_lifecycle_ints)
+{
+	static const struct {
+		const char	*field;
+		size_t		 off;
+		int64_t		 v;
+	} t[] = {
+		{ "rotated_at", offsetof(struct tok_rec, rotated_at), 1 },
+		{ "rotated_at", offsetof(struct tok_rec, rotated_at),
+		    1700000000 },
+		{ "rotated_at", offsetof(struct tok_rec, rotated_at), INT64_MAX },
+		{ "rotations", offsetof(struct tok_rec, rotations), 1 },
+		{ "rotations", offsetof(struct tok_rec, rotations), 300 },
+		{ "use_count", offsetof(struct tok_rec, use_count), 1 },
+		{ "use_count", offsetof(struct tok_rec, use_count),
+		    INT64_C(1) << 40 },
+		{ "use_count", offsetof(struct tok_rec, use_count), INT64_MAX },
+		{ "grant_expires_at", offsetof(struct tok_rec, grant_expires_at),
+		    1800000000 },
+		{ "grant_expires_at", offsetof(struct tok_rec, grant_expires_at),
+		    INT64_MAX },
+		{ "updated_at", offsetof(struct tok_rec, updated_at), 127 },
+		{ "updated_at", offsetof(struct tok_rec, updated_at), 128 },
+		{ "updated_at", offsetof(struct tok_rec, updated_at), INT64_MAX },
+	};
+	struct tok_rec	 a, b;
+	struct buf	 enc = BUF_INIT;
+	size_t		 i;
+
+	/* Each field alone survives, into a record that held everything. */
+	for (i = 0; i < NITEMS(t); i++) {
+		tok_rec_init(&a);
+		rec_fill(&b);
+		*(int64_t *)(void *)((char *)&a + t[i].off) = t[i].v;
+		rec_encode(&a, &enc);
+		ck_assert_msg(decode_exact(enc.ptr, enc.len, &b) == 0,
+		    "row %zu: %s %lld refused", i, t[i].field,
+		    (long long)t[i].v);
+		ck_assert_msg(*(int64_t *)(void *)((char *)&b + t[i].off) ==
+		    t[i].v, "row %zu: %s decoded as %lld", i, t[i].field,
+		    (long long)*(int64_t *)(void *)((char *)&b + t[i].off));
+		rec_assert_eq(&a, &b, 0);
+		tok_rec_free(&a);
+		tok_rec_free(&b);
+	}
+	buf_free(&enc);
+}
+END_TEST
+
+START_TEST(test_codec_lifecycle_strings)
+{
+	static const char agent[] =
+	    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
+	    "Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0 "
+	    "with \"quotes\", \\backslashes\\ and \xc3\xa9 to reach two hundred "
+	    "bytes .....................";
+	static const struct {
+		const char	*field;
+		size_t		 off;
+		const char	*v;
+		const char	*want;		/* as decoded; NULL: v */
+	} t[] = {
+		/* The organization is not stored: it is what absence means. */
+		{ "entity", offsetof(struct tok_rec, entity), "organization",
+		    "" },
+		{ "entity", offsetof(struct tok_rec, entity), "workspace:a",
+		    NULL },
+		{ "entity", offsetof(struct tok_rec, entity), "deployment:"
+		    "0123456789012345678901234567890123456789012345678901234567890123",
+		    NULL },
+		{ "bindings", offsetof(struct tok_rec, bindings),
+		    "ADMIN@organization", NULL },
+		{ "bindings", offsetof(struct tok_rec, bindings),
+		    "WORKSPACE_MEMBER@workspace:a WORKSPACE_OWNER@workspace:b "
+		    "read-only@group:g", NULL },
+		{ "last_address", offsetof(struct tok_rec, last_address),
+		    "192.0.2.1", NULL },
+		{ "last_address", offsetof(struct tok_rec, last_address),
+		    "2001:db8::ffff:192.0.2.1", NULL },
+		{ "last_agent", offsetof(struct tok_rec, last_agent), "x",
+		    NULL },
+		{ "last_agent", offsetof(struct tok_rec, last_agent), agent,
+		    NULL },
+	};
+	const char	*want;
+	struct tok_rec	 a, b;
+	struct buf	 enc = BUF_INIT, *f;
+	size_t		 i;
+
+	ck_assert_uint_eq(strlen(agent), AGENT_MAXBYTES);
+	for (i = 0; i < NITEMS(t); i++) {
+		tok_rec_init(&a);
+		rec_fill(&b);
+		buf_puts((struct buf *)(void *)((char *)&a + t[i].off), t[i].v);
+		rec_encode(&a, &enc);
+		ck_assert_msg(decode_exact(enc.ptr, enc.len, &b) == 0,
+		    "row %zu: %s refused", i, t[i].field);
+		f = (struct buf *)(void *)((char *)&b + t[i].off);
+		want = t[i].want != NULL ? t[i].want : t[i].v;
+		ck_assert_msg(f->len == strlen(want) &&
+		    strcmp(buf_cstr(f), want) == 0,
+		    "row %zu: %s decoded as \"%s\"", i, t[i].field, buf_cstr(f));
+		rec_assert_eq(&a, &b, 0);
+		tok_rec_free(&a);
+		tok_rec_free(&b);
+	}
+	buf_free(&enc);
+}
+END_TEST
+
+START_TEST(test_codec_direct)
+{
+	static const struct {
+		const char	*bindings, *direct, *scopes;
+	} t[] = {
+		/* No bindings: the direct scopes are the effective ones. */
+		{ "", "", "" },
+		{ "", "db:read", "db:read" },
+		{ "", "*:read db:write tokens:*", "*:read db:write tokens:*" },
+		{ "ADMIN@organization", "", "*" },
+		{ "ADMIN@organization", "db:read", "* db:read" },
+		{ "EXTERNAL@organization", "*:write", "*:read *:write" },
+		{ "WORKSPACE_MEMBER@workspace:a", "*:read", "*:read" },
+	};
+	struct tok_rec	 a, b;
+	struct buf	 enc = BUF_INIT;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		tok_rec_init(&a);
+		rec_fill(&b);
+		buf_puts(&a.bindings, t[i].bindings);
+		buf_puts(&a.direct, t[i].direct);
+		buf_puts(&a.scopes, t[i].scopes);
+		rec_encode(&a, &enc);
+		ck_assert_int_eq(decode_exact(enc.ptr, enc.len, &b), 0);
+		ck_assert_msg(strcmp(buf_cstr(&b.direct), t[i].direct) == 0,
+		    "row %zu: direct \"%s\", want \"%s\"", i,
+		    buf_cstr(&b.direct), t[i].direct);
+		ck_assert_str_eq(buf_cstr(&b.bindings), t[i].bindings);
+		ck_assert_str_eq(buf_cstr(&b.scopes), t[i].scopes);
+		rec_assert_eq(&a, &b, 0);
+		tok_rec_free(&a);
+		tok_rec_free(&b);
+	}
+	buf_free(&enc);
+}
+END_TEST
+
+START_TEST(test_decode_direct_stored)
+{
+	struct tok_rec	 r;
+	struct buf	 enc = BUF_INIT;
+
+	/*
+	 * Tag 19 present without bindings (as the encoder of e5d098f
+	 * wrote every record): the direct scopes are those stored, once.
+	 */
+	enc_header(&enc);
+	buf_append(&enc, "\x0f\x07" "db:read", 9);		/* scopes */
+	buf_append(&enc, "\x13\x07" "db:read", 9);		/* direct */
+	tok_rec_init(&r);
+	ck_assert_int_eq(decode_exact(enc.ptr, enc.len, &r), 0);
+	ck_assert_str_eq(buf_cstr(&r.scopes), "db:read");
+	ck_assert_str_eq(buf_cstr(&r.direct), "db:read");
+	buf_free(&enc);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_codec_prev)
+{
+	static const struct {
+		int		 has_prev;
+		int64_t		 grace_until;
+		const char	*prev_hint;
+		int64_t		 want_grace;	/* as decoded */
+	} t[] = {
+		{ 1, 1700000600, "oLd1", 1700000600 },
+		{ 1, INT64_MAX, "abcd", INT64_MAX },
+		{ 1, 0, "", 0 },
+		{ 1, 1700000600, "", 1700000600 },
+		{ 0, 0, "oLd1", 0 },
+		/* grace_until is stored only with a previous secret. */
+		{ 0, 1700000600, "oLd1", 0 },
+	};
+	struct tok_rec	 a, b;
+	struct buf	 enc = BUF_INIT;
+	size_t		 i, j;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		rec_fill(&a);
+		tok_rec_init(&b);
+		a.has_prev = t[i].has_prev;
+		for (j = 0; j < TOK_HASH_LEN; j++)
+			a.prev_hash[j] = (unsigned char)(0x30 + i + j);
+		a.grace_until = t[i].grace_until;
+		memcpy(a.prev_hint, t[i].prev_hint, strlen(t[i].prev_hint) + 1);
+		rec_encode(&a, &enc);
+		ck_assert_msg(decode_exact(enc.ptr, enc.len, &b) == 0,
+		    "row %zu refused", i);
+		ck_assert_msg(b.has_prev == t[i].has_prev, "row %zu: has_prev %d",
+		    i, b.has_prev);
+		if (t[i].has_prev)
+			ck_assert_mem_eq(b.prev_hash, a.prev_hash, TOK_HASH_LEN);
+		ck_assert_msg(b.grace_until == t[i].want_grace,
+		    "row %zu: grace_until %lld", i, (long long)b.grace_until);
+		ck_assert_str_eq(b.prev_hint, t[i].prev_hint);
+		/* The current hash is not the previous one. */
+		ck_assert_mem_eq(b.hash, a.hash, TOK_HASH_LEN);
+		rec_assert_eq(&a, &b, 0);
+
+		/* Decoding over a record with a previous secret clears it. */
+		tok_rec_free(&a);
+		rec_encode(&a, &enc);
+		ck_assert_int_eq(decode_exact(enc.ptr, enc.len, &b), 0);
+		rec_assert_lifecycle_defaults(&b);
+		tok_rec_free(&a);
+		tok_rec_free(&b);
+	}
+	buf_free(&enc);
+}
+END_TEST
+
+START_TEST(test_codec_old_record)
+{
+	struct tok_rec	 r;
+	struct buf	 enc = BUF_INIT;
+
+	/* A record as written before the lifecycle fields existed. */
+	enc_header(&enc);
+	buf_append(&enc, "\x02\x05" "\x80\xe2\xcf\xaa\x06", 7);	/* created_at */
+	buf_append(&enc, "\x0a\x04" "wXyZ", 6);			/* hint */
+	buf_append(&enc, "\x0b\x03" "old", 5);			/* name */
+	buf_append(&enc, "\x0d\x04" "acme", 6);			/* organization */
+	buf_append(&enc, "\x0f\x0b" "tokens:read", 13);		/* scopes */
+
+	/* Into a record that held every new field, a previous secret too. */
+	rec_fill(&r);
+	r.has_prev = 1;
+	r.grace_until = 1700000600;
+	ck_assert_int_eq(decode_exact(enc.ptr, enc.len, &r), 0);
+	ck_assert_int_eq(r.created_at, 1700000000);
+	ck_assert_str_eq(r.hint, "wXyZ");
+	ck_assert_str_eq(buf_cstr(&r.name), "old");
+	ck_assert_str_eq(buf_cstr(&r.organization), "acme");
+	ck_assert_str_eq(buf_cstr(&r.scopes), "tokens:read");
+	ck_assert_str_eq(buf_cstr(&r.direct), "tokens:read");
+	ck_assert_int_eq(r.uses_left, -1);
+	rec_assert_lifecycle_defaults(&r);
+	buf_free(&enc);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_decode_lifecycle_bad)
+{
+	static const struct {
+		const char	*bytes;
+		size_t		 len;
+		int		 rc;
+	} t[] = {
+		/* previous hash: exactly 32 bytes */
+		{ "\x14\x20" "0123456789abcdef0123456789abcdef", 34, 0 },
+		{ "\x14\x1f" "0123456789abcdef0123456789abcde", 33, -1 },
+		{ "\x14\x21" "0123456789abcdef0123456789abcdef!", 35, -1 },
+		{ "\x14\x00", 2, -1 },
+		/* previous hint: at most 4 bytes */
+		{ "\x16\x04" "abcd", 6, 0 },
+		{ "\x16\x00", 2, 0 },
+		{ "\x16\x05" "abcde", 7, -1 },
+		/* integers: a varint that ends, within its field */
+		{ "\x15\x01" "\x7f", 3, 0 },
+		{ "\x18\x01" "\x80", 3, -1 },
+		{ "\x19\x00", 2, -1 },
+		{ "\x1d\x02" "\x80\x80", 4, -1 },
+		{ "\x17\x0a" "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12,
+		    -1 },					/* > INT64_MAX */
+		{ "\x17\x09" "\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11, 0 },
+		/* strings claiming more than there is */
+		{ "\x11\x05" "abc", 5, -1 },
+		{ "\x12\x80", 2, -1 },
+		{ "\x1b", 1, -1 },
+	};
+	struct tok_rec	 r;
+	struct buf	 enc = BUF_INIT;
+	size_t		 i;
+
+	tok_rec_init(&r);
+	for (i = 0; i < NITEMS(t); i++) {
+		enc_header(&enc);
+		buf_append(&enc, t[i].bytes, t[i].len);
+		ck_assert_msg(decode_exact(enc.ptr, enc.len, &r) == t[i].rc,
+		    "row %zu: not %d", i, t[i].rc);
+	}
+	/* The 32-byte previous hash sets has_prev. */
+	enc_header(&enc);
+	buf_append(&enc, t[0].bytes, t[0].len);
+	ck_assert_int_eq(decode_exact(enc.ptr, enc.len, &r), 0);
+	ck_assert_int_eq(r.has_prev, 1);
+	ck_assert_mem_eq(r.prev_hash, "0123456789abcdef0123456789abcdef",
+	    TOK_HASH_LEN);
+	buf_free(&enc);
+	tok_rec_free(&r);
 }
 END_TEST
 
@@ -1214,6 +1595,8 @@ START_TEST(test_mint_outlives_caller)
 	m.expires_at = caller.expires_at + 1;
 	ck_assert_int_eq(tokens_mint(st, &caller, &m, now, "", secret,
 	    sizeof(secret), &out, &se), MINT_LIFETIME);
+	/* A refused mint may have filled out in part: free before reuse. */
+	tok_rec_free(&out);
 	m.expires_at = 0;
 	m.expires_in = HOUR + 1;
 	ck_assert_int_eq(tokens_mint(st, &caller, &m, now, "", secret,
@@ -1270,6 +1653,7 @@ START_TEST(test_mint_expired)
 		ck_assert_msg(tokens_mint(st, &caller, &m, now, "", secret,
 		    sizeof(secret), &out, &se) == MINT_EXPIRED,
 		    "row %zu: expires_at now - %lld", i, (long long)ago[i]);
+		tok_rec_free(&out);
 	}
 	assert_empty_store();
 	mint_req_free(&m);
@@ -1492,6 +1876,893 @@ START_TEST(test_revoke_self_widened)
 }
 END_TEST
 
+/* ---- lifecycle: previous secret, lazy writes, batches, children ---- */
+
+/* A token minted by parent (NULL: by nobody), stored. */
+static void
+insert_child(struct tok_rec *r, const unsigned char *parent, const char *name)
+{
+	tok_rec_init(r);
+	uuid7_generate(r->id);
+	randombytes_buf(r->hash, TOK_HASH_LEN);
+	if (parent != NULL)
+		memcpy(r->created_by, parent, UUID_LEN);
+	buf_puts(&r->name, name);
+	buf_puts(&r->organization, "acme");
+	ck_assert_int_eq(store_insert(st, r, NULL, NULL, NULL), STORE_OK);
+}
+
+/* A rotation with grace: the current hash becomes the previous one. */
+static int
+rotate_to(struct tok_rec *r, void *arg)
+{
+	memcpy(r->prev_hash, r->hash, TOK_HASH_LEN);
+	memcpy(r->prev_hint, r->hint, sizeof(r->prev_hint));
+	r->has_prev = 1;
+	r->grace_until = 1700000600;
+	memcpy(r->hash, arg, TOK_HASH_LEN);
+	r->rotations++;
+	return 1;
+}
+
+/* The end of a grace: the previous hash is let go. */
+static int
+clear_prev(struct tok_rec *r, void *arg)
+{
+	(void)arg;
+	r->has_prev = 0;
+	r->grace_until = 0;
+	return 1;
+}
+
+static int
+note_use(struct tok_rec *r, void *arg)
+{
+	r->use_count++;
+	r->last_used_at = *(const int64_t *)arg;
+	buf_reset(&r->last_address);
+	buf_puts(&r->last_address, "192.0.2.7");
+	return 1;
+}
+
+static int
+note_use_keep(struct tok_rec *r, void *arg)
+{
+	note_use(r, arg);
+	return 0;
+}
+
+/* Renames the tokens with an even uses_left, leaves the others. */
+static int
+rename_even(struct tok_rec *r, void *arg)
+{
+	if (r->uses_left % 2 != 0)
+		return 0;
+	return set_name(r, arg);
+}
+
+/* What a guard saw, and what it answers. */
+struct guard_probe {
+	int		 verdict;
+	int		 calls;
+	unsigned char	 id[UUID_LEN];
+	char		 name[32];
+};
+
+static int
+guard_spend(struct tok_rec *r, void *arg)
+{
+	struct guard_probe	*g = arg;
+
+	g->calls++;
+	memcpy(g->id, r->id, UUID_LEN);
+	snprintf(g->name, sizeof(g->name), "%s", buf_cstr(&r->name));
+	buf_reset(&r->name);
+	buf_puts(&r->name, "spent");
+	r->uses_left--;
+	return g->verdict;
+}
+
+/* Every audit entry, oldest first; returns how many (at most max). */
+static size_t
+audit_all(struct audit_rec *recs, size_t max)
+{
+	unsigned char	 last[UUID_LEN];
+	size_t		 n;
+	int		 more;
+
+	ck_assert_int_eq(store_audit_list(st, NULL, 0, NULL, NULL, recs, max,
+	    10000, &n, &more, last), STORE_OK);
+	ck_assert_int_eq(more, 0);
+	return n;
+}
+
+static int
+audit_detail_is(const struct audit_rec *r, void *arg)
+{
+	return strcmp(buf_cstr(&r->detail), arg) == 0;
+}
+
+/* Entries "ev.N" with N odd. */
+static int
+audit_odd(const struct audit_rec *r, void *arg)
+{
+	const char	*e = buf_cstr(&r->event);
+
+	(void)arg;
+	return strncmp(e, "ev.", 3) == 0 && (e[3] - '0') % 2 == 1;
+}
+
+static int
+audit_target_is(const struct audit_rec *r, void *arg)
+{
+	return r->has_target && memcmp(r->target, arg, UUID_LEN) == 0;
+}
+
+static int
+audit_none(const struct audit_rec *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 0;
+}
+
+START_TEST(test_prev_hash_lookup)
+{
+	unsigned char	 h1[TOK_HASH_LEN], h2[TOK_HASH_LEN], h3[TOK_HASH_LEN];
+	struct tok_rec	 a, b, c;
+
+	rec_fill(&a);
+	tok_rec_init(&b);
+	memcpy(h1, a.hash, TOK_HASH_LEN);
+	randombytes_buf(h2, sizeof(h2));
+	randombytes_buf(h3, sizeof(h3));
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
+
+	/* Rotated with grace: both secrets find the record. */
+	ck_assert_int_eq(store_modify(st, a.id, rotate_to, h2, NULL, 0),
+	    STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, h2, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_mem_eq(b.hash, h2, TOK_HASH_LEN);
+	ck_assert_int_eq(b.has_prev, 1);
+	ck_assert_mem_eq(b.prev_hash, h1, TOK_HASH_LEN);
+	ck_assert_int_eq(b.grace_until, 1700000600);
+	ck_assert_str_eq(b.prev_hint, "wXyZ");
+	tok_rec_free(&b);
+	ck_assert_int_eq(store_get_by_hash(st, h1, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_mem_eq(b.hash, h2, TOK_HASH_LEN);
+	ck_assert_int_eq(b.rotations, 4);	/* rec_fill()'s 3, and one */
+
+	/* The previous hash is taken: no other token may have it. */
+	rec_fill(&c);
+	memcpy(c.hash, h1, TOK_HASH_LEN);
+	ck_assert_int_eq(store_insert(st, &c, NULL, NULL, NULL), STORE_EXISTS);
+	ck_assert_int_eq(store_get(st, c.id, &b), STORE_NOTFOUND);
+
+	/* A second rotation: only one previous secret is kept. */
+	ck_assert_int_eq(store_modify(st, a.id, rotate_to, h3, NULL, 0),
+	    STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, h1, &b), STORE_NOTFOUND);
+	ck_assert_int_eq(store_get_by_hash(st, h2, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_int_eq(store_get_by_hash(st, h3, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_int_eq(b.rotations, 5);
+
+	/* The index is on disk. */
+	store_reopen();
+	ck_assert_int_eq(store_get_by_hash(st, h2, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_int_eq(store_get_by_hash(st, h3, &b), STORE_OK);
+
+	/* has_prev cleared: the previous secret finds nothing any more. */
+	ck_assert_int_eq(store_modify(st, a.id, clear_prev, NULL, NULL, 0),
+	    STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, h2, &b), STORE_NOTFOUND);
+	ck_assert_int_eq(store_get_by_hash(st, h3, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	ck_assert_int_eq(b.has_prev, 0);
+	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
+	ck_assert_int_eq(b.has_prev, 0);
+
+	/* ...and its hash is free again. */
+	memcpy(c.hash, h2, TOK_HASH_LEN);
+	ck_assert_int_eq(store_insert(st, &c, NULL, NULL, NULL), STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, h2, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, c.id, UUID_LEN);
+	tok_rec_free(&a);
+	tok_rec_free(&b);
+	tok_rec_free(&c);
+}
+END_TEST
+
+START_TEST(test_prev_hash_insert)
+{
+	unsigned char	 prev[TOK_HASH_LEN];
+	struct tok_rec	 a, b;
+
+	/* A record stored with a previous secret is found by both. */
+	rec_fill(&a);
+	tok_rec_init(&b);
+	randombytes_buf(prev, sizeof(prev));
+	a.has_prev = 1;
+	memcpy(a.prev_hash, prev, TOK_HASH_LEN);
+	a.grace_until = 1700000600;
+	ck_assert_int_eq(store_insert(st, &a, NULL, NULL, NULL), STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, a.hash, &b), STORE_OK);
+	rec_assert_eq(&a, &b, 1);
+	ck_assert_int_eq(store_get_by_hash(st, prev, &b), STORE_OK);
+	rec_assert_eq(&a, &b, 1);
+	prev[0] ^= 1;
+	ck_assert_int_eq(store_get_by_hash(st, prev, &b), STORE_NOTFOUND);
+	tok_rec_free(&a);
+	tok_rec_free(&b);
+}
+END_TEST
+
+START_TEST(test_modify_flags)
+{
+	static const struct {
+		int		 flags;
+		const char	*org;		/* the audit entry's; NULL: the record's */
+		const char	*want_org;
+	} t[] = {
+		{ 0, NULL, "acme" },
+		{ STORE_LAZY, NULL, "acme" },
+		{ STORE_LAZY, "given", "given" },
+		{ 0, "given", "given" },
+	};
+	unsigned char	 actor[UUID_LEN], unknown[UUID_LEN];
+	struct audit_rec *recs;
+	struct audit_ev	 ev;
+	struct tok_rec	 a, b;
+	int64_t		 at = 1700000999;
+	size_t		 i, n;
+
+	uuid7_generate(actor);
+	recs = audit_recs_new(4 * NITEMS(t));
+	tok_rec_init(&b);
+	for (i = 0; i < NITEMS(t); i++) {
+		insert_child(&a, NULL, "t");
+		memset(&ev, 0, sizeof(ev));
+		ev.at = at;
+		ev.event = "token.used";
+		ev.actor = actor;
+		ev.organization = t[i].org;
+		ev.detail = "row";
+
+		/* Written twice, then once left alone. */
+		ck_assert_int_eq(store_modify(st, a.id, note_use, &at, &ev,
+		    t[i].flags), STORE_OK);
+		ck_assert_int_eq(store_modify(st, a.id, note_use, &at, &ev,
+		    t[i].flags), STORE_OK);
+		ck_assert_int_eq(store_modify(st, a.id, note_use_keep, &at, &ev,
+		    t[i].flags), STORE_OK);
+		ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
+		ck_assert_int_eq(b.use_count, 2);
+		ck_assert_int_eq(b.last_used_at, at);
+		ck_assert_str_eq(buf_cstr(&b.last_address), "192.0.2.7");
+		ck_assert_str_eq(buf_cstr(&b.name), "t");
+
+		/* One entry per write, about this token. */
+		n = audit_all(recs, 4 * NITEMS(t));
+		ck_assert_uint_eq(n, 2 * (i + 1));
+		ck_assert_int_eq(recs[n - 1].has_target, 1);
+		ck_assert_mem_eq(recs[n - 1].target, a.id, UUID_LEN);
+		ck_assert_mem_eq(recs[n - 2].target, a.id, UUID_LEN);
+		ck_assert_mem_eq(recs[n - 1].actor, actor, UUID_LEN);
+		ck_assert_str_eq(buf_cstr(&recs[n - 1].event), "token.used");
+		ck_assert_str_eq(buf_cstr(&recs[n - 1].organization),
+		    t[i].want_org);
+		ck_assert_int_eq(recs[n - 1].at, at);
+		tok_rec_free(&a);
+	}
+
+	/* Unknown ids, lazily or not. */
+	uuid7_generate(unknown);
+	ck_assert_int_eq(store_modify(st, unknown, note_use, &at, &ev,
+	    STORE_LAZY), STORE_NOTFOUND);
+	ck_assert_uint_eq(audit_all(recs, 4 * NITEMS(t)), 2 * NITEMS(t));
+	audit_recs_free(recs, 4 * NITEMS(t));
+	tok_rec_free(&b);
+}
+END_TEST
+
+START_TEST(test_modify_lazy_persists)
+{
+	struct tok_rec	 a, b;
+	int64_t		 at = 1700000999;
+
+	insert_child(&a, NULL, "t");
+	tok_rec_init(&b);
+	ck_assert_int_eq(store_modify(st, a.id, note_use, &at, NULL,
+	    STORE_LAZY), STORE_OK);
+	store_reopen();
+	ck_assert_int_eq(store_get(st, a.id, &b), STORE_OK);
+	ck_assert_int_eq(b.use_count, 1);
+	ck_assert_int_eq(b.last_used_at, at);
+	ck_assert_int_eq(store_get_by_hash(st, a.hash, &b), STORE_OK);
+	ck_assert_mem_eq(b.id, a.id, UUID_LEN);
+	tok_rec_free(&a);
+	tok_rec_free(&b);
+}
+END_TEST
+
+START_TEST(test_modify_many)
+{
+	/* Indexes into insert_many()'s tokens (uses_left = index); -1 unknown. */
+	static const struct {
+		int	 ids[6];
+		size_t	 n;
+		int	 written[6];	/* -1-terminated, in the order given */
+	} t[] = {
+		{ { 3, -1, 0, 2, 5 }, 5, { 0, 2, -1 } },
+		{ { -1, -1 }, 2, { -1 } },
+		{ { 4 }, 1, { 4, -1 } },
+		{ { 1, 7 }, 2, { -1 } },
+		{ { 24, 10, 12 }, 3, { 24, 10, 12, -1 } },
+		{ { 0 }, 0, { -1 } },		/* n = 0: nothing */
+	};
+	unsigned char	 ids[NLIST][UUID_LEN], batch[6 * UUID_LEN];
+	unsigned char	 actor[UUID_LEN];
+	struct audit_rec *recs;
+	struct audit_ev	 ev;
+	struct tok_rec	 r;
+	char		 tag[32];
+	size_t		 i, j, k, n, cnt;
+	unsigned char	 last[UUID_LEN];
+	int		 more, renamed;
+
+	insert_many(ids);
+	uuid7_generate(actor);
+	recs = audit_recs_new(NLIST);
+	tok_rec_init(&r);
+	for (i = 0; i < NITEMS(t); i++) {
+		snprintf(tag, sizeof(tag), "row %zu", i);
+		for (j = 0; j < t[i].n; j++) {
+			if (t[i].ids[j] == -1)
+				uuid7_generate(batch + j * UUID_LEN);
+			else
+				memcpy(batch + j * UUID_LEN, ids[t[i].ids[j]],
+				    UUID_LEN);
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.at = 1700000000;
+		ev.event = "token.revoked";
+		ev.actor = actor;
+		ev.detail = tag;
+		ck_assert_int_eq(store_modify_many(st, batch, t[i].n,
+		    rename_even, tag, &ev), STORE_OK);
+
+		/* The written ones are renamed, the others not. */
+		for (j = 0; j < t[i].n; j++) {
+			if (t[i].ids[j] == -1) {
+				ck_assert_int_eq(store_get(st, batch +
+				    j * UUID_LEN, &r), STORE_NOTFOUND);
+				continue;
+			}
+			ck_assert_int_eq(store_get(st, ids[t[i].ids[j]], &r),
+			    STORE_OK);
+			for (renamed = 0, k = 0; t[i].written[k] != -1; k++)
+				renamed |= t[i].written[k] == t[i].ids[j];
+			ck_assert_msg(renamed == (strcmp(buf_cstr(&r.name),
+			    tag) == 0), "row %zu: token %d named \"%s\"", i,
+			    t[i].ids[j], buf_cstr(&r.name));
+		}
+
+		/* One entry per written record, that record its target. */
+		ck_assert_int_eq(store_audit_list(st, NULL, 0, audit_detail_is,
+		    tag, recs, NLIST, 10000, &n, &more, last), STORE_OK);
+		for (cnt = 0; t[i].written[cnt] != -1; cnt++)
+			;
+		ck_assert_msg(n == cnt, "row %zu: %zu entries, want %zu", i,
+		    n, cnt);
+		for (k = 0; k < n; k++) {
+			ck_assert_int_eq(recs[k].has_target, 1);
+			ck_assert_mem_eq(recs[k].target, ids[t[i].written[k]],
+			    UUID_LEN);
+			ck_assert_int_eq(recs[k].has_actor, 1);
+			ck_assert_mem_eq(recs[k].actor, actor, UUID_LEN);
+			ck_assert_str_eq(buf_cstr(&recs[k].event),
+			    "token.revoked");
+		}
+	}
+	audit_recs_free(recs, NLIST);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_modify_many_no_audit)
+{
+	unsigned char	 ids[NLIST][UUID_LEN];
+	struct audit_rec *recs;
+	struct tok_rec	 r;
+
+	/* Without an audit entry: written, nothing logged. */
+	insert_many(ids);
+	tok_rec_init(&r);
+	ck_assert_int_eq(store_modify_many(st, ids[0], NLIST, set_name,
+	    "all", NULL), STORE_OK);
+	ck_assert_int_eq(store_get(st, ids[NLIST - 1], &r), STORE_OK);
+	ck_assert_str_eq(buf_cstr(&r.name), "all");
+	ck_assert_int_eq(r.uses_left, 7);
+	recs = audit_recs_new(1);
+	ck_assert_uint_eq(audit_all(recs, 1), 0);
+	audit_recs_free(recs, 1);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_delete_many)
+{
+	unsigned char	 batch[3 * UUID_LEN], more_ids[UUID_LEN * 4];
+	unsigned char	 prev[TOK_HASH_LEN];
+	struct audit_rec *recs;
+	struct audit_ev	 ev;
+	struct tok_rec	 p, c[3], r;
+	struct buf	 kids = BUF_INIT;
+	size_t		 i, n;
+	int		 more;
+
+	insert_child(&p, NULL, "parent");
+	for (i = 0; i < 3; i++)
+		insert_child(&c[i], p.id, "child");
+	/* c[1] is in a rotation's grace: two hashes in the index. */
+	randombytes_buf(prev, sizeof(prev));
+	ck_assert_int_eq(store_modify(st, c[1].id, rotate_to, prev, NULL, 0),
+	    STORE_OK);
+	ck_assert_int_eq(store_get(st, c[1].id, &c[1]), STORE_OK);
+	tok_rec_init(&r);
+
+	memcpy(batch, c[0].id, UUID_LEN);
+	uuid7_generate(batch + UUID_LEN);		/* unknown: skipped */
+	memcpy(batch + 2 * UUID_LEN, c[1].id, UUID_LEN);
+	memset(&ev, 0, sizeof(ev));
+	ev.at = 1700000000;
+	ev.event = "token.purged";
+	ck_assert_int_eq(store_delete_many(st, batch, 3, &ev), STORE_OK);
+
+	/* Gone, from the records and from both indexes. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(store_get(st, c[i].id, &r), STORE_NOTFOUND);
+		ck_assert_int_eq(store_get_by_hash(st, c[i].hash, &r),
+		    STORE_NOTFOUND);
+	}
+	ck_assert_int_eq(store_get_by_hash(st, c[1].prev_hash, &r),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(store_children(st, p.id, &kids, 10, &more),
+	    STORE_OK);
+	ck_assert_uint_eq(kids.len, UUID_LEN);
+	ck_assert_mem_eq(kids.ptr, c[2].id, UUID_LEN);
+	ck_assert_int_eq(more, 0);
+	/* The others stay. */
+	ck_assert_int_eq(store_get(st, c[2].id, &r), STORE_OK);
+	ck_assert_int_eq(store_get_by_hash(st, c[2].hash, &r), STORE_OK);
+	ck_assert_int_eq(store_get(st, p.id, &r), STORE_OK);
+
+	/* The audit entries stay: one per deleted token. */
+	recs = audit_recs_new(8);
+	n = audit_all(recs, 8);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(buf_cstr(&recs[i].event), "token.purged");
+		ck_assert_int_eq(recs[i].has_target, 1);
+		ck_assert_mem_eq(recs[i].target, c[i].id, UUID_LEN);
+		ck_assert_int_eq(recs[i].at, 1700000000);
+	}
+
+	/* Again: nothing left to delete, nothing logged. */
+	ck_assert_int_eq(store_delete_many(st, batch, 3, &ev), STORE_OK);
+	ck_assert_uint_eq(audit_all(recs, 8), 2);
+	/* Without an entry. */
+	memcpy(more_ids, c[2].id, UUID_LEN);
+	ck_assert_int_eq(store_delete_many(st, more_ids, 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_get(st, c[2].id, &r), STORE_NOTFOUND);
+	ck_assert_uint_eq(audit_all(recs, 8), 2);
+
+	/* A deleted token's hashes may be used again. */
+	tok_rec_free(&r);
+	insert_child(&r, NULL, "new");
+	memcpy(r.hash, c[0].hash, TOK_HASH_LEN);
+	uuid7_generate(r.id);
+	ck_assert_int_eq(store_insert(st, &r, NULL, NULL, NULL), STORE_OK);
+	uuid7_generate(r.id);
+	memcpy(r.hash, c[1].prev_hash, TOK_HASH_LEN);
+	ck_assert_int_eq(store_insert(st, &r, NULL, NULL, NULL), STORE_OK);
+
+	audit_recs_free(recs, 8);
+	buf_free(&kids);
+	tok_rec_free(&p);
+	for (i = 0; i < 3; i++)
+		tok_rec_free(&c[i]);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_children)
+{
+	/* Tokens: 0 P, 1 Q (by nobody); 2-4 by P; 5 by Q; 6 by 2; 7 by nobody. */
+	static const int parent_of[8] = { -1, -1, 0, 0, 0, 1, 2, -1 };
+	/* parent -1: the all-zero id; -2: an id no token has */
+	static const struct {
+		int		 parent;
+		int		 prefill;	/* ids starts with the parent */
+		size_t		 max;
+		int		 want[5];	/* -1-terminated */
+		int		 more;
+	} t[] = {
+		{ 0, 0, 10, { 2, 3, 4, -1 }, 0 },
+		{ 0, 0, 3, { 2, 3, 4, -1 }, 0 },
+		{ 0, 0, 2, { 2, 3, -1 }, 1 },
+		{ 0, 0, 1, { 2, -1 }, 1 },
+		{ 1, 0, 10, { 5, -1 }, 0 },
+		{ 2, 0, 10, { 6, -1 }, 0 },
+		{ 3, 0, 10, { -1 }, 0 },	/* minted nothing */
+		{ 6, 0, 10, { -1 }, 0 },
+		{ 7, 0, 10, { -1 }, 0 },
+		{ -1, 0, 10, { -1 }, 0 },	/* "minted by nobody" is no parent */
+		{ -2, 0, 10, { -1 }, 0 },
+		/* ids already holds the parent; max counts it */
+		{ 0, 1, 4, { 0, 2, 3, 4, -1 }, 0 },
+		{ 0, 1, 3, { 0, 2, 3, -1 }, 1 },
+		{ 0, 1, 1, { 0, -1 }, 1 },
+		{ 3, 1, 1, { 3, -1 }, 0 },
+	};
+	static const unsigned char zero[UUID_LEN];
+	unsigned char	 unknown[UUID_LEN];
+	const unsigned char *parent;
+	struct tok_rec	 tok[8];
+	struct buf	 ids = BUF_INIT;
+	size_t		 i, k;
+	int		 more;
+
+	for (i = 0; i < 8; i++)
+		insert_child(&tok[i], parent_of[i] < 0 ? NULL :
+		    tok[parent_of[i]].id, "t");
+	uuid7_generate(unknown);
+	for (i = 0; i < NITEMS(t); i++) {
+		parent = t[i].parent == -1 ? zero : t[i].parent == -2 ?
+		    unknown : tok[t[i].parent].id;
+		buf_reset(&ids);
+		if (t[i].prefill)
+			buf_append(&ids, parent, UUID_LEN);
+		more = -1;
+		ck_assert_int_eq(store_children(st, parent, &ids, t[i].max,
+		    &more), STORE_OK);
+		for (k = 0; t[i].want[k] != -1; k++) {
+			ck_assert_msg(ids.len >= (k + 1) * UUID_LEN,
+			    "row %zu: %zu ids, want more", i,
+			    ids.len / UUID_LEN);
+			ck_assert_msg(memcmp(ids.ptr + k * UUID_LEN,
+			    tok[t[i].want[k]].id, UUID_LEN) == 0,
+			    "row %zu: id %zu is not token %d", i, k,
+			    t[i].want[k]);
+		}
+		ck_assert_msg(ids.len == k * UUID_LEN, "row %zu: %zu ids, "
+		    "want %zu", i, ids.len / UUID_LEN, k);
+		ck_assert_msg(more == t[i].more, "row %zu: more %d", i, more);
+	}
+	buf_free(&ids);
+	for (i = 0; i < 8; i++)
+		tok_rec_free(&tok[i]);
+}
+END_TEST
+
+START_TEST(test_insert_guard)
+{
+	static const struct {
+		int	 verdict;
+		int	 inserted;
+		int	 parent_changed;
+	} t[] = {
+		{ -1, 0, 0 },
+		{ 0, 1, 0 },
+		{ 1, 1, 1 },
+	};
+	struct guard_probe g;
+	struct audit_rec *recs;
+	struct audit_ev	 ev;
+	struct tok_rec	 p, c, r;
+	struct buf	 kids = BUF_INIT;
+	size_t		 i, n, logged = 0;
+	int		 more;
+
+	recs = audit_recs_new(8);
+	tok_rec_init(&r);
+	for (i = 0; i < NITEMS(t); i++) {
+		insert_child(&p, NULL, "parent");
+		ck_assert_int_eq(store_modify(st, p.id, set_name, "parent",
+		    NULL, 0), STORE_OK);		/* uses_left 7 */
+		tok_rec_init(&c);
+		uuid7_generate(c.id);
+		randombytes_buf(c.hash, TOK_HASH_LEN);
+		memcpy(c.created_by, p.id, UUID_LEN);
+		buf_puts(&c.name, "child");
+		memset(&ev, 0, sizeof(ev));
+		ev.at = 1700000000;
+		ev.event = "token.created";
+		ev.target = c.id;
+		memset(&g, 0, sizeof(g));
+		g.verdict = t[i].verdict;
+
+		ck_assert_int_eq(store_insert(st, &c, &ev, guard_spend, &g),
+		    STORE_OK);
+		/* The guard saw the minter as stored. */
+		ck_assert_int_ge(g.calls, 1);
+		ck_assert_mem_eq(g.id, p.id, UUID_LEN);
+		ck_assert_str_eq(g.name, "parent");
+
+		ck_assert_int_eq(store_get(st, c.id, &r),
+		    t[i].inserted ? STORE_OK : STORE_NOTFOUND);
+		ck_assert_int_eq(store_get_by_hash(st, c.hash, &r),
+		    t[i].inserted ? STORE_OK : STORE_NOTFOUND);
+		buf_reset(&kids);
+		ck_assert_int_eq(store_children(st, p.id, &kids, 10, &more),
+		    STORE_OK);
+		ck_assert_uint_eq(kids.len, t[i].inserted ? UUID_LEN : 0);
+
+		ck_assert_int_eq(store_get(st, p.id, &r), STORE_OK);
+		ck_assert_msg(strcmp(buf_cstr(&r.name), t[i].parent_changed ?
+		    "spent" : "parent") == 0, "row %zu: parent named %s", i,
+		    buf_cstr(&r.name));
+		ck_assert_int_eq(r.uses_left, t[i].parent_changed ? 6 : 7);
+
+		/* The insert's entry only with the insert. */
+		logged += t[i].inserted;
+		n = audit_all(recs, 8);
+		ck_assert_msg(n == logged, "row %zu: %zu entries", i, n);
+		if (t[i].inserted)
+			ck_assert_mem_eq(recs[n - 1].target, c.id, UUID_LEN);
+		tok_rec_free(&p);
+		tok_rec_free(&c);
+	}
+	audit_recs_free(recs, 8);
+	buf_free(&kids);
+	tok_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_insert_guard_refused)
+{
+	struct guard_probe g;
+	struct tok_rec	 p, c, r;
+
+	tok_rec_init(&r);
+	/* A minter that is not there: nothing inserted, the guard not asked. */
+	memset(&g, 0, sizeof(g));
+	g.verdict = 1;
+	tok_rec_init(&c);
+	uuid7_generate(c.id);
+	randombytes_buf(c.hash, TOK_HASH_LEN);
+	uuid7_generate(c.created_by);
+	ck_assert_int_eq(store_insert(st, &c, NULL, guard_spend, &g),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(g.calls, 0);
+	ck_assert_int_eq(store_get(st, c.id, &r), STORE_NOTFOUND);
+
+	/* An id taken: the minter's change is not kept either. */
+	insert_child(&p, NULL, "parent");
+	ck_assert_int_eq(store_modify(st, p.id, set_name, "parent", NULL, 0),
+	    STORE_OK);				/* uses_left 7 */
+	memcpy(c.created_by, p.id, UUID_LEN);
+	ck_assert_int_eq(store_insert(st, &c, NULL, guard_spend, &g),
+	    STORE_OK);
+	randombytes_buf(c.hash, TOK_HASH_LEN);
+	ck_assert_int_eq(store_insert(st, &c, NULL, guard_spend, &g),
+	    STORE_EXISTS);
+	ck_assert_int_eq(store_get(st, p.id, &r), STORE_OK);
+	ck_assert_int_eq(r.uses_left, 6);	/* spent once, not twice */
+	tok_rec_free(&p);
+	tok_rec_free(&c);
+	tok_rec_free(&r);
+}
+END_TEST
+
+/* Seven entries ev.0..ev.6; a cursor before, between (after ev.2) and after. */
+#define NAUDIT	7
+static void
+audit_fill(unsigned char targets[2][UUID_LEN], unsigned char actor[UUID_LEN],
+    unsigned char before[UUID_LEN], unsigned char mid[UUID_LEN],
+    unsigned char after[UUID_LEN])
+{
+	static const char *const orgs[2] = { "acme", "other" };
+	struct audit_ev	 ev;
+	char		 event[16], address[32], detail[32];
+	int		 i;
+
+	uuid7_generate(before);
+	uuid7_generate(targets[0]);
+	uuid7_generate(targets[1]);
+	uuid7_generate(actor);
+	for (i = 0; i < NAUDIT; i++) {
+		snprintf(event, sizeof(event), "ev.%d", i);
+		snprintf(address, sizeof(address), "192.0.2.%d", i);
+		snprintf(detail, sizeof(detail), "detail %d", i);
+		memset(&ev, 0, sizeof(ev));
+		ev.at = 1000 + i;
+		ev.event = event;
+		if (i < NAUDIT - 1) {	/* the last one has nothing else */
+			ev.actor = actor;
+			ev.target = targets[i % 2];
+			ev.organization = orgs[i % 2];
+			ev.address = address;
+			ev.detail = i == 3 ? NULL : detail;
+		}
+		ck_assert_int_eq(store_audit(st, &ev), STORE_OK);
+		if (i == 2)
+			uuid7_generate(mid);
+	}
+	uuid7_generate(after);
+}
+
+START_TEST(test_audit_list_fields)
+{
+	unsigned char	 targets[2][UUID_LEN], actor[UUID_LEN];
+	unsigned char	 before[UUID_LEN], mid[UUID_LEN], after[UUID_LEN];
+	unsigned char	 last[UUID_LEN];
+	struct audit_rec *recs;
+	char		 want[32];
+	size_t		 n;
+	int		 i, more;
+
+	audit_fill(targets, actor, before, mid, after);
+	recs = audit_recs_new(NAUDIT + 1);
+	ck_assert_int_eq(store_audit_list(st, NULL, 0, NULL, NULL, recs,
+	    NAUDIT + 1, 1000, &n, &more, last), STORE_OK);
+	ck_assert_uint_eq(n, NAUDIT);
+	ck_assert_int_eq(more, 0);
+	ck_assert_mem_eq(last, recs[NAUDIT - 1].id, UUID_LEN);
+	for (i = 0; i < NAUDIT; i++) {
+		snprintf(want, sizeof(want), "ev.%d", i);
+		ck_assert_str_eq(buf_cstr(&recs[i].event), want);
+		ck_assert_int_eq(recs[i].at, 1000 + i);
+		if (i > 0)
+			ck_assert_int_lt(memcmp(recs[i - 1].id, recs[i].id,
+			    UUID_LEN), 0);
+		if (i == NAUDIT - 1) {
+			ck_assert_int_eq(recs[i].has_actor, 0);
+			ck_assert_int_eq(recs[i].has_target, 0);
+			ck_assert_uint_eq(recs[i].organization.len, 0);
+			ck_assert_uint_eq(recs[i].address.len, 0);
+			ck_assert_uint_eq(recs[i].detail.len, 0);
+			continue;
+		}
+		ck_assert_int_eq(recs[i].has_actor, 1);
+		ck_assert_mem_eq(recs[i].actor, actor, UUID_LEN);
+		ck_assert_int_eq(recs[i].has_target, 1);
+		ck_assert_mem_eq(recs[i].target, targets[i % 2], UUID_LEN);
+		ck_assert_str_eq(buf_cstr(&recs[i].organization),
+		    i % 2 ? "other" : "acme");
+		snprintf(want, sizeof(want), "192.0.2.%d", i);
+		ck_assert_str_eq(buf_cstr(&recs[i].address), want);
+		snprintf(want, sizeof(want), "detail %d", i);
+		ck_assert_str_eq(buf_cstr(&recs[i].detail), i == 3 ? "" : want);
+	}
+	audit_recs_free(recs, NAUDIT + 1);
+}
+END_TEST
+
+START_TEST(test_audit_list_pages)
+{
+	enum { M_ALL, M_ODD, M_TARGET0, M_NONE };
+	enum { C_START, C_BEFORE, C_MID, C_AFTER };
+	/* pages: entry numbers, pages separated by '|' */
+	static const struct {
+		int		 desc, match, cursor;
+		size_t		 max, scanmax;
+		const char	*pages;
+	} t[] = {
+		{ 0, M_ALL, C_START, 3, 1000, "0 1 2|3 4 5|6" },
+		{ 1, M_ALL, C_START, 3, 1000, "6 5 4|3 2 1|0" },
+		{ 0, M_ALL, C_START, 7, 1000, "0 1 2 3 4 5 6" },
+		{ 1, M_ALL, C_START, 7, 1000, "6 5 4 3 2 1 0" },
+		{ 0, M_ALL, C_START, 100, 1000, "0 1 2 3 4 5 6" },
+		{ 0, M_ALL, C_START, 1, 1000, "0|1|2|3|4|5|6" },
+		{ 1, M_ALL, C_START, 1, 1000, "6|5|4|3|2|1|0" },
+		{ 0, M_ODD, C_START, 2, 1000, "1 3|5" },
+		{ 1, M_ODD, C_START, 2, 1000, "5 3|1" },
+		{ 0, M_ODD, C_START, 3, 1000, "1 3 5" },
+		{ 1, M_TARGET0, C_START, 2, 1000, "4 2|0" },
+		{ 0, M_NONE, C_START, 5, 1000, "" },
+		{ 1, M_NONE, C_START, 5, 1000, "" },
+		/* cursors that are no entry */
+		{ 0, M_ALL, C_BEFORE, 10, 1000, "0 1 2 3 4 5 6" },
+		{ 1, M_ALL, C_BEFORE, 10, 1000, "" },
+		{ 0, M_ALL, C_MID, 10, 1000, "3 4 5 6" },
+		{ 1, M_ALL, C_MID, 10, 1000, "2 1 0" },
+		{ 1, M_ALL, C_MID, 2, 1000, "2 1|0" },
+		{ 0, M_ALL, C_AFTER, 10, 1000, "" },
+		{ 1, M_ALL, C_AFTER, 10, 1000, "6 5 4 3 2 1 0" },
+		{ 1, M_ODD, C_AFTER, 2, 1000, "5 3|1" },
+	};
+	unsigned char	 targets[2][UUID_LEN], actor[UUID_LEN];
+	unsigned char	 cur[4][UUID_LEN], last[UUID_LEN];
+	const unsigned char *after;
+	audit_match_fn	 match;
+	void		*marg;
+	struct audit_rec *recs;
+	struct buf	 got = BUF_INIT;
+	size_t		 i, k, n, pages;
+	int		 more;
+
+	audit_fill(targets, actor, cur[C_BEFORE], cur[C_MID], cur[C_AFTER]);
+	recs = audit_recs_new(100);
+	for (i = 0; i < NITEMS(t); i++) {
+		match = t[i].match == M_ODD ? audit_odd :
+		    t[i].match == M_TARGET0 ? audit_target_is :
+		    t[i].match == M_NONE ? audit_none : NULL;
+		marg = t[i].match == M_TARGET0 ? targets[0] : NULL;
+		after = t[i].cursor == C_START ? NULL : cur[t[i].cursor];
+		buf_reset(&got);
+		for (pages = 0, more = 1; more && pages < 20; pages++) {
+			ck_assert_int_eq(store_audit_list(st, after, t[i].desc,
+			    match, marg, recs, t[i].max, t[i].scanmax, &n,
+			    &more, last), STORE_OK);
+			ck_assert_uint_le(n, t[i].max);
+			if (pages > 0 && (n > 0 || more))
+				buf_putc(&got, '|');
+			for (k = 0; k < n; k++)
+				buf_printf(&got, "%s%s", k > 0 ? " " : "",
+				    buf_cstr(&recs[k].event) + 3);
+			if (n > 0)
+				ck_assert_mem_eq(last, recs[n - 1].id,
+				    UUID_LEN);
+			memcpy(cur[C_START], last, UUID_LEN);
+			after = cur[C_START];
+		}
+		ck_assert_msg(strcmp(buf_cstr(&got), t[i].pages) == 0,
+		    "row %zu: pages \"%s\", want \"%s\"", i, buf_cstr(&got),
+		    t[i].pages);
+	}
+	audit_recs_free(recs, 100);
+	buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_audit_list_scanmax)
+{
+	static const struct {
+		int		 desc, odd;
+		size_t		 max, scanmax;
+		const char	*got;
+		int		 more;
+	} t[] = {
+		{ 0, 1, 10, 2, "1", 1 },	/* examined 0, 1 */
+		{ 0, 1, 10, 1, "", 1 },
+		{ 1, 0, 10, 3, "6 5 4", 1 },
+		{ 1, 1, 10, 3, "5", 1 },
+		{ 0, 0, 10, 7, "0 1 2 3 4 5 6", 0 },
+		{ 0, 1, 10, 7, "1 3 5", 0 },
+	};
+	unsigned char	 targets[2][UUID_LEN], actor[UUID_LEN];
+	unsigned char	 c1[UUID_LEN], c2[UUID_LEN], c3[UUID_LEN];
+	unsigned char	 last[UUID_LEN];
+	struct audit_rec *recs;
+	struct buf	 got = BUF_INIT;
+	size_t		 i, k, n;
+	int		 more;
+
+	audit_fill(targets, actor, c1, c2, c3);
+	recs = audit_recs_new(10);
+	for (i = 0; i < NITEMS(t); i++) {
+		ck_assert_int_eq(store_audit_list(st, NULL, t[i].desc,
+		    t[i].odd ? audit_odd : NULL, NULL, recs, t[i].max,
+		    t[i].scanmax, &n, &more, last), STORE_OK);
+		buf_reset(&got);
+		for (k = 0; k < n; k++)
+			buf_printf(&got, "%s%s", k > 0 ? " " : "",
+			    buf_cstr(&recs[k].event) + 3);
+		ck_assert_msg(strcmp(buf_cstr(&got), t[i].got) == 0 &&
+		    more == t[i].more, "row %zu: \"%s\" more %d", i,
+		    buf_cstr(&got), more);
+	}
+	audit_recs_free(recs, 10);
+	buf_free(&got);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1511,6 +2782,13 @@ store_suite(void)
 	tcase_add_test(tc, test_decode_field_past_end);
 	tcase_add_test(tc, test_decode_hint_too_long);
 	tcase_add_test(tc, test_decode_unknown_tag);
+	tcase_add_test(tc, test_codec_lifecycle_ints);
+	tcase_add_test(tc, test_codec_lifecycle_strings);
+	tcase_add_test(tc, test_codec_direct);
+	tcase_add_test(tc, test_decode_direct_stored);
+	tcase_add_test(tc, test_codec_prev);
+	tcase_add_test(tc, test_codec_old_record);
+	tcase_add_test(tc, test_decode_lifecycle_bad);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");
@@ -1566,6 +2844,29 @@ store_suite(void)
 	tcase_add_test(tc, test_revoke_denied);
 	tcase_add_test(tc, test_revoke_self);
 	tcase_add_test(tc, test_revoke_self_widened);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lifecycle");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, store_setup, teardown);
+	tcase_add_test(tc, test_prev_hash_lookup);
+	tcase_add_test(tc, test_prev_hash_insert);
+	tcase_add_test(tc, test_modify_flags);
+	tcase_add_test(tc, test_modify_lazy_persists);
+	tcase_add_test(tc, test_modify_many);
+	tcase_add_test(tc, test_modify_many_no_audit);
+	tcase_add_test(tc, test_delete_many);
+	tcase_add_test(tc, test_children);
+	tcase_add_test(tc, test_insert_guard);
+	tcase_add_test(tc, test_insert_guard_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("audit");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, store_setup, teardown);
+	tcase_add_test(tc, test_audit_list_fields);
+	tcase_add_test(tc, test_audit_list_pages);
+	tcase_add_test(tc, test_audit_list_scanmax);
 	suite_add_tcase(s, tc);
 
 	return s;
