@@ -647,38 +647,3 @@ tokens_audit_list(struct store *st, const struct audit_query *q,
 	return store_audit_list(st, q->has_after ? q->after : NULL, q->desc,
 	    audit_match, (void *)q, recs, q->limit, LIST_SCANMAX, n, more, next);
 }
-
-static void
-uuid_or_null(struct jsonw *w, const char *key, int has, const unsigned char *id)
-{
-	char	 s[UUID_STRLEN + 1];
-
-	if (!has) {
-		jw_null(w, key);
-		return;
-	}
-	uuid_format(id, s);
-	jw_str(w, key, s);
-}
-
-static void
-text_or_null(struct jsonw *w, const char *key, const struct buf *b)
-{
-	if (b->len > 0)
-		jw_strn(w, key, b->ptr, b->len);
-	else
-		jw_null(w, key);
-}
-
-void
-tokens_audit_json(struct jsonw *w, const struct audit_rec *r)
-{
-	uuid_or_null(w, "id", 1, r->id);
-	jw_time(w, "at", r->at);
-	jw_strn(w, "event", r->event.ptr, r->event.len);
-	uuid_or_null(w, "actor", r->has_actor, r->actor);
-	uuid_or_null(w, "target", r->has_target, r->target);
-	text_or_null(w, "organization", &r->organization);
-	text_or_null(w, "address", &r->address);
-	text_or_null(w, "detail", &r->detail);
-}

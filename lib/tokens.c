@@ -606,7 +606,8 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 		}
 		memcpy(out->created_by, caller->id, UUID_LEN);
 	}
-	if (exp == 0 && maxlife != 0)
+	/* The admin tool may still mint what never expires (the root token). */
+	if (exp == 0 && maxlife != 0 && caller != NULL)
 		exp = now + maxlife;
 	if (m->starts_at != 0 && exp != 0 && m->starts_at >= exp)
 		return MINT_STARTS;
@@ -651,8 +652,8 @@ tokens_mint_strerror(enum mint_err e)
 		"The token would outlive the caller or the maximum lifetime.",
 		"expires_at is not in the future.",
 		"starts_at is not before the token expires.",
-		"A role binding lies outside the token's entity, or its role "
-		    "cannot be bound at that kind of entity.",
+		("A role binding lies outside the token's entity, or its role "
+		    "cannot be bound at that kind of entity."),
 		"The credential is not active.",
 		"The store failed.",
 	};
@@ -878,6 +879,32 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	else
 		jw_raw(w, "metadata", "{}", 2);
 	jw_str(w, "hint", r->hint);
+}
+
+static void
+uuid_or_null(struct jsonw *w, const char *key, int has, const unsigned char *id)
+{
+	char	 s[UUID_STRLEN + 1];
+
+	if (!has) {
+		jw_null(w, key);
+		return;
+	}
+	uuid_format(id, s);
+	jw_str(w, key, s);
+}
+
+void
+tokens_audit_json(struct jsonw *w, const struct audit_rec *r)
+{
+	uuid_or_null(w, "id", 1, r->id);
+	jw_time(w, "at", r->at);
+	jw_strn(w, "event", r->event.ptr, r->event.len);
+	uuid_or_null(w, "actor", r->has_actor, r->actor);
+	uuid_or_null(w, "target", r->has_target, r->target);
+	str_or_null(w, "organization", &r->organization);
+	str_or_null(w, "address", &r->address);
+	str_or_null(w, "detail", &r->detail);
 }
 
 void
