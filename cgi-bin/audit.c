@@ -27,15 +27,18 @@ audit(struct req *r)
 	tok_rec_init(&caller);
 	audit_query_init(&q);
 	if (!req_method(r, "GET HEAD", ALLOW_GET) ||
-	    !api_caller(r, SCOPE_AUDIT_READ, &caller) ||
-	    !api_audit_query(r, &caller, &q))
+	    !api_caller(r, SCOPE_AUDIT_READ, &caller))
 		goto done;
 	/* The trail is the organization's: not for a narrower token. */
 	if (!policy_allows_at(&caller, ENTITY_ORG, SCOPE_AUDIT_READ)) {
+		tokens_audit_refused(r->store, "audit:read not held at the "
+		    "organization", &caller, NULL, r->now, r->remote_addr);
 		problem_send(r, 403, "The audit trail is read with audit:read "
 		    "held at the organization.");
 		goto done;
 	}
+	if (!api_audit_query(r, &caller, &q))
+		goto done;
 	recs = audit_recs_new(q.limit);
 	if ((e = tokens_audit_list(r->store, &q, recs, &n, &more, last)) !=
 	    STORE_OK) {

@@ -12,52 +12,6 @@
 
 #include "keyhole.h"
 
-static const char *const fields[] = {
-	"name", "description", "metadata", "expires_in", "expires_at",
-};
-
-/* The enrollment secret and the new token's fields, by the mint's rules. */
-static int
-redeem_parse(struct req *r, const struct json_doc *d, struct buf *secret,
-    struct mint_req *m)
-{
-	struct problem	 p;
-	struct buf	 key = BUF_INIT;
-	size_t		 i;
-	int		 it = -1, k, v;
-
-	problem_init(&p, 422, "The request has invalid fields.");
-	while (json_each(d, 0, &it, &k, &v)) {
-		if (json_key_is(d, k, "token")) {
-			if (d->tok[v].type != JSON_STRING ||
-			    json_str(d, v, secret) == -1 || secret->len == 0)
-				problem_field(&p, "token", 5, "must be the "
-				    "enrollment token");
-			continue;
-		}
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (json_key_is(d, k, fields[i]))
-				break;
-		if (i < sizeof(fields) / sizeof(fields[0])) {
-			(void)mint_field(d, fields[i], v, m, &p);
-			continue;
-		}
-		buf_reset(&key);
-		json_str(d, k, &key);
-		problem_field(&p, key.ptr, key.len, "is not a known field");
-	}
-	buf_free(&key);
-	if (json_get(d, 0, "token") == -1)
-		problem_field(&p, "token", 5, "is required");
-	if (json_get(d, 0, "name") == -1)
-		problem_field(&p, "name", 4, "is required");
-	if (p.nerr > 0) {
-		problem_reply(r, &p);
-		return 0;
-	}
-	return 1;
-}
-
 static void
 redeem(struct req *r)
 {
@@ -75,7 +29,7 @@ redeem(struct req *r)
 	if (!req_method(r, "POST", ALLOW_POST) || !api_store_ok(r) ||
 	    !api_json_body(r, &doc))
 		goto done;
-	if (redeem_parse(r, &doc, &enr, &m)) {
+	if (api_redeem_parse(r, &doc, &enr, &m)) {
 		e = tokens_redeem(r->store, enr.ptr, enr.len, &m, r->now,
 		    r->remote_addr, secret, sizeof(secret), &tok, &se);
 		if (e == MINT_OK) {

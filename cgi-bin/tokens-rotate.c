@@ -16,6 +16,7 @@ grace_param(struct req *r, int64_t *grace)
 {
 	struct json_doc	 doc;
 	struct problem	 p;
+	struct buf	 key = BUF_INIT;
 	int		 it = -1, k, v, ok = 1;
 
 	*grace = 0;
@@ -27,11 +28,15 @@ grace_param(struct req *r, int64_t *grace)
 		return 0;
 	problem_init(&p, 422, "The request has invalid fields.");
 	while (json_each(&doc, 0, &it, &k, &v))
-		if (!json_key_is(&doc, k, "grace_seconds"))
-			problem_field(&p, "", 0, "takes only grace_seconds");
-		else if (json_int(&doc, v, 0, GRACE_MAX, grace) == -1)
+		if (!json_key_is(&doc, k, "grace_seconds")) {
+			buf_reset(&key);
+			json_str(&doc, k, &key);
+			problem_field(&p, key.ptr, key.len, "is not a known field; "
+			    "rotate takes only grace_seconds");
+		} else if (json_int(&doc, v, 0, GRACE_MAX, grace) == -1)
 			problem_field(&p, "grace_seconds", 13, "must be a whole "
 			    "number of seconds from 0 to 2592000 (30 days)");
+	buf_free(&key);
 	json_free(&doc);
 	if (p.nerr > 0) {
 		problem_reply(r, &p);

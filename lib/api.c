@@ -22,6 +22,20 @@ api_mint_parse(struct req *r, const struct json_doc *d, struct mint_req *m)
 	return 1;
 }
 
+int
+api_redeem_parse(struct req *r, const struct json_doc *d, struct buf *secret,
+    struct mint_req *m)
+{
+	struct problem	 p;
+
+	problem_init(&p, 422, "The request has invalid fields.");
+	if (redeem_parse(d, secret, m, &p) > 0) {
+		problem_reply(r, &p);
+		return 0;
+	}
+	return 1;
+}
+
 void
 api_mint_error(struct req *r, enum mint_err e, enum store_err se,
     const struct tok_rec *caller)
@@ -84,6 +98,11 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 	case OP_INVALID:
 		problem_send(r, 422, "The merged metadata would not be an "
 		    "object of at most 4096 bytes.");
+		break;
+	case OP_INCOMPLETE:
+		problem_send(r, 503, "The cascade revoked the tokens it reached "
+		    "but not all: the tree is larger than one revocation "
+		    "reaches, or kept growing.  Revoke again to go on.");
 		break;
 	case OP_STORE:
 		api_store_error(r, se);
@@ -268,9 +287,9 @@ api_list_query(struct req *r, const struct tok_rec *caller,
 		rc = req_form_get(qs, qlen, list_params[i], &v);
 		if (rc == 0)
 			continue;
-		if (rc == -1 || memchr(v.ptr, '\0', v.len) != NULL) {
+		if (rc == -1 || v.len == 0 || memchr(v.ptr, '\0', v.len) != NULL) {
 			problem_field(&p, list_params[i], strlen(list_params[i]),
-			    "is malformed");
+			    "is malformed or empty");
 			continue;
 		}
 		switch (i) {

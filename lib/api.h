@@ -32,6 +32,9 @@ int	 api_json_body(struct req *, struct json_doc *);
 int	 api_patch_body(struct req *, struct json_doc *);
 /* Validates the mint fields of an object (token 0 of doc); 0 answered 422. */
 int	 api_mint_parse(struct req *, const struct json_doc *, struct mint_req *);
+/* Validates a redemption body (redeem_parse); 0 answered 422. */
+int	 api_redeem_parse(struct req *, const struct json_doc *,
+	    struct buf *secret, struct mint_req *);
 /* Answers the problem for a refused mint (403, 422, 503). */
 /* (403s are audited, with caller as actor.) */
 void	 api_mint_error(struct req *, enum mint_err, enum store_err,

@@ -40,6 +40,15 @@ buf_reset(struct buf *b)
 }
 
 void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->ptr[len] = '\0';
+}
+
+void
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t	 need, nsize;

@@ -21,6 +21,7 @@ struct buf {
 void	 buf_init(struct buf *);
 void	 buf_free(struct buf *);
 void	 buf_reset(struct buf *);		/* len = 0, keeps memory */
+void	 buf_truncate(struct buf *, size_t len);	/* shortens to len (never grows) */
 void	 buf_reserve(struct buf *, size_t more);
 void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);

@@ -10,6 +10,7 @@
 #include "tokens.h"
 
 #define CASCADE_BATCH	500	/* tokens revoked per transaction */
+#define CASCADE_PASSES	4	/* walks of a tree that keeps growing */
 #define SWEEP_BATCH	500
 #define SWEEP_SCAN	20000	/* records one read examines: well inside the watchdog */
 #define REFUSED_PER_SEC	10	/* auth.refused entries a process writes per second */
@@ -30,9 +31,12 @@ rec_copy(struct tok_rec *dst, const struct tok_rec *src)
 /*
  * May caller change target?  It must see it (else: as if unknown) and
  * hold all it holds; a token may always act on itself.  NULL: the admin.
+ * With keep (update, rotation: the token lives on, a rotation hands out
+ * its secret) the target must also expire no later than the caller.
  */
 static enum op_err
-may_change(const struct tok_rec *caller, const struct tok_rec *target)
+may_change(const struct tok_rec *caller, const struct tok_rec *target,
+    int keep)
 {
 	if (caller == NULL)
 		return OP_OK;
@@ -40,7 +44,12 @@ may_change(const struct tok_rec *caller, const struct tok_rec *target)
 		return OP_OK;
 	if (!policy_sees(caller, target))
 		return OP_NOTFOUND;
-	return policy_covers(caller, target) ? OP_OK : OP_DENIED;
+	if (!policy_covers(caller, target))
+		return OP_DENIED;
+	if (keep && caller->expires_at != 0 && (target->expires_at == 0 ||
+	    target->expires_at > caller->expires_at))
+		return OP_DENIED;
+	return OP_OK;
 }
 
 /* What an operation's store answer and its function's verdict come to. */
@@ -69,6 +78,17 @@ ev_init(struct audit_ev *ev, const char *event, const struct tok_rec *caller,
 }
 
 /* ---- uses and last use ---- */
+
+/* A client's header as stored and shown: printable ASCII, bounded. */
+static void
+printable(struct buf *out, const char *s)
+{
+	size_t	 i;
+
+	buf_reset(out);
+	for (i = 0; s != NULL && s[i] != '\0' && i < AGENT_MAXBYTES; i++)
+		buf_putc(out, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+}
 
 /*
  * Uses of unlimited tokens seen by this process since it last wrote
@@ -106,10 +126,7 @@ use_fn(struct tok_rec *r, void *arg)
 	r->last_used_at = a->now;
 	buf_reset(&r->last_address);
 	buf_puts(&r->last_address, a->address != NULL ? a->address : "");
-	buf_reset(&r->last_agent);
-	if (a->agent != NULL)
-		buf_append(&r->last_agent, a->agent,
-		    strnlen(a->agent, AGENT_MAXBYTES));
+	printable(&r->last_agent, a->agent);
 	a->written = 1;
 	return 1;
 }
@@ -229,7 +246,7 @@ update_fn(struct tok_rec *r, void *arg)
 	struct update_arg	*a = arg;
 	struct jsonw		 w;
 
-	if ((a->err = may_change(a->caller, r)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, 1)) != OP_OK)
 		return -1;
 	if (r->revoked_at != 0) {
 		a->err = OP_CONFLICT;
@@ -304,8 +321,17 @@ rotate_fn(struct tok_rec *r, void *arg)
 	char			 until[TIME_STRLEN + 1];
 	enum tok_state		 s;
 
-	if ((a->err = may_change(a->caller, r)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, 1)) != OP_OK)
 		return -1;
+	/*
+	 * A replaced secret, in its grace, may not replace its successor:
+	 * else a leaked old secret could lock the holder of the new one out.
+	 */
+	if (a->caller != NULL && a->caller->via_previous &&
+	    memcmp(a->caller->id, r->id, UUID_LEN) == 0) {
+		a->err = OP_DENIED;
+		return -1;
+	}
 	s = policy_state(r, a->now);
 	if (s == TOK_REVOKED || s == TOK_EXPIRED) {
 		a->err = OP_CONFLICT;
@@ -369,16 +395,11 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
 	unsigned char		 hash[TOK_HASH_LEN];
 	char			 hint[TOK_HINT_LEN + 1];
 	enum op_err		 err;
-	const char		*prefix = getenv("KEYHOLE_PREFIX");
 
-	if (prefix == NULL || !tok_prefix_ok(prefix))
-		prefix = TOK_DEFAULT_PREFIX;
-	if (tok_generate(prefix, secret, secretsz) == -1) {
+	if (tokens_new_secret(st, NULL, secret, secretsz, hash, hint) == -1) {
 		*se = STORE_FATAL;
 		return OP_STORE;
 	}
-	tok_hash(store_hashkey(st), secret, strlen(secret), hash);
-	tok_hint(secret, strlen(secret), hint);
 	memset(&a, 0, sizeof(a));
 	a.caller = caller;
 	a.now = now;
@@ -420,7 +441,7 @@ revoke_fn(struct tok_rec *r, void *arg)
 {
 	struct revoke_arg	*a = arg;
 
-	if ((a->err = may_change(a->caller, r)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, 0)) != OP_OK)
 		return -1;
 	if (r->revoked_at != 0)
 		return 0;	/* already revoked: nothing to write */
@@ -434,33 +455,38 @@ revoke_fn(struct tok_rec *r, void *arg)
  * until it finds nothing new: once revoked, a token cannot mint (the
  * mint re-reads its minter in its own transaction).  Descendants need no
  * permission check of their own: each holds no more than its minter.
+ * *complete is 0 when the tree outgrew CASCADE_MAX or kept growing.
  */
 static enum store_err
 revoke_tree(struct store *st, const unsigned char root[UUID_LEN],
-    struct revoke_arg *a, const struct audit_ev *ev)
+    struct revoke_arg *a, const struct audit_ev *ev, int *complete)
 {
 	struct buf	 ids = BUF_INIT;
 	size_t		 i, n, seen = 0, pass;
 	enum store_err	 e = STORE_OK;
-	int		 more = 0;
+	int		 more;
 
-	for (pass = 0; pass < 4 && e == STORE_OK; pass++) {
+	*complete = 0;
+	for (pass = 0; pass < CASCADE_PASSES && e == STORE_OK; pass++) {
+		more = 0;
 		buf_reset(&ids);
 		buf_append(&ids, root, UUID_LEN);
-		for (i = 0; i < ids.len / UUID_LEN && !more; i++)
-			if ((e = store_children(st, (unsigned char *)ids.ptr +
-			    i * UUID_LEN, &ids, CASCADE_MAX, &more)) != STORE_OK)
-				break;
+		for (i = 0; i < ids.len / UUID_LEN && !more && e == STORE_OK; i++)
+			e = store_children(st, (unsigned char *)ids.ptr +
+			    i * UUID_LEN, &ids, CASCADE_MAX, &more);
 		n = ids.len / UUID_LEN;
-		if (e != STORE_OK || n == seen)
+		if (e != STORE_OK)
 			break;
-		if (more)
-			fprintf(stderr, "keyhole: cascade revocation reaches "
-			    "more than %d tokens; the rest stay\n", CASCADE_MAX);
+		if (n == seen && !more) {
+			*complete = 1;
+			break;
+		}
 		for (i = 1; i < n && e == STORE_OK; i += CASCADE_BATCH)
 			e = store_modify_many(st, (unsigned char *)ids.ptr +
 			    i * UUID_LEN, n - i < CASCADE_BATCH ? n - i :
 			    CASCADE_BATCH, revoke_fn, a, ev);
+		if (more)
+			break;	/* what was reached is revoked; the rest is not */
 		seen = n;
 	}
 	buf_free(&ids);
@@ -476,6 +502,7 @@ tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
 	struct audit_ev		 ev;
 	enum store_err		 e;
 	enum op_err		 err;
+	int			 complete;
 	char			 detail[64], sid[UUID_STRLEN + 1];
 
 	memset(&a, 0, sizeof(a));
@@ -489,7 +516,8 @@ tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
 	snprintf(detail, sizeof(detail), "cascade from %s", sid);
 	ev.detail = detail;
 	a.caller = NULL;	/* the tree holds no more than its root */
-	return op_result(revoke_tree(st, id, &a, &ev), OP_OK, se);
+	e = revoke_tree(st, id, &a, &ev, &complete);
+	return op_result(e, complete ? OP_OK : OP_INCOMPLETE, se);
 }
 
 enum op_err

@@ -1302,25 +1302,35 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct delete_arg	*a = arg;
 	struct audit_ev		 e;
-	DBT			 k;
-	size_t			 i;
-	int			 rc;
+	struct buf		 org = BUF_INIT;
+	const unsigned char	*o;
+	DBT			 k, d;
+	size_t			 i, n;
+	int			 rc = 0;
 
-	for (i = 0; i < a->n; i++) {
+	for (i = 0; i < a->n && rc == 0; i++) {
 		dbt_set(&k, a->ids + i * UUID_LEN, UUID_LEN);
-		rc = st->tokens->del(st->tokens, txn, &k, 0);
-		if (rc == DB_NOTFOUND)
+		dbt_set(&d, NULL, 0);
+		/* Read first: the entry keeps the organization, for its readers. */
+		rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW);
+		if (rc == DB_NOTFOUND) {
+			rc = 0;
 			continue;
-		if (rc != 0)
-			return rc;
-		if (a->ev != NULL) {
+		}
+		buf_reset(&org);
+		if (rc == 0 && (o = rec_field(&d, T_ORGANIZATION, &n)) != NULL)
+			buf_append(&org, o, n);
+		if (rc == 0)
+			rc = st->tokens->del(st->tokens, txn, &k, 0);
+		if (rc == 0 && a->ev != NULL) {
 			e = *a->ev;
 			e.target = a->ids + i * UUID_LEN;
-			if ((rc = audit_put(st, txn, &e)) != 0)
-				return rc;
+			e.organization = buf_cstr(&org);
+			rc = audit_put(st, txn, &e);
 		}
 	}
-	return 0;
+	buf_free(&org);
+	return rc;
 }
 
 enum store_err
@@ -1333,7 +1343,7 @@ store_delete_many(struct store *st, const unsigned char *ids, size_t n,
 }
 
 struct children_arg {
-	const unsigned char	*parent;
+	unsigned char		 parent[UUID_LEN];	/* a copy: ids may move */
 	struct buf		*ids;
 	size_t			 start, max;
 	int			 more;
@@ -1348,7 +1358,7 @@ children_fn(struct store *st, DB_TXN *txn, void *arg)
 	u_int32_t		 op = DB_SET;
 	int			 rc, crc;
 
-	a->ids->len = a->start;		/* a retry starts over */
+	buf_truncate(a->ids, a->start);	/* a retry starts over */
 	a->more = 0;
 	if ((rc = st->byparent->cursor(st->byparent, txn, &c, 0)) != 0)
 		return rc;
@@ -1379,7 +1389,7 @@ store_children(struct store *st, const unsigned char parent[UUID_LEN],
 	struct children_arg	 a;
 	enum store_err		 e;
 
-	a.parent = parent;
+	memcpy(a.parent, parent, UUID_LEN);
 	a.ids = ids;
 	a.start = ids->len;
 	a.max = max;
@@ -1615,11 +1625,16 @@ audit_list_fn(struct store *st, DB_TXN *txn, void *arg)
 			a->more = 1;
 			break;
 		}
-		if (audit_decode(d.data, d.size, &t) == -1)
+		/* Skipped entries are consumed too: the cursor moves past them. */
+		if (audit_decode(d.data, d.size, &t) == -1) {
+			memcpy(a->last, k.data, UUID_LEN);
 			continue;
+		}
 		memcpy(t.id, k.data, UUID_LEN);
-		if (a->match != NULL && !a->match(&t, a->matcharg))
+		if (a->match != NULL && !a->match(&t, a->matcharg)) {
+			memcpy(a->last, k.data, UUID_LEN);
 			continue;
+		}
 		if (a->n == a->max) {
 			a->more = 1;
 			break;

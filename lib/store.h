@@ -51,6 +51,7 @@ struct tok_rec {
 	int64_t		 grace_until;		/* the previous secret works until then */
 	int64_t		 grant_expires_at;	/* enrollment: latest expiry it may give */
 	int		 has_prev;		/* prev_hash is set (and indexed) */
+	int		 via_previous;		/* not stored: found by its previous secret */
 	unsigned char	 prev_hash[TOK_HASH_LEN];
 	enum tok_kind	 kind;
 	enum tok_format	 format;

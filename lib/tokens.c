@@ -10,7 +10,6 @@
 #include "problem.h"
 #include "tokens.h"
 
-static const char *prefix_default(void);
 
 void
 mint_req_init(struct mint_req *m)
@@ -34,12 +33,21 @@ mint_req_free(struct mint_req *m)
 	mint_req_init(m);
 }
 
-static const char *
-prefix_default(void)
+int
+tokens_new_secret(struct store *st, const char *prefix, char *secret,
+    size_t secretsz, unsigned char hash[TOK_HASH_LEN],
+    char hint[TOK_HINT_LEN + 1])
 {
-	const char	*s = getenv("KEYHOLE_PREFIX");
+	const char	*env = getenv("KEYHOLE_PREFIX");
 
-	return s != NULL && tok_prefix_ok(s) ? s : TOK_DEFAULT_PREFIX;
+	if (prefix == NULL)
+		prefix = env != NULL && tok_prefix_ok(env) ? env :
+		    TOK_DEFAULT_PREFIX;
+	if (tok_generate(prefix, secret, secretsz) == -1)
+		return -1;
+	tok_hash(store_hashkey(st), secret, strlen(secret), hash);
+	tok_hint(secret, strlen(secret), hint);
+	return 0;
 }
 
 struct field {
@@ -397,6 +405,44 @@ mint_field(const struct json_doc *d, const char *name, int t,
 }
 
 int
+redeem_parse(const struct json_doc *d, struct buf *secret, struct mint_req *m,
+    struct problem *p)
+{
+	/* What a redemption may say about the new token: no grants. */
+	static const char *const fields[] = {
+		"name", "description", "metadata", "expires_in", "expires_at",
+	};
+	struct buf	 key = BUF_INIT;
+	size_t		 i, nf = sizeof(fields) / sizeof(fields[0]);
+	int		 it = -1, k, v;
+
+	while (json_each(d, 0, &it, &k, &v)) {
+		if (json_key_is(d, k, "token")) {
+			if (d->tok[v].type != JSON_STRING ||
+			    json_str(d, v, secret) == -1 || secret->len == 0)
+				problem_field(p, "token", 5, "must be the "
+				    "enrollment token");
+			continue;
+		}
+		for (i = 0; i < nf && !json_key_is(d, k, fields[i]); i++)
+			continue;
+		if (i < nf) {
+			(void)mint_field(d, fields[i], v, m, p);
+			continue;
+		}
+		buf_reset(&key);
+		json_str(d, k, &key);
+		problem_field(p, key.ptr, key.len, "is not a known field");
+	}
+	buf_free(&key);
+	if (json_get(d, 0, "token") == -1)
+		problem_field(p, "token", 5, "is required");
+	if (json_get(d, 0, "name") == -1)
+		problem_field(p, "name", 4, "is required");
+	return p->nerr;
+}
+
+int
 mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *p)
 {
 	struct buf	 key = BUF_INIT;
@@ -501,13 +547,11 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 
 	/* A hash collision is impossible in practice; retry rather than assume. */
 	for (tries = 0; tries < 3; tries++) {
-		if (tok_generate(prefix != NULL ? prefix : prefix_default(),
-		    secret, secretsz) == -1) {
+		if (tokens_new_secret(st, prefix, secret, secretsz, out->hash,
+		    out->hint) == -1) {
 			*se = STORE_FATAL;
 			return MINT_STORE;
 		}
-		tok_hash(store_hashkey(st), secret, strlen(secret), out->hash);
-		tok_hint(secret, strlen(secret), out->hint);
 		e = store_insert(st, out, ev, guard, g);
 		if (e != STORE_EXISTS)
 			break;
@@ -551,11 +595,13 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	struct guard_arg	 g = { now, 0 };
 	int64_t			 exp, maxlife, ttl;
 	enum mint_err		 me;
+	int			 asked;
 
 	*se = STORE_OK;
 	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
 	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
 		return me;
+	asked = exp != 0;
 	if (m->kind == KIND_ENROLLMENT) {
 		/* Enrollment tokens are for a moment: a short default, a cap. */
 		ttl = json_int_env("KEYHOLE_ENROLLMENT_TTL", 1,
@@ -598,17 +644,18 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 			return MINT_ENTITY;
 		if (!policy_covers(caller, out))
 			return MINT_SCOPE;
-		if (caller->expires_at != 0) {
-			if (exp == 0)
-				exp = caller->expires_at;
-			else if (exp > caller->expires_at)
+		/* A default shortens to the caller; an asked expiry must fit. */
+		if (caller->expires_at != 0 && (exp == 0 ||
+		    exp > caller->expires_at)) {
+			if (asked)
 				return MINT_LIFETIME;
+			exp = caller->expires_at;
 		}
 		memcpy(out->created_by, caller->id, UUID_LEN);
+		/* The admin tool may still mint what never expires (the root). */
+		if (!asked && maxlife != 0 && (exp == 0 || exp - now > maxlife))
+			exp = now + maxlife;
 	}
-	/* The admin tool may still mint what never expires (the root token). */
-	if (exp == 0 && maxlife != 0 && caller != NULL)
-		exp = now + maxlife;
 	if (m->starts_at != 0 && exp != 0 && m->starts_at >= exp)
 		return MINT_STARTS;
 
@@ -779,7 +826,8 @@ tokens_lookup(struct store *st, const char *secret, size_t len,
 		return AUTH_STORE;
 	}
 	/* A replaced secret is good only until its grace ends. */
-	if (!tok_hash_eq(out->hash, hash) && now >= out->grace_until)
+	out->via_previous = !tok_hash_eq(out->hash, hash);
+	if (out->via_previous && now >= out->grace_until)
 		return AUTH_INACTIVE;
 	if (out->kind != kind)
 		return AUTH_INACTIVE;

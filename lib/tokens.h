@@ -1,4 +1,4 @@
-/* tokens: the operations on tokens (mint, authenticate, revoke), shared by the endpoints and keyholectl. */
+/* tokens: the operations on tokens (mint, lookup, use, change, revoke, audit), shared by the endpoints and keyholectl. */
 #ifndef KH_TOKENS_H
 #define KH_TOKENS_H
 
@@ -21,7 +21,7 @@ struct jsonw;
 #define GRACE_MAX		(30 * 86400)	/* longest rotation overlap */
 #define LAST_USED_INTERVAL	60	/* KEYHOLE_LAST_USED_INTERVAL overrides */
 #define AGENT_MAXBYTES		200
-#define CASCADE_MAX		100000	/* tokens one cascade revocation reaches */
+#define CASCADE_MAX		1000000	/* tokens one cascade revocation reaches (16 MB) */
 
 /* What a mint asks for, already validated for form (api.c or keyholectl). */
 struct mint_req {
@@ -53,12 +53,27 @@ void	 mint_req_init(struct mint_req *);
  * p.  Returns the number of field errors (0: m is ready for tokens_mint).
  */
 int	 mint_parse(const struct json_doc *, struct mint_req *, struct problem *);
+/*
+ * A redemption body: the enrollment secret into secret, and the new
+ * token's name, description, metadata and expiry into m, by the mint's
+ * rules.  Returns the number of field errors added to p.
+ */
+int	 redeem_parse(const struct json_doc *, struct buf *secret,
+	    struct mint_req *, struct problem *);
 /* Validates one mint field by name (value token t); 1 valid. */
 int	 mint_field(const struct json_doc *, const char *name, int t,
 	    struct mint_req *, struct problem *);
 void	 mint_req_free(struct mint_req *);
 void	 patch_req_init(struct patch_req *);
 void	 patch_req_free(struct patch_req *);
+
+/*
+ * A fresh secret (prefix NULL: KEYHOLE_PREFIX or kh_) with its keyed
+ * hash and hint.  -1 if the system's randomness failed.
+ */
+int	 tokens_new_secret(struct store *, const char *prefix, char *secret,
+	    size_t secretsz, unsigned char hash[TOK_HASH_LEN],
+	    char hint[TOK_HINT_LEN + 1]);
 
 enum mint_err {
 	MINT_OK = 0,
@@ -139,6 +154,7 @@ enum op_err {
 	OP_DENIED,		/* 403: the caller does not hold all it holds */
 	OP_CONFLICT,		/* 409: revoked or expired */
 	OP_INVALID,		/* 422: the result would be invalid (metadata size) */
+	OP_INCOMPLETE,		/* 503: a cascade revoked what it reached, not all */
 	OP_STORE,		/* see *se */
 };
 

@@ -387,7 +387,7 @@ op_fail(const char *id, enum op_err e, enum store_err se)
 {
 	static const char *const msg[] = {
 		"ok", "no such token", "not permitted", "revoked or expired",
-		"invalid", "store failed",
+		"invalid", "cascade incomplete (run it again)", "store failed",
 	};
 
 	errx(1, "%s: %s%s%s", id, msg[e], e == OP_STORE ? ": " : "",

@@ -121,6 +121,8 @@ is "show of a malformed id: 404" "$STATUS" 404
 req PUT /v1/tokens "$ROOT" '{}'
 is "an unsupported method: 405" "$STATUS" 405
 is "... with Allow naming every method of the resource" "$(header Allow)" "GET, HEAD, POST"
+req GET "/v1/tokens?status=" "$ROOT"
+is "an empty query parameter: 400" "$STATUS" 400
 req PUT "/v1/tokens/$SVC_ID" "$ROOT" '{}'
 is "PUT on a token: 405" "$STATUS" 405
 is "... with Allow" "$(header Allow)" "GET, HEAD, PATCH, DELETE"

@@ -64,6 +64,7 @@ is "since/until outside every entry: none" "$(jq '.events | length' <<<"$BODY")"
 
 # Who may read it: audit:read at the organization, and only its entries.
 mint acme-auditor '["audit:read"]' '"organization":"acme"'
+AUDITOR=$TOKEN
 req GET "/v1/audit?limit=1000" "$TOKEN"
 is "an organization-bound reader sees only its organization" \
     "$(jq -r '[.events[].organization] | unique | join(" ")' <<<"$BODY")" acme
@@ -109,7 +110,7 @@ is "keyholectl revoke --cascade revokes the token" "$(active "$WS2")" false
 is "... and the one it minted" "$(active "$NARROW")" false
 
 # --- sweep: purge what expired (or was revoked) before the retention
-mint fleeting '["db:read"]' '"expires_in":1'
+mint fleeting '["db:read"]' '"expires_in":1,"organization":"acme"'
 F_ID=$ID
 mint keeper '["db:read"]'
 K=$TOKEN
@@ -125,6 +126,8 @@ is "an expired token is gone" "$STATUS" 404
 is "an active one stays" "$(active "$K")" true
 req GET "/v1/audit?target=$F_ID" "$ROOT"
 is "the purged token's trail stays, ending in token.purged" "$(events)" "token.purged token.created"
+req GET "/v1/audit?target=$F_ID" "$AUDITOR"
+is "... and its organization's readers see all of it" "$(events)" "token.purged token.created"
 req GET "/v1/tokens/$P_ID" "$ROOT"
 is "an expired token whose child lives is kept, so cascades still reach it" "$STATUS" 200
 is "... and the child is active" "$(active "$C")" true

@@ -126,6 +126,19 @@ req GET "/v1/tokens?name=S" "$ROOT"
 is "a token minted without expiry by an expiring caller expires with it" \
     "$CHILD_EXP" "$(jget '.tokens[0].expires_at')"
 
+# A caller may not rotate (and so obtain) a token that outlives it.
+req POST /v1/tokens "$ROOT" '{"name":"hour","organization":"acme","scopes":["tokens:rotate","tokens:update","db:read"],"expires_in":3600}'
+HOUR=$(jget .token)
+req POST /v1/tokens "$ROOT" '{"name":"forever","organization":"acme","scopes":["db:read"]}'
+FOREVER_ID=$(jget .id)
+req POST "/v1/tokens/$FOREVER_ID/rotate" "$HOUR" ''
+is "rotating a token that outlives the caller: 403" "$STATUS" 403
+req PATCH "/v1/tokens/$FOREVER_ID" "$HOUR" '{"name":"mine"}'
+is "updating a token that outlives the caller: 403" "$STATUS" 403
+req POST /v1/tokens "$ROOT" '{"name":"half","organization":"acme","scopes":["db:read"],"expires_in":1800}'
+req POST "/v1/tokens/$(jget .id)/rotate" "$HOUR" ''
+is "rotating one that expires first: 200" "$STATUS" 200
+
 # --- acting on existing tokens: rotate, PATCH, revoke
 target() {	# target KEY BODY-MEMBERS
 	req POST /v1/tokens "$ROOT" "{\"name\":\"t-$1\",$2}"

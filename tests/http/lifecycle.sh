@@ -83,8 +83,16 @@ is "rotate/finish: 200" "$STATUS" 200
 is "... grace_until is gone" "$(jget .grace_until)" null
 is "after finish the old secret is inactive" "$(active "$OLD")" false
 is "after finish the new secret is active" "$(active "$NEW")" true
-req POST "/v1/tokens/$R/rotate" "$NEW" ''
+req POST "/v1/tokens/$R/rotate" "$ROOT" '{"grace_seconds":60}'
+IN_GRACE=$(jget .token)
+req POST "/v1/tokens/$R/rotate" "$NEW" '{"grace_seconds":0}'
+is "a replaced secret, in its grace, may not rotate its successor away: 403" "$STATUS" 403
+is "... the successor still works" "$(active "$IN_GRACE")" true
+req POST "/v1/tokens/$R/rotate/finish" "$NEW" ''
+is "... nor end the grace: 403" "$STATUS" 403
+req POST "/v1/tokens/$R/rotate" "$IN_GRACE" ''
 is "a token may rotate itself (no body: no grace)" "$STATUS" 200
+NEW=$IN_GRACE
 NEWER=$(jget .token)
 is "grace 0: the replaced secret stops at once" "$(active "$NEW")" false
 is "... and the new one works" "$(active "$NEWER")" true

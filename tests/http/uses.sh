@@ -104,6 +104,11 @@ ok "a use sets last_used_at" test "$FIRST" != null
 is "... the client address" "$(jget .last_used_address)" 127.0.0.1
 is "... the user agent" "$(jget .last_used_user_agent)" probe/1.0
 is "... and counts" "$(jget .use_count)" 1
+mint agent '["db:read"]'
+curl -s -A "$(printf 'caf\xc3\xa9 "x"\tb')" -H "Authorization: Bearer $ROOT" --data-urlencode "token=$TOKEN" "$BASE/v1/introspect" >/dev/null
+req GET "/v1/tokens/$ID" "$ROOT"
+is "a user agent is stored as printable ASCII, so the token object stays valid JSON" \
+    "$(jget .last_used_user_agent)" 'caf?? "x"?b'
 sleep 1.1
 for i in 1 2 3; do active "$U" >/dev/null; done
 req GET "/v1/tokens/$U_ID" "$ROOT"
