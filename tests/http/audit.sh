@@ -114,11 +114,12 @@ mint fleeting '["db:read"]' '"expires_in":1,"organization":"acme"'
 F_ID=$ID
 mint keeper '["db:read"]'
 K=$TOKEN
-req POST /v1/tokens "$ROOT" '{"name":"parent","kind":"enrollment","scopes":["db:read"],"expires_in":1}'
+req POST /v1/tokens "$ROOT" '{"name":"parent","kind":"enrollment","scopes":["db:read"],"expires_in":3}'
 P=$(jget .token) P_ID=$(jget .id)
 req POST /v1/enrollments/redeem "" "{\"token\":\"$P\",\"name\":\"child\"}"
+is "an enrollment redeemed before it expires: 201" "$STATUS" 201
 C=$(jget .token)
-sleep 2
+sleep 4
 "$ctl" sweep -r 0 2>"$T/sweep"
 ok "keyholectl sweep reports what it purged" grep -q 'purged [1-9]' "$T/sweep"
 req GET "/v1/tokens/$F_ID" "$ROOT"

@@ -12,10 +12,10 @@ now() { date -u +%s; }
 rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 # --- expiry: expires_in, expires_at, starts_at
-mint short '["db:read"]' '"expires_in":2'
+mint short '["db:read"]' '"expires_in":4'
 SHORT=$TOKEN
 T0=$(now)
-mint later '["db:read"]' "\"starts_at\":\"$(rfc3339 $((T0 + 2)))\",\"expires_in\":3600"
+mint later '["db:read"]' "\"starts_at\":\"$(rfc3339 $((T0 + 4)))\",\"expires_in\":3600"
 LATER=$TOKEN LATER_ID=$ID
 is "starts_at in the future: status pending" "$(jget .status)" pending
 is "a not-yet-valid token introspects inactive" "$(active "$LATER")" false
@@ -28,7 +28,7 @@ is "starts_at not before the expiry: 422" "$STATUS" 422
 is "... naming starts_at" "$(jget '.errors[0].pointer')" /starts_at
 req POST /v1/tokens "$ROOT" '{"name":"x","scopes":["db:read"],"starts_at":"soon"}'
 is "a malformed starts_at: 422" "$STATUS" 422
-sleep 3
+sleep 5
 is "after expires_in the token is inactive" "$(active "$SHORT")" false
 is "after starts_at the token is active" "$(active "$LATER")" true
 req GET "/v1/tokens/$LATER_ID" "$ROOT"
