@@ -18,8 +18,7 @@ redeem(struct req *r)
 	struct tok_rec	 tok;
 	struct mint_req	 m;
 	struct json_doc	 doc;
-	struct buf	 enr = BUF_INIT, out = BUF_INIT;
-	struct jsonw	 w;
+	struct buf	 enr = BUF_INIT;
 	enum mint_err	 e;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1];
@@ -33,12 +32,7 @@ redeem(struct req *r)
 		e = tokens_redeem(r->store, enr.ptr, enr.len, &m, r->now,
 		    r->remote_addr, secret, sizeof(secret), &tok, &se);
 		if (e == MINT_OK) {
-			jw_init(&w, &out);
-			jw_obj_open(&w, NULL);
-			tokens_json(&w, &tok, r->now);
-			jw_str(&w, "token", secret);
-			jw_obj_close(&w);
-			api_json_reply(r, 201, &out);
+			api_token_reply(r, 201, &tok, secret);
 			sodium_memzero(secret, sizeof(secret));
 		} else {
 			if (e == MINT_INACTIVE)
@@ -51,7 +45,6 @@ redeem(struct req *r)
 	json_free(&doc);
 done:
 	buf_wipe(&enr);
-	buf_wipe(&out);
 	mint_req_free(&m);
 	tok_rec_free(&tok);
 }

@@ -16,8 +16,6 @@ create(struct req *r)
 	struct tok_rec	 caller, tok;
 	struct mint_req	 m;
 	struct json_doc	 doc;
-	struct buf	 out = BUF_INIT;
-	struct jsonw	 w;
 	enum mint_err	 e;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1];
@@ -33,19 +31,13 @@ create(struct req *r)
 		e = tokens_mint(r->store, &caller, &m, r->now, r->remote_addr,
 		    secret, sizeof(secret), &tok, &se);
 		if (e == MINT_OK) {
-			jw_init(&w, &out);
-			jw_obj_open(&w, NULL);
-			tokens_json(&w, &tok, r->now);
-			jw_str(&w, "token", secret);
-			jw_obj_close(&w);
-			api_json_reply(r, 201, &out);
+			api_token_reply(r, 201, &tok, secret);
 			sodium_memzero(secret, sizeof(secret));
 		} else
 			api_mint_error(r, e, se, &caller);
 	}
 	json_free(&doc);
 done:
-	buf_wipe(&out);
 	mint_req_free(&m);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);

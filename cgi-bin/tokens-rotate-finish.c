@@ -11,8 +11,6 @@ finish(struct req *r)
 {
 	struct tok_rec	 caller, tok;
 	unsigned char	 id[UUID_LEN];
-	struct buf	 out = BUF_INIT;
-	struct jsonw	 w;
 	enum op_err	 e;
 	enum store_err	 se;
 
@@ -28,13 +26,8 @@ finish(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	tokens_json(&w, &tok, r->now);
-	jw_obj_close(&w);
-	api_json_reply(r, 200, &out);
+	api_token_reply(r, 200, &tok, NULL);
 done:
-	buf_free(&out);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
 }

@@ -50,8 +50,6 @@ rotate(struct req *r)
 {
 	struct tok_rec	 caller, tok;
 	unsigned char	 id[UUID_LEN];
-	struct buf	 out = BUF_INIT;
-	struct jsonw	 w;
 	int64_t		 grace;
 	enum op_err	 e;
 	enum store_err	 se;
@@ -70,15 +68,9 @@ rotate(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	tokens_json(&w, &tok, r->now);
-	jw_str(&w, "token", secret);
-	jw_obj_close(&w);
-	api_json_reply(r, 200, &out);
+	api_token_reply(r, 200, &tok, secret);
 	sodium_memzero(secret, sizeof(secret));
 done:
-	buf_wipe(&out);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
 }

@@ -10,8 +10,6 @@ show(struct req *r)
 {
 	struct tok_rec	 caller, tok;
 	unsigned char	 id[UUID_LEN];
-	struct buf	 out = BUF_INIT;
-	struct jsonw	 w;
 	enum store_err	 e;
 
 	tok_rec_init(&caller);
@@ -28,15 +26,9 @@ show(struct req *r)
 		problem_send(r, 404, "No token has this id.");
 	else if (e != STORE_OK)
 		api_store_error(r, e);
-	else {
-		jw_init(&w, &out);
-		jw_obj_open(&w, NULL);
-		tokens_json(&w, &tok, r->now);
-		jw_obj_close(&w);
-		api_json_reply(r, 200, &out);
-	}
+	else
+		api_token_reply(r, 200, &tok, NULL);
 done:
-	buf_free(&out);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
 }

@@ -15,8 +15,6 @@ update(struct req *r)
 	struct patch_req p;
 	struct json_doc	 doc;
 	unsigned char	 id[UUID_LEN];
-	struct buf	 out = BUF_INIT;
-	struct jsonw	 w;
 	enum op_err	 e;
 	enum store_err	 se;
 
@@ -32,18 +30,13 @@ update(struct req *r)
 		e = tokens_update(r->store, id, &caller, &p, r->now,
 		    r->remote_addr, &tok, &se);
 		if (e == OP_OK) {
-			jw_init(&w, &out);
-			jw_obj_open(&w, NULL);
-			tokens_json(&w, &tok, r->now);
-			jw_obj_close(&w);
-			api_json_reply(r, 200, &out);
+			api_token_reply(r, 200, &tok, NULL);
 		} else
 			api_op_error(r, e, se, &caller, id);
 	}
 	json_free(&doc);
 done:
 	patch_req_free(&p);
-	buf_free(&out);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
 }

@@ -259,6 +259,23 @@ api_json_reply(struct req *r, int status, const struct buf *b)
 	req_reply(r, status, "application/json", b->ptr, b->len);
 }
 
+void
+api_token_reply(struct req *r, int status, const struct tok_rec *tok,
+    const char *secret)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	tokens_json(&w, tok, r->now);
+	if (secret != NULL)
+		jw_str(&w, "token", secret);
+	jw_obj_close(&w);
+	api_json_reply(r, status, &out);
+	buf_wipe(&out);		/* it may hold the secret */
+}
+
 /* Every query parameter a listing accepts. */
 static const char *const list_params[] = {
 	"limit", "cursor", "status", "organization", "created_by", "name",

@@ -64,6 +64,12 @@ int	 api_audit_query(struct req *, const struct tok_rec *caller,
  * 1 ok; 0 answered 400.
  */
 int	 api_token_param(struct req *, struct buf *);
+/*
+ * Answers status with the token object, and the secret (shown this once)
+ * in "token" unless it is NULL.
+ */
+void	 api_token_reply(struct req *, int status, const struct tok_rec *,
+	    const char *secret);
 /* Answers status with a JSON body. */
 void	 api_json_reply(struct req *, int status, const struct buf *);
 

@@ -208,8 +208,9 @@ v_expires_in(const struct json_doc *d, int t, struct mint_req *m,
 	return 1;
 }
 
+/* An RFC 3339 time into *out; null leaves it unset. */
 static int
-v_expires_at(const struct json_doc *d, int t, struct mint_req *m,
+time_value(const struct json_doc *d, int t, int64_t *out, const char *name,
     struct problem *p)
 {
 	struct buf	 s = BUF_INIT;
@@ -218,30 +219,26 @@ v_expires_at(const struct json_doc *d, int t, struct mint_req *m,
 	if (d->tok[t].type == JSON_NULL)
 		return 1;
 	ok = d->tok[t].type == JSON_STRING && json_str(d, t, &s) == 0 &&
-	    time_parse(s.ptr, s.len, &m->expires_at) == 0;
+	    time_parse(s.ptr, s.len, out) == 0;
 	buf_free(&s);
 	if (!ok)
-		problem_field(p, "expires_at", 10, "must be an RFC 3339 time, "
-		    "such as 2030-01-01T00:00:00Z");
+		problem_field(p, name, strlen(name), "must be an RFC 3339 "
+		    "time, such as 2030-01-01T00:00:00Z");
 	return ok;
+}
+
+static int
+v_expires_at(const struct json_doc *d, int t, struct mint_req *m,
+    struct problem *p)
+{
+	return time_value(d, t, &m->expires_at, "expires_at", p);
 }
 
 static int
 v_starts_at(const struct json_doc *d, int t, struct mint_req *m,
     struct problem *p)
 {
-	struct buf	 s = BUF_INIT;
-	int		 ok;
-
-	if (d->tok[t].type == JSON_NULL)
-		return 1;
-	ok = d->tok[t].type == JSON_STRING && json_str(d, t, &s) == 0 &&
-	    time_parse(s.ptr, s.len, &m->starts_at) == 0;
-	buf_free(&s);
-	if (!ok)
-		problem_field(p, "starts_at", 9, "must be an RFC 3339 time, "
-		    "such as 2030-01-01T00:00:00Z");
-	return ok;
+	return time_value(d, t, &m->starts_at, "starts_at", p);
 }
 
 static int
