@@ -6,7 +6,8 @@
  * 201 like a mint: the new token carries the enrollment's organization,
  * entity, bindings and scopes, and "token", its secret, shown once.
  * The enrollment's use is spent only when the new token is stored.
- * 401 for a secret that is no active enrollment token.
+ * 401 for a secret that is no active enrollment token (429 with
+ * Retry-After once an address has had too many refused this minute).
  */
 #include <sodium.h>
 
@@ -34,13 +35,11 @@ redeem(struct req *r)
 		if (e == MINT_OK) {
 			api_token_reply(r, 201, &tok, secret);
 			sodium_memzero(secret, sizeof(secret));
-		} else {
-			if (e == MINT_INACTIVE)
-				tokens_audit_refused(r->store, "enrollment "
-				    "token not active", NULL, NULL, r->now,
-				    r->remote_addr);
+		} else if (e == MINT_INACTIVE)
+			api_auth_refused(r, "enrollment token not active", NULL,
+			    NULL);
+		else
 			api_mint_error(r, e, se, NULL);
-		}
 	}
 	json_free(&doc);
 done:

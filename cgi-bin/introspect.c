@@ -2,8 +2,10 @@
  * POST /v1/introspect — RFC 7662 token introspection.
  * Needs tokens:introspect.  The token parameter comes form-encoded (as the
  * RFC says) or as JSON {"token": ...}.  An active token answers active,
- * scope, jti, sub, iat, exp (absent if never), token_type, organization;
- * anything else, a token of another organization included, answers
+ * scope (what holds at its own entity), jti, sub, iat, exp (absent if
+ * never), token_type, organization, entity, and its grants per entity as
+ * RFC 9396 authorization_details; anything else, a token at an entity
+ * where the caller does not hold tokens:introspect included, answers
  * exactly {"active": false}.  An active answer is a use of the token: a
  * token with max_uses spends one.  Errors are OAuth-style.
  */
@@ -27,8 +29,8 @@ introspect(struct req *r)
 		goto done;
 	ar = tokens_lookup(r->store, secret.ptr, secret.len, KIND_STANDARD,
 	    r->now, &tok, &se);
-	if (ar == AUTH_OK && !policy_org_visible(buf_cstr(&caller.organization),
-	    buf_cstr(&tok.organization)))
+	if (ar == AUTH_OK && !policy_sees(&caller, &tok,
+	    SCOPE_TOKENS_INTROSPECT))
 		ar = AUTH_UNKNOWN;
 	if (ar == AUTH_OK)
 		ar = tokens_use(r->store, &tok, r->now, r->remote_addr,

@@ -1,7 +1,7 @@
 /*
  * GET /v1/tokens/{id} — one token's metadata, never its secret.
- * Needs tokens:read; a token outside the caller's organization or entity
- * is 404, as if unknown.
+ * Needs tokens:read; a token outside the caller's organization, or at an
+ * entity where the caller does not hold tokens:read, is 404, as if unknown.
  */
 #include "keyhole.h"
 
@@ -20,7 +20,7 @@ show(struct req *r)
 	if (!api_path_id(r, "/v1/tokens/{}", id))
 		goto done;
 	e = store_get(r->store, id, &tok);
-	if (e == STORE_OK && !policy_sees(&caller, &tok))
+	if (e == STORE_OK && !policy_sees(&caller, &tok, SCOPE_TOKENS_READ))
 		e = STORE_NOTFOUND;
 	if (e == STORE_NOTFOUND)
 		problem_send(r, 404, "No token has this id.");

@@ -104,6 +104,10 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 		    "but not all: the tree is larger than one revocation "
 		    "reaches, or kept growing.  Revoke again to go on.");
 		break;
+	case OP_INACTIVE:
+		problem_send(r, 401, "The credential stopped being valid while "
+		    "the request ran.");
+		break;
 	case OP_STORE:
 		api_store_error(r, se);
 		break;
@@ -143,6 +147,28 @@ deny(struct req *r, int status, const char *error, const char *detail)
 	problem_send(r, status, detail);
 }
 
+void
+api_auth_refused(struct req *r, const char *reason, const struct tok_rec *actor,
+    const char *challenge)
+{
+	char	 h[32];
+	int64_t	 retry;
+
+	/* Past the limit the answer says when to try again, and costs nothing more. */
+	if (tokens_auth_failed(r->store, reason, actor, r->now, r->remote_addr,
+	    &retry)) {
+		snprintf(h, sizeof(h), "%lld", (long long)retry);
+		req_header(r, "Retry-After", h);
+		problem_send(r, 429, "Too many refused credentials from this "
+		    "address; try again later.");
+		return;
+	}
+	if (challenge != NULL)
+		deny(r, 401, challenge, "The bearer token is not valid.");
+	else
+		problem_send(r, 401, "The credential is not valid.");
+}
+
 int
 api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 {
@@ -167,8 +193,8 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 		deny(r, 503, "", "The token store is busy; try again.");
 		return 0;
 	}
-	if (ar == AUTH_OK &&
-	    !policy_allows(buf_cstr(&caller->scopes), scope, strlen(scope))) {
+	/* Held at no entity at all: 403.  Where it holds is each act's check. */
+	if (ar == AUTH_OK && !policy_holds(caller, scope)) {
 		snprintf(msg, sizeof(msg), "scope %s missing", scope);
 		tokens_audit_refused(r->store, msg, caller, NULL, r->now,
 		    r->remote_addr);
@@ -186,13 +212,14 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 		return 0;
 	}
 	if (ar != AUTH_OK) {
-		tokens_audit_refused(r->store, ar == AUTH_MALFORMED ?
-		    "malformed token" : ar == AUTH_UNKNOWN ? "unknown token" :
-		    "inactive token", ar == AUTH_INACTIVE ? caller : NULL,
-		    NULL, r->now, r->remote_addr);
-		deny(r, 401, "invalid_token", "The bearer token is not valid.");
+		api_auth_refused(r, ar == AUTH_MALFORMED ? "malformed token" :
+		    ar == AUTH_UNKNOWN ? "unknown token" : "inactive token",
+		    ar == AUTH_INACTIVE ? caller : NULL, "invalid_token");
 		return 0;
 	}
+	/* What it has left after this call bounds what it hands out. */
+	if (caller->uses_left > 0)
+		caller->uses_left--;
 	return 1;
 }
 
@@ -370,9 +397,8 @@ api_list_query(struct req *r, const struct tok_rec *caller,
 		buf_append(&q->organization, caller->organization.ptr,
 		    caller->organization.len);
 	}
-	/* And one bound to a workspace (group, deployment) only inside it. */
-	if (strcmp(policy_entity_of(caller), ENTITY_ORG) != 0)
-		buf_puts(&q->entity, policy_entity_of(caller));
+	/* And only tokens where it holds tokens:read. */
+	q->viewer = caller;
 	return 1;
 }
 

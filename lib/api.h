@@ -7,18 +7,26 @@
 #include "store.h"
 #include "tokens.h"
 
-/*
- * Authenticates the caller from "Authorization: Bearer" and checks that it
- * holds scope.  1: caller is filled in.  0: answered already — 401 (with
- * WWW-Authenticate), 403, or 503.
- */
 /* The methods of each resource, for Allow. */
 #define ALLOW_TOKENS	"GET, HEAD, POST"	/* /v1/tokens */
 #define ALLOW_TOKEN	"GET, HEAD, PATCH, DELETE"	/* /v1/tokens/{id} */
 #define ALLOW_POST	"POST"
 #define ALLOW_GET	"GET, HEAD"
 
+/*
+ * Authenticates the caller from "Authorization: Bearer" and checks that it
+ * holds scope at some entity (where it must hold it is each act's own
+ * check).  1: caller is filled in, its uses_left as after this call.
+ * 0: answered already — 401 (with WWW-Authenticate), 429, 403, or 503.
+ */
 int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
+/*
+ * Answers a refused credential: 401 (with a Bearer challenge naming
+ * challenge, unless NULL), or 429 with Retry-After once this address has
+ * been refused KEYHOLE_AUTH_FAILURES times this minute.
+ */
+void	 api_auth_refused(struct req *, const char *reason,
+	    const struct tok_rec *actor, const char *challenge);
 /* 1 if the store is open; else answers 503 and returns 0. */
 int	 api_store_ok(struct req *);
 /* Answers a store failure: 503 for busy or failed, 500 for a damaged record. */

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "json.h"
+#include "limit.h"
 #include "policy.h"
 #include "tokens.h"
 
@@ -16,47 +17,68 @@
 #define REFUSED_PER_SEC	10	/* auth.refused entries a process writes per second */
 #define PENDING_SLOTS	64
 
-/* A copy through the codec: the record exactly as it was stored. */
-static void
-rec_copy(struct tok_rec *dst, const struct tok_rec *src)
-{
-	struct buf	 b = BUF_INIT;
-
-	rec_encode(src, &b);
-	(void)rec_decode(b.ptr, b.len, dst);
-	memcpy(dst->id, src->id, UUID_LEN);
-	buf_free(&b);
-}
-
 /*
- * May caller change target?  It must see it (else: as if unknown) and
- * hold all it holds; a token may always act on itself.  NULL: the admin.
- * With keep (update, rotation: the token lives on, a rotation hands out
- * its secret) the target must also expire no later than the caller.
+ * May caller change target, an act needing scope?  It must hold scope at
+ * the target's entity (else: as if unknown) and cover it; with keep
+ * (update, rotation: the token lives on, a rotation hands out its
+ * secret) the target must also stay within the caller's lifetime and
+ * uses (policy_bounds).  A token may act on itself, but not through a
+ * previous secret in its grace: that is the weaker credential.  NULL:
+ * the admin tool.
  */
 static enum op_err
 may_change(const struct tok_rec *caller, const struct tok_rec *target,
-    int keep)
+    const char *scope, int keep)
 {
 	if (caller == NULL)
 		return OP_OK;
 	if (memcmp(caller->id, target->id, UUID_LEN) == 0)
-		return OP_OK;
-	if (!policy_sees(caller, target))
+		return caller->via_previous ? OP_DENIED : OP_OK;
+	if (!policy_sees(caller, target, scope))
 		return OP_NOTFOUND;
-	if (!policy_covers(caller, target))
-		return OP_DENIED;
-	if (keep && caller->expires_at != 0 && (target->expires_at == 0 ||
-	    target->expires_at > caller->expires_at))
+	if (keep ? policy_bounds(caller, target) != BOUND_OK :
+	    !policy_covers(caller, target))
 		return OP_DENIED;
 	return OP_OK;
 }
 
+/*
+ * store_modify with the caller (NULL: the admin) read again in the same
+ * transaction; *fresh is pointed at that record for fn.  *inactive when
+ * the caller was revoked, expired or rotated away meanwhile.
+ */
+static enum store_err
+modify_as(struct store *st, const unsigned char id[UUID_LEN],
+    const struct tok_rec *caller, int64_t now, store_modify_fn fn, void *arg,
+    const struct tok_rec **fresh, const struct audit_ev *ev, int *inactive)
+{
+	struct caller_guard	 g;
+	struct store_guard	 sg;
+	enum store_err		 e;
+
+	*inactive = 0;
+	*fresh = NULL;
+	if (caller == NULL)
+		return store_modify(st, id, fn, arg, ev, 0);
+	caller_guard_init(&g, caller, NULL, now);
+	sg.id = caller->id;
+	sg.fn = caller_guard_fn;
+	sg.arg = &g;
+	*fresh = &g.fresh;
+	e = store_modify_guarded(st, id, fn, arg, ev, &sg);
+	*inactive = e == STORE_OK && g.err == GUARD_INACTIVE;
+	*fresh = NULL;
+	caller_guard_free(&g);
+	return e;
+}
+
 /* What an operation's store answer and its function's verdict come to. */
 static enum op_err
-op_result(enum store_err e, enum op_err err, enum store_err *se)
+op_result(enum store_err e, enum op_err err, int inactive, enum store_err *se)
 {
 	*se = STORE_OK;
+	if (inactive)
+		return OP_INACTIVE;
 	if (e == STORE_NOTFOUND)
 		return OP_NOTFOUND;
 	if (e != STORE_OK) {
@@ -214,6 +236,108 @@ tokens_audit_refused(struct store *st, const char *reason,
 		suppressed = 0;
 }
 
+/* One limiter note as an audit entry. */
+static void
+limit_audit(struct store *st, const struct limit_note *n, const char *reason,
+    const struct tok_rec *actor, int64_t now, int64_t max)
+{
+	struct audit_ev	 ev;
+	char		 detail[256], since[TIME_STRLEN + 1], until[TIME_STRLEN + 1];
+
+	time_format(n->since, since);
+	time_format(n->since + LIMIT_WINDOW, until);
+	switch (n->what) {
+	case LIMIT_FIRST:
+		snprintf(detail, sizeof(detail), "%s", reason);
+		break;
+	case LIMIT_OVER:
+		snprintf(detail, sizeof(detail), "%lld refused authentications "
+		    "since %s, more than %lld a minute: further ones are answered "
+		    "429 until %s", (long long)n->count, since, (long long)max,
+		    until);
+		break;
+	case LIMIT_SUMMARY:
+		snprintf(detail, sizeof(detail), "%lld more refused "
+		    "authentications in the minute from %s", (long long)n->count,
+		    since);
+		break;
+	}
+	ev_init(&ev, "auth.refused", n->what == LIMIT_FIRST ? actor : NULL, now,
+	    n->address);
+	if (n->what == LIMIT_FIRST && actor != NULL)
+		ev.organization = buf_cstr(&actor->organization);
+	ev.detail = detail;
+	(void)store_audit(st, &ev);
+}
+
+int
+tokens_auth_failed(struct store *st, const char *reason,
+    const struct tok_rec *actor, int64_t now, const char *address,
+    int64_t *retry_after)
+{
+	static int		 warned;
+	struct limit_verdict	 v;
+	int64_t			 max;
+	size_t			 i;
+
+	*retry_after = 0;
+	max = json_int_env("KEYHOLE_AUTH_FAILURES", 1, 1000000000,
+	    LIMIT_DEFAULT);
+	if (limit_fail(store_home(st), store_hashkey(st), address != NULL ?
+	    address : "", now, max, &v) == -1) {
+		/* Fail open, loudly: refusals are still refused. */
+		if (!warned++)
+			fprintf(stderr, "keyhole: the failed-authentication "
+			    "table in %s cannot be used\n", store_home(st));
+		tokens_audit_refused(st, reason, actor, NULL, now, address);
+		return 0;
+	}
+	for (i = 0; i < v.nnotes; i++)
+		limit_audit(st, &v.notes[i], reason, actor, now, max);
+	*retry_after = v.retry_after;
+	return v.over;
+}
+
+struct flush_arg {
+	struct store	*st;
+	int64_t		 now;
+};
+
+static void
+flush_note(const struct limit_note *n, void *arg)
+{
+	struct flush_arg	*a = arg;
+
+	limit_audit(a->st, n, "", NULL, a->now, 0);
+}
+
+int
+tokens_auth_flush(struct store *st, int64_t now)
+{
+	struct flush_arg	 a = { st, now };
+
+	return limit_flush(store_home(st), store_hashkey(st), now, flush_note,
+	    &a);
+}
+
+enum store_err
+tokens_audit_trim(struct store *st, int64_t cutoff, int64_t now,
+    size_t *count)
+{
+	struct audit_ev	 ev;
+	enum store_err	 e;
+	char		 detail[96], t[TIME_STRLEN + 1];
+
+	if ((e = store_audit_trim(st, cutoff, count)) != STORE_OK)
+		return e;
+	time_format(cutoff, t);
+	snprintf(detail, sizeof(detail), "%zu entries older than %s deleted",
+	    *count, t);
+	ev_init(&ev, "audit.trimmed", NULL, now, NULL);
+	ev.detail = detail;
+	return store_audit(st, &ev);
+}
+
 /* ---- update ---- */
 
 void
@@ -246,7 +370,7 @@ update_fn(struct tok_rec *r, void *arg)
 	struct update_arg	*a = arg;
 	struct jsonw		 w;
 
-	if ((a->err = may_change(a->caller, r, 1)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, SCOPE_TOKENS_UPDATE, 1)) != OP_OK)
 		return -1;
 	if (r->revoked_at != 0) {
 		a->err = OP_CONFLICT;
@@ -277,7 +401,7 @@ update_fn(struct tok_rec *r, void *arg)
 			buf_append(&r->metadata, a->meta.ptr, a->meta.len);
 	}
 	r->updated_at = a->now;
-	rec_copy(a->out, r);
+	tok_rec_copy(a->out, r);
 	return 1;
 }
 
@@ -289,16 +413,17 @@ tokens_update(struct store *st, const unsigned char id[UUID_LEN],
 	struct update_arg	 a;
 	struct audit_ev		 ev;
 	enum store_err		 e;
+	int			 inactive;
 
 	memset(&a, 0, sizeof(a));
-	a.caller = caller;
 	a.p = p;
 	a.now = now;
 	a.out = out;
 	ev_init(&ev, "token.updated", caller, now, address);
-	e = store_modify(st, id, update_fn, &a, &ev, 0);
+	e = modify_as(st, id, caller, now, update_fn, &a, &a.caller, &ev,
+	    &inactive);
 	buf_free(&a.meta);
-	return op_result(e, a.err, se);
+	return op_result(e, a.err, inactive, se);
 }
 
 /* ---- rotation ---- */
@@ -309,6 +434,8 @@ struct rotate_arg {
 	const unsigned char	*hash;
 	const char		*hint;
 	int			 finish;
+	int			 leaked;	/* finish by the previous secret itself */
+	const struct tok_rec	*by;		/* then: the audit's actor */
 	enum op_err		 err;
 	char			 detail[160];
 	struct tok_rec		*out;
@@ -321,31 +448,29 @@ rotate_fn(struct tok_rec *r, void *arg)
 	char			 until[TIME_STRLEN + 1];
 	enum tok_state		 s;
 
-	if ((a->err = may_change(a->caller, r, 1)) != OP_OK)
-		return -1;
 	/*
-	 * A replaced secret, in its grace, may not replace its successor:
-	 * else a leaked old secret could lock the holder of the new one out.
+	 * A replaced secret, in its grace, may not replace its successor or
+	 * end its own grace (may_change): else a leaked old secret could lock
+	 * the holder of the new one out.
 	 */
-	if (a->caller != NULL && a->caller->via_previous &&
-	    memcmp(a->caller->id, r->id, UUID_LEN) == 0) {
-		a->err = OP_DENIED;
+	if (!a->leaked && (a->err = may_change(a->caller, r,
+	    SCOPE_TOKENS_ROTATE, 1)) != OP_OK)
 		return -1;
-	}
 	s = policy_state(r, a->now);
 	if (s == TOK_REVOKED || s == TOK_EXPIRED) {
 		a->err = OP_CONFLICT;
 		return -1;
 	}
 	if (a->finish) {
-		rec_copy(a->out, r);
+		tok_rec_copy(a->out, r);
 		if (!r->has_prev || r->grace_until <= a->now)
 			return 0;	/* no grace running: nothing to end */
 		snprintf(a->detail, sizeof(a->detail), "secret ...%s stopped "
-		    "working", r->prev_hint);
+		    "working%s", r->prev_hint, a->leaked ? " (revoked by its "
+		    "value, RFC 7009)" : "");
 		r->grace_until = a->now;
 		r->has_prev = 0;
-		rec_copy(a->out, r);
+		tok_rec_copy(a->out, r);
 		return 1;
 	}
 	/* One previous secret at most: an earlier grace ends here. */
@@ -367,22 +492,24 @@ rotate_fn(struct tok_rec *r, void *arg)
 		snprintf(a->detail, sizeof(a->detail), "secret ...%s replaced "
 		    "by ...%s; the old one stopped at once", r->prev_hint,
 		    r->hint);
-	rec_copy(a->out, r);
+	tok_rec_copy(a->out, r);
 	return 1;
 }
 
 static enum op_err
 rotate(struct store *st, const unsigned char id[UUID_LEN],
-    struct rotate_arg *a, const char *event, const char *address,
-    enum store_err *se)
+    const struct tok_rec *caller, struct rotate_arg *a, const char *event,
+    const char *address, enum store_err *se)
 {
 	struct audit_ev	 ev;
 	enum store_err	 e;
+	int		 inactive;
 
-	ev_init(&ev, event, a->caller, a->now, address);
+	ev_init(&ev, event, a->leaked ? a->by : caller, a->now, address);
 	ev.detail = a->detail;
-	e = store_modify(st, id, rotate_fn, a, &ev, 0);
-	return op_result(e, a->err, se);
+	e = modify_as(st, id, caller, a->now, rotate_fn, a, &a->caller, &ev,
+	    &inactive);
+	return op_result(e, a->err, inactive, se);
 }
 
 enum op_err
@@ -401,13 +528,12 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
 		return OP_STORE;
 	}
 	memset(&a, 0, sizeof(a));
-	a.caller = caller;
 	a.now = now;
 	a.grace = grace;
 	a.hash = hash;
 	a.hint = hint;
 	a.out = out;
-	err = rotate(st, id, &a, "token.rotated", address, se);
+	err = rotate(st, id, caller, &a, "token.rotated", address, se);
 	if (err != OP_OK)
 		sodium_memzero(secret, secretsz);
 	return err;
@@ -421,11 +547,11 @@ tokens_rotate_finish(struct store *st, const unsigned char id[UUID_LEN],
 	struct rotate_arg	 a;
 
 	memset(&a, 0, sizeof(a));
-	a.caller = caller;
 	a.now = now;
 	a.finish = 1;
 	a.out = out;
-	return rotate(st, id, &a, "token.rotation_finished", address, se);
+	return rotate(st, id, caller, &a, "token.rotation_finished", address,
+	    se);
 }
 
 /* ---- revocation ---- */
@@ -441,7 +567,8 @@ revoke_fn(struct tok_rec *r, void *arg)
 {
 	struct revoke_arg	*a = arg;
 
-	if ((a->err = may_change(a->caller, r, 0)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, SCOPE_TOKENS_REVOKE, 0)) !=
+	    OP_OK)
 		return -1;
 	if (r->revoked_at != 0)
 		return 0;	/* already revoked: nothing to write */
@@ -502,22 +629,22 @@ tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
 	struct audit_ev		 ev;
 	enum store_err		 e;
 	enum op_err		 err;
-	int			 complete;
+	int			 complete, inactive;
 	char			 detail[64], sid[UUID_STRLEN + 1];
 
 	memset(&a, 0, sizeof(a));
-	a.caller = caller;
 	a.now = now;
 	ev_init(&ev, "token.revoked", caller, now, address);
-	e = store_modify(st, id, revoke_fn, &a, &ev, 0);
-	if ((err = op_result(e, a.err, se)) != OP_OK || !cascade)
+	e = modify_as(st, id, caller, now, revoke_fn, &a, &a.caller, &ev,
+	    &inactive);
+	if ((err = op_result(e, a.err, inactive, se)) != OP_OK || !cascade)
 		return err;
 	uuid_format(id, sid);
 	snprintf(detail, sizeof(detail), "cascade from %s", sid);
 	ev.detail = detail;
 	a.caller = NULL;	/* the tree holds no more than its root */
 	e = revoke_tree(st, id, &a, &ev, &complete);
-	return op_result(e, complete ? OP_OK : OP_INCOMPLETE, se);
+	return op_result(e, complete ? OP_OK : OP_INCOMPLETE, 0, se);
 }
 
 enum op_err
@@ -525,10 +652,11 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
     const struct tok_rec *caller, int64_t now, const char *address,
     enum store_err *se)
 {
-	unsigned char	 hash[TOK_HASH_LEN];
-	struct tok_rec	 tok;
-	enum store_err	 e;
-	enum op_err	 err = OP_OK;
+	unsigned char		 hash[TOK_HASH_LEN];
+	struct tok_rec		 tok;
+	struct rotate_arg	 a;
+	enum store_err		 e;
+	enum op_err		 err = OP_OK;
 
 	*se = STORE_OK;
 	if (!tok_check(secret, len))
@@ -536,13 +664,28 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 	tok_rec_init(&tok);
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, &tok);
-	if (e == STORE_OK && (tok_hash_eq(tok.hash, hash) ||
-	    now < tok.grace_until)) {
+	memcpy(tok.auth_hash, hash, TOK_HASH_LEN);
+	if (e == STORE_OK && tok_hash_eq(tok.hash, hash)) {
 		/* Without a caller, the secret itself is the authority. */
 		err = tokens_revoke(st, tok.id, caller != NULL ? caller : &tok,
 		    0, now, address, se);
 		if (err == OP_DENIED || err == OP_NOTFOUND)
 			err = OP_OK;	/* nothing to say about others' tokens */
+	} else if (e == STORE_OK && now < tok.grace_until) {
+		/*
+		 * A previous secret in its grace (found leaked, say): revoking
+		 * it ends the grace, and the token lives on with its current
+		 * secret.  Whoever holds it could do so alone.
+		 */
+		memset(&a, 0, sizeof(a));
+		a.now = now;
+		a.finish = a.leaked = 1;
+		a.by = caller != NULL ? caller : &tok;
+		a.out = &tok;
+		err = rotate(st, tok.id, NULL, &a, "token.rotation_finished",
+		    address, se);
+		if (err == OP_NOTFOUND)
+			err = OP_OK;
 	} else if (e != STORE_OK && e != STORE_NOTFOUND) {
 		*se = e;
 		err = OP_STORE;

@@ -58,10 +58,29 @@ policy_org_ok(const char *s, size_t len)
 	return 1;
 }
 
+/* Is w a scope of keyhole's own administration (tokens:, audit:, keys:)? */
+static int
+admin_scope(const char *w, size_t wlen)
+{
+	static const char *const res[] = { "tokens:", "audit:", "keys:" };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+		n = strlen(res[i]);
+		if (wlen >= n && memcmp(w, res[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Does one granted scope g cover the wanted scope w? */
 static int
 grant_covers(const char *g, size_t glen, const char *w, size_t wlen)
 {
+	/* Minting for others is given by name only, never by a wildcard. */
+	if (wlen == sizeof(SCOPE_TOKENS_ASSIGN) - 1 &&
+	    memcmp(w, SCOPE_TOKENS_ASSIGN, wlen) == 0)
+		return glen == wlen && memcmp(g, w, glen) == 0;
 	if (glen == 1 && g[0] == '*')
 		return 1;
 	if (glen == wlen && memcmp(g, w, glen) == 0)
@@ -69,10 +88,15 @@ grant_covers(const char *g, size_t glen, const char *w, size_t wlen)
 	/* "res:*" covers "res:anything" and "res:*", never "*". */
 	if (glen >= 2 && g[glen - 1] == '*' && g[glen - 2] == ':')
 		return wlen >= glen && memcmp(g, w, glen - 1) == 0;
-	/* "*:act" covers "anything:act" and "*:act". */
+	/*
+	 * "*:act" covers "anything:act" and "*:act", but not keyhole's own
+	 * administration: an "*:read" token reads the API's data, not other
+	 * tokens or the audit trail.
+	 */
 	if (glen >= 2 && g[0] == '*' && g[1] == ':')
 		return wlen >= glen && memcmp(g + 1, w + wlen - (glen - 1),
-		    glen - 1) == 0 && memchr(w, ':', wlen - (glen - 1)) == NULL;
+		    glen - 1) == 0 && memchr(w, ':', wlen - (glen - 1)) == NULL &&
+		    !admin_scope(w, wlen);
 	return 0;
 }
 
@@ -181,10 +205,10 @@ policy_org_visible(const char *caller_org, const char *org)
 /* ---- roles and entities ---- */
 
 const struct role policy_roles[] = {
-	{ "ADMIN", ENT_ORGANIZATION, "*" },
+	{ "ADMIN", ENT_ORGANIZATION, "* tokens:assign" },
 	{ "MEMBER", ENT_ORGANIZATION, "*:read *:write tokens:*" },
 	{ "EXTERNAL", ENT_ORGANIZATION, "*:read" },
-	{ "ORGANIZATION_OWNER", ENT_ORGANIZATION, "*" },
+	{ "ORGANIZATION_OWNER", ENT_ORGANIZATION, "* tokens:assign" },
 	{ "ORGANIZATION_MEMBER", ENT_ORGANIZATION, "*:read" },
 	{ "WORKSPACE_OWNER", ENT_WORKSPACE, "*" },
 	{ "WORKSPACE_OPERATOR", ENT_WORKSPACE, "*:read *:write tokens:*" },
@@ -380,12 +404,12 @@ binding_granted(const char *b, size_t len, void *arg)
 }
 
 int
-policy_sees(const struct tok_rec *caller, const struct tok_rec *target)
+policy_sees(const struct tok_rec *caller, const struct tok_rec *target,
+    const char *scope)
 {
 	return policy_org_visible(buf_cstr(&caller->organization),
 	    buf_cstr(&target->organization)) &&
-	    policy_entity_contains(policy_entity_of(caller),
-	    policy_entity_of(target));
+	    policy_allows_at(caller, policy_entity_of(target), scope);
 }
 
 int
@@ -394,7 +418,10 @@ policy_covers(const struct tok_rec *caller, const struct tok_rec *target)
 	struct grant_q	 q;
 	const char	*te = policy_entity_of(target);
 
-	if (!policy_sees(caller, target) || strlen(te) > ENTITY_MAXLEN)
+	if (!policy_org_visible(buf_cstr(&caller->organization),
+	    buf_cstr(&target->organization)) ||
+	    !policy_entity_contains(policy_entity_of(caller), te) ||
+	    strlen(te) > ENTITY_MAXLEN)
 		return 0;
 	q.caller = caller;
 	memcpy(q.entity, te, strlen(te) + 1);
@@ -418,4 +445,138 @@ policy_allows_at(const struct tok_rec *caller, const char *entity,
 	q.scope = scope;
 	q.scopelen = strlen(scope);
 	return granted(&q);
+}
+
+/* Does some binding's role hold the scope (at its entity, whichever)? */
+static int
+binding_holds(const char *b, size_t len, void *arg)
+{
+	const struct role	*r;
+	const char		*ent, *scope = arg;
+	size_t			 entlen;
+
+	r = binding_split(b, len, &ent, &entlen);
+	return r == NULL || !policy_allows(r->scopes, scope, strlen(scope));
+}
+
+int
+policy_holds(const struct tok_rec *caller, const char *scope)
+{
+	return policy_allows(buf_cstr(&caller->direct), scope, strlen(scope)) ||
+	    !each_item(buf_cstr(&caller->bindings), binding_holds,
+	    (void *)scope);
+}
+
+/* The set's entry for entity, added when missing; NULL when full. */
+static struct buf *
+grant_entry(struct grant_set *gs, const char *ent, size_t len)
+{
+	size_t	 i;
+
+	if (len > ENTITY_MAXLEN)
+		return NULL;
+	for (i = 0; i < gs->n; i++)
+		if (strlen(gs->g[i].entity) == len &&
+		    memcmp(gs->g[i].entity, ent, len) == 0)
+			return &gs->g[i].scopes;
+	if (gs->n == sizeof(gs->g) / sizeof(gs->g[0]))
+		return NULL;
+	memcpy(gs->g[gs->n].entity, ent, len);
+	gs->g[gs->n].entity[len] = '\0';
+	buf_init(&gs->g[gs->n].scopes);
+	return &gs->g[gs->n++].scopes;
+}
+
+static int
+grants_add(const char *b, size_t len, void *arg)
+{
+	const struct role	*r;
+	const char		*ent;
+	size_t			 entlen;
+	struct buf		*out;
+
+	if ((r = binding_split(b, len, &ent, &entlen)) != NULL &&
+	    (out = grant_entry(arg, ent, entlen)) != NULL)
+		(void)each_item(r->scopes, add_item, out);
+	return 1;
+}
+
+void
+policy_grants(const struct tok_rec *t, struct grant_set *gs)
+{
+	const char	*e = policy_entity_of(t);
+	struct buf	*out;
+
+	gs->n = 0;
+	if (t->direct.len > 0 && (out = grant_entry(gs, e, strlen(e))) != NULL)
+		(void)each_item(buf_cstr(&t->direct), add_item, out);
+	(void)each_item(buf_cstr(&t->bindings), grants_add, gs);
+}
+
+void
+policy_grants_free(struct grant_set *gs)
+{
+	size_t	 i;
+
+	for (i = 0; i < gs->n; i++)
+		buf_free(&gs->g[i].scopes);
+	gs->n = 0;
+}
+
+void
+policy_scopes_at(const struct tok_rec *t, const char *entity, struct buf *out)
+{
+	struct grant_set	 gs;
+	size_t			 i;
+
+	buf_reset(out);
+	policy_grants(t, &gs);
+	for (i = 0; i < gs.n; i++)
+		if (policy_entity_contains(gs.g[i].entity, entity))
+			(void)each_item(buf_cstr(&gs.g[i].scopes), add_item, out);
+	policy_grants_free(&gs);
+}
+
+int64_t
+policy_expiry(const struct tok_rec *c)
+{
+	int64_t	 e = c->expires_at;
+
+	if (c->via_previous && (e == 0 || c->grace_until < e))
+		e = c->grace_until;
+	return e;
+}
+
+enum bound_err
+policy_bounds(const struct tok_rec *caller, const struct tok_rec *target)
+{
+	int64_t	 ce = policy_expiry(caller);
+
+	if (!policy_covers(caller, target))
+		return BOUND_SCOPE;
+	if (ce != 0 && (target->expires_at == 0 || target->expires_at > ce))
+		return BOUND_LIFETIME;
+	if (caller->uses_left >= 0 && (target->uses_left < 0 ||
+	    target->uses_left > caller->uses_left))
+		return BOUND_USES;
+	return BOUND_OK;
+}
+
+int
+policy_still_valid(const struct tok_rec *seen, struct tok_rec *fresh,
+    int64_t now)
+{
+	enum tok_state	 s = policy_state(fresh, now);
+
+	if ((s != TOK_ACTIVE && s != TOK_EXHAUSTED) || fresh->kind != seen->kind)
+		return 0;
+	if (tok_hash_eq(fresh->hash, seen->auth_hash))
+		fresh->via_previous = 0;
+	else if (fresh->has_prev && now < fresh->grace_until &&
+	    tok_hash_eq(fresh->prev_hash, seen->auth_hash))
+		fresh->via_previous = 1;
+	else
+		return 0;	/* rotated away mid-request */
+	memcpy(fresh->auth_hash, seen->auth_hash, TOK_HASH_LEN);
+	return 1;
 }

@@ -22,6 +22,8 @@ struct tok_rec;
 #define SCOPE_TOKENS_INTROSPECT	"tokens:introspect"
 #define SCOPE_AUDIT_READ	"audit:read"
 #define SCOPE_KEYS_MANAGE	"keys:manage"
+/* Minting for another subject: covered by itself only, never by a wildcard. */
+#define SCOPE_TOKENS_ASSIGN	"tokens:assign"
 
 /*
  * 1 if s is "*" or resource:action ([a-z0-9_.-]+ each); either side may
@@ -31,7 +33,11 @@ struct tok_rec;
 int	 policy_scope_ok(const char *s, size_t len);
 /* 1 if an organization slug: [a-z0-9] then [a-z0-9-], at most ORG_MAXLEN. */
 int	 policy_org_ok(const char *s, size_t len);
-/* Does the space-separated grant list have cover the scope want? ("*", "res:*"). */
+/*
+ * Does the space-separated grant list have cover the scope want?  "*"
+ * covers all but tokens:assign, "res:*" its resource's, "*:act" that
+ * action of every resource but keyhole's own (tokens, audit, keys).
+ */
 int	 policy_allows(const char *have, const char *want, size_t wantlen);
 /* Is every scope of the space-separated list want covered by have? */
 int	 policy_subset(const char *have, const char *want);
@@ -75,19 +81,74 @@ extern const struct role policy_roles[];
 void		 policy_expand(const char *bindings, const char *direct,
 		    struct buf *out);
 /*
- * The one no-escalation rule: does caller hold everything target holds?
- * Same organization (or an unbound caller), target's entity inside the
- * caller's, and every (entity, scope) grant of target covered by a grant
- * of caller at that entity or one containing it.
+ * The grants of a token, one per entity: the direct scopes at its own
+ * entity and each binding's role scopes at the binding's entity.  n
+ * entries of entity and scopes (sorted, unique, space-separated).
+ */
+struct grant_set {
+	size_t		 n;
+	struct {
+		char		 entity[ENTITY_MAXLEN + 1];
+		struct buf	 scopes;
+	}		 g[BINDINGS_MAX + 1];
+};
+void		 policy_grants(const struct tok_rec *, struct grant_set *);
+void		 policy_grants_free(struct grant_set *);
+/*
+ * The scopes that hold at entity as a whole: those of every grant whose
+ * entity contains it, into out (sorted, unique, space-separated).
+ */
+void		 policy_scopes_at(const struct tok_rec *, const char *entity,
+		    struct buf *out);
+/* Does caller hold scope at entity (a grant there or around it)? */
+int		 policy_allows_at(const struct tok_rec *caller,
+		    const char *entity, const char *scope);
+/* Does caller hold scope at some entity?  Else a call needing it is 403. */
+int		 policy_holds(const struct tok_rec *caller, const char *scope);
+/*
+ * May caller see target for an act needing scope: its organization (or
+ * an unbound caller), and scope held at the target's entity.  Else the
+ * target is 404 to it, as if unknown.
+ */
+int		 policy_sees(const struct tok_rec *caller,
+		    const struct tok_rec *target, const char *scope);
+/*
+ * The grants rule: same organization (or an unbound caller), target's
+ * entity inside the caller's, and every (entity, scope) grant of target
+ * covered by a grant of caller at that entity or one containing it.
  */
 int		 policy_covers(const struct tok_rec *caller,
 		    const struct tok_rec *target);
-/* Does caller hold scope at entity (not merely somewhere)? */
-int		 policy_allows_at(const struct tok_rec *caller,
-		    const char *entity, const char *scope);
-/* May caller see target: its organization, and inside its entity? */
-int		 policy_sees(const struct tok_rec *caller,
+/*
+ * The caller's expiry for the no-escalation rule (0: never): its own, or
+ * its grace's end when it came with a previous secret.
+ */
+int64_t		 policy_expiry(const struct tok_rec *caller);
+
+enum bound_err {
+	BOUND_OK = 0,
+	BOUND_SCOPE,		/* a grant the caller does not cover */
+	BOUND_LIFETIME,		/* outlives the caller (its grace, if previous) */
+	BOUND_USES,		/* more uses than the caller has left */
+	BOUND__MAX
+};
+/*
+ * The one no-escalation rule for a token that caller hands out or keeps
+ * alive (mint, rotation, update): covered, expiring no later than the
+ * caller, and, when the caller's uses are limited, with no more uses
+ * than it has left (its uses_left after this call).
+ */
+enum bound_err	 policy_bounds(const struct tok_rec *caller,
 		    const struct tok_rec *target);
+/*
+ * Is the credential that authenticated seen still good in fresh, the
+ * same token re-read inside a write's transaction: not revoked or
+ * expired, and the secret it came with still its secret (or its previous
+ * one, in the grace)?  Sets fresh->via_previous and fresh->auth_hash.
+ * Exhausted is good: this very request may have spent the last use.
+ */
+int		 policy_still_valid(const struct tok_rec *seen,
+		    struct tok_rec *fresh, int64_t now);
 /* The token's entity ("organization" when none is stored). */
 const char	*policy_entity_of(const struct tok_rec *);
 

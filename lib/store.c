@@ -82,6 +82,7 @@ enum rec_tag {
 	T_LAST_AGENT,
 	T_GRANT_EXPIRES,
 	T_UPDATED_AT,
+	T_GRANT_USES,
 	T__MAX
 };
 
@@ -180,6 +181,7 @@ tok_rec_init(struct tok_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->uses_left = -1;
+	r->grant_uses = -1;
 }
 
 void
@@ -259,6 +261,8 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 		put_int(b, T_GRANT_EXPIRES, (uint64_t)r->grant_expires_at);
 	if (r->updated_at)
 		put_int(b, T_UPDATED_AT, (uint64_t)r->updated_at);
+	if (r->grant_uses >= 0)
+		put_int(b, T_GRANT_USES, (uint64_t)r->grant_uses);
 }
 
 /* 0 on success, -1 for a record that does not decode. */
@@ -287,7 +291,7 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 	r->use_count = r->updated_at = r->rotated_at = r->rotations = 0;
 	r->grace_until = r->grant_expires_at = 0;
 	r->has_prev = 0;
-	r->uses_left = -1;
+	r->uses_left = r->grant_uses = -1;
 	r->kind = KIND_STANDARD;
 	r->format = FORMAT_OPAQUE;
 	r->hint[0] = r->prev_hint[0] = '\0';
@@ -431,6 +435,9 @@ decode_fields(const unsigned char *p, const unsigned char *end,
 			break;
 		case T_UPDATED_AT:
 			r->updated_at = (int64_t)iv;
+			break;
+		case T_GRANT_USES:
+			r->grant_uses = (int64_t)iv;
 			break;
 		}
 	}
@@ -841,6 +848,12 @@ store_close(struct store *st)
 	free(st);
 }
 
+const char *
+store_home(const struct store *st)
+{
+	return st->home;
+}
+
 const unsigned char *
 store_hashkey(const struct store *st)
 {
@@ -1232,6 +1245,7 @@ struct modify_arg {
 	store_modify_fn		 fn;
 	void			*fnarg;
 	const struct audit_ev	*ev;
+	const struct store_guard *guard;
 	int			 skip_unknown;
 	struct tok_rec		 rec;
 	struct buf		 enc;
@@ -1244,6 +1258,12 @@ modify_fn(struct store *st, DB_TXN *txn, void *arg)
 	size_t			 i;
 	int			 rc, verdict;
 
+	if (a->guard != NULL) {
+		rc = modify_one(st, txn, a->guard->id, a->guard->fn,
+		    a->guard->arg, NULL, &a->rec, &a->enc, &verdict);
+		if (rc != 0 || verdict == -1)
+			return rc;
+	}
 	for (i = 0; i < a->n; i++) {
 		rc = modify_one(st, txn, a->ids + i * UUID_LEN, a->fn, a->fnarg,
 		    a->ev, &a->rec, &a->enc, &verdict);
@@ -1257,11 +1277,13 @@ modify_fn(struct store *st, DB_TXN *txn, void *arg)
 
 static enum store_err
 modify(struct store *st, const unsigned char *ids, size_t n, int many,
-    store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int how)
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    const struct store_guard *guard, int how)
 {
 	struct modify_arg	 a;
 	enum store_err		 e;
 
+	a.guard = guard;
 	a.ids = ids;
 	a.n = n;
 	a.fn = fn;
@@ -1280,15 +1302,23 @@ enum store_err
 store_modify(struct store *st, const unsigned char id[UUID_LEN],
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int flags)
 {
-	return modify(st, id, 1, 0, fn, fnarg, ev,
+	return modify(st, id, 1, 0, fn, fnarg, ev, NULL,
 	    flags & STORE_LAZY ? RUN_LAZY : RUN_WRITE);
+}
+
+enum store_err
+store_modify_guarded(struct store *st, const unsigned char id[UUID_LEN],
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    const struct store_guard *guard)
+{
+	return modify(st, id, 1, 0, fn, fnarg, ev, guard, RUN_WRITE);
 }
 
 enum store_err
 store_modify_many(struct store *st, const unsigned char *ids, size_t n,
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
 {
-	return modify(st, ids, n, 1, fn, fnarg, ev, RUN_WRITE);
+	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, RUN_WRITE);
 }
 
 struct delete_arg {
@@ -1490,6 +1520,69 @@ static int
 audit_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	return audit_put(st, txn, arg);
+}
+
+#define TRIM_BATCH	1000	/* audit entries deleted per transaction */
+
+struct trim_arg {
+	uint64_t	 cutoff_ms;
+	size_t		 n;
+	int		 more;
+};
+
+/* Deletes up to a batch of the oldest entries before the cutoff. */
+static int
+trim_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct trim_arg	*a = arg;
+	DBC		*c;
+	DBT		 k, d;
+	uint64_t	 ms;
+	int		 rc, crc, i;
+
+	a->n = 0;
+	a->more = 0;
+	if ((rc = st->audit->cursor(st->audit, txn, &c, DB_WRITECURSOR)) != 0)
+		return rc;
+	dbt_set(&k, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* the key says when: UUIDv7 */
+	while ((rc = c->get(c, &k, &d, a->n == 0 ? DB_FIRST : DB_NEXT)) == 0) {
+		if (k.size != UUID_LEN)
+			continue;
+		for (ms = 0, i = 0; i < 6; i++)
+			ms = ms << 8 | ((const unsigned char *)k.data)[i];
+		if (ms >= a->cutoff_ms)
+			break;
+		if (a->n == TRIM_BATCH) {
+			a->more = 1;
+			break;
+		}
+		if ((rc = c->del(c, 0)) != 0)
+			break;
+		a->n++;
+	}
+	crc = c->close(c);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
+enum store_err
+store_audit_trim(struct store *st, int64_t cutoff, size_t *count)
+{
+	struct trim_arg	 a;
+	enum store_err	 e;
+
+	*count = 0;
+	memset(&a, 0, sizeof(a));
+	a.cutoff_ms = cutoff > 0 ? (uint64_t)cutoff * 1000 : 0;
+	do {
+		if ((e = run(st, trim_fn, &a, RUN_WRITE)) != STORE_OK)
+			return e;
+		*count += a.n;
+	} while (a.more);
+	return STORE_OK;
 }
 
 enum store_err

@@ -50,8 +50,10 @@ struct tok_rec {
 	int64_t		 rotations;
 	int64_t		 grace_until;		/* the previous secret works until then */
 	int64_t		 grant_expires_at;	/* enrollment: latest expiry it may give */
+	int64_t		 grant_uses;		/* enrollment: most uses it may give; -1 any */
 	int		 has_prev;		/* prev_hash is set (and indexed) */
 	int		 via_previous;		/* not stored: found by its previous secret */
+	unsigned char	 auth_hash[TOK_HASH_LEN];	/* not stored: the hash it was found by */
 	unsigned char	 prev_hash[TOK_HASH_LEN];
 	enum tok_kind	 kind;
 	enum tok_format	 format;
@@ -99,6 +101,8 @@ enum store_err	 store_open(struct store **, const char *home, int create,
 void		 store_close(struct store *);
 /* The key under which secrets are hashed (loaded at open). */
 const unsigned char *store_hashkey(const struct store *);
+/* The store's directory. */
+const char	*store_home(const struct store *);
 /* Cheap; at most once a second runs failchk and lock detection. */
 enum store_err	 store_maintain(struct store *);
 /* Writes a checkpoint and removes logs no longer needed. */
@@ -140,6 +144,21 @@ enum store_err	 store_get_by_hash(struct store *,
 enum store_err	 store_modify(struct store *, const unsigned char id[UUID_LEN],
 		    store_modify_fn, void *, const struct audit_ev *, int flags);
 /*
+ * A guard: the token guard_id, read in the same transaction under a write
+ * lock before the record it guards, and passed to fn; fn returns -1 to
+ * refuse the write (STORE_OK is still returned), 0 to go on.  So a
+ * caller revoked, expired or rotated meanwhile cannot act.
+ */
+struct store_guard {
+	const unsigned char	*id;
+	store_modify_fn		 fn;
+	void			*arg;
+};
+/* store_modify with a guard (NULL: none). */
+enum store_err	 store_modify_guarded(struct store *,
+		    const unsigned char id[UUID_LEN], store_modify_fn, void *,
+		    const struct audit_ev *, const struct store_guard *);
+/*
  * The same over n ids (n * UUID_LEN bytes) in one transaction; the audit
  * entry is written for each record written, with that record as target.
  * Unknown ids are skipped.
@@ -173,6 +192,11 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
 
 /* Appends an audit entry in its own durable transaction. */
 enum store_err	 store_audit(struct store *, const struct audit_ev *);
+/*
+ * Deletes audit entries older than cutoff, oldest first, in batches;
+ * *count says how many.
+ */
+enum store_err	 store_audit_trim(struct store *, int64_t cutoff, size_t *count);
 
 /* An audit entry as read back. */
 struct audit_rec {

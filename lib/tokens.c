@@ -516,28 +516,65 @@ resolve_bindings(const char *in, const char *entity, struct buf *out)
 	return ok;
 }
 
-struct guard_arg {
-	int64_t	 now;
-	int	 refused;
-};
-
-/* In the insert's transaction: is the minter still good? */
-static int
-mint_guard(struct tok_rec *minter, void *arg)
+void
+tok_rec_copy(struct tok_rec *dst, const struct tok_rec *src)
 {
-	struct guard_arg	*g = arg;
-	enum tok_state		 st = policy_state(minter, g->now);
+	struct buf	 b = BUF_INIT;
 
-	/* Exhausted is fine: this very request may have spent its last use. */
-	g->refused = st != TOK_ACTIVE && st != TOK_EXHAUSTED;
-	return g->refused ? -1 : 0;
+	rec_encode(src, &b);
+	(void)rec_decode(b.ptr, b.len, dst);
+	memcpy(dst->id, src->id, UUID_LEN);
+	dst->via_previous = src->via_previous;
+	memcpy(dst->auth_hash, src->auth_hash, TOK_HASH_LEN);
+	buf_free(&b);
 }
 
-/* Stores out under a fresh secret; the common end of a mint and a redemption. */
-static enum mint_err
+void
+caller_guard_init(struct caller_guard *g, const struct tok_rec *seen,
+    const struct tok_rec *mint, int64_t now)
+{
+	memset(g, 0, sizeof(*g));
+	g->seen = seen;
+	g->mint = mint;
+	g->now = now;
+	tok_rec_init(&g->fresh);
+}
+
+void
+caller_guard_free(struct caller_guard *g)
+{
+	tok_rec_free(&g->fresh);
+}
+
+int
+caller_guard_fn(struct tok_rec *r, void *arg)
+{
+	struct caller_guard	*g = arg;
+
+	g->err = GUARD_OK;
+	if (!policy_still_valid(g->seen, r, g->now)) {
+		g->err = GUARD_INACTIVE;
+		return -1;
+	}
+	/* The decision is made again on the caller as it is now. */
+	if (g->mint != NULL && (g->bound = policy_bounds(r, g->mint)) !=
+	    BOUND_OK) {
+		g->err = GUARD_BOUND;
+		return -1;
+	}
+	tok_rec_copy(&g->fresh, r);
+	return 0;
+}
+
+/*
+ * Stores out under a fresh secret; the common end of a mint and a
+ * redemption.  STORE_OK also when the guard refused (it says so in its
+ * argument); the secret is then wiped.
+ */
+static enum store_err
 mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
-    const char *prefix, store_modify_fn guard, struct guard_arg *g,
-    char *secret, size_t secretsz, enum store_err *se)
+    const char *prefix, store_modify_fn guard, void *garg, const int *refused,
+    char *secret, size_t secretsz)
 {
 	enum store_err	 e = STORE_OK;
 	int		 tries;
@@ -546,23 +583,16 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 	for (tries = 0; tries < 3; tries++) {
 		if (tokens_new_secret(st, prefix, secret, secretsz, out->hash,
 		    out->hint) == -1) {
-			*se = STORE_FATAL;
-			return MINT_STORE;
+			e = STORE_FATAL;
+			break;
 		}
-		e = store_insert(st, out, ev, guard, g);
+		e = store_insert(st, out, ev, guard, garg);
 		if (e != STORE_EXISTS)
 			break;
 	}
-	if (e == STORE_OK && g != NULL && g->refused)
-		e = STORE_NOTFOUND;
-	if (e != STORE_OK) {
+	if (e != STORE_OK || (refused != NULL && *refused))
 		sodium_memzero(secret, secretsz);
-		if (e == STORE_NOTFOUND)	/* the minter went away meanwhile */
-			return MINT_INACTIVE;
-		*se = e;
-		return MINT_STORE;
-	}
-	return MINT_OK;
+	return e;
 }
 
 /* The expiry asked for (0: none), and the configured maximum lifetime. */
@@ -588,10 +618,14 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
     const struct mint_req *m, int64_t now, const char *address, char *secret,
     size_t secretsz, struct tok_rec *out, enum store_err *se)
 {
+	static const enum mint_err bound_mint_err[BOUND__MAX] = {
+		MINT_OK, MINT_SCOPE, MINT_LIFETIME, MINT_USES,
+	};
 	struct audit_ev		 ev;
-	struct guard_arg	 g = { now, 0 };
-	int64_t			 exp, maxlife, ttl;
+	struct caller_guard	 g;
+	int64_t			 exp, maxlife, ttl, ce;
 	enum mint_err		 me;
+	enum store_err		 e;
 	int			 asked;
 
 	*se = STORE_OK;
@@ -632,7 +666,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 		buf_puts(&out->subject, buf_cstr(&caller->subject));
 
 	if (caller != NULL) {
-		/* No escalation: organization, entity, grants, lifetime. */
+		/* No escalation: organization, entity, grants, subject, lifetime, uses. */
 		if (!policy_org_visible(buf_cstr(&caller->organization),
 		    buf_cstr(&out->organization)))
 			return MINT_ORGANIZATION;
@@ -641,12 +675,18 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 			return MINT_ENTITY;
 		if (!policy_covers(caller, out))
 			return MINT_SCOPE;
+		/* A token speaks for its minter's subject unless it may assign. */
+		if (m->subject.len > 0 && strcmp(buf_cstr(&out->subject),
+		    buf_cstr(&caller->subject)) != 0 &&
+		    !policy_allows_at(caller, buf_cstr(&out->entity),
+		    SCOPE_TOKENS_ASSIGN))
+			return MINT_SUBJECT;
 		/* A default shortens to the caller; an asked expiry must fit. */
-		if (caller->expires_at != 0 && (exp == 0 ||
-		    exp > caller->expires_at)) {
+		ce = policy_expiry(caller);
+		if (ce != 0 && (exp == 0 || exp > ce)) {
 			if (asked)
 				return MINT_LIFETIME;
-			exp = caller->expires_at;
+			exp = ce;
 		}
 		memcpy(out->created_by, caller->id, UUID_LEN);
 		/* The admin tool may still mint what never expires (the root). */
@@ -665,9 +705,16 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	if (m->kind == KIND_ENROLLMENT) {
 		if (out->uses_left < 0)
 			out->uses_left = 1;
-		/* What it is traded for may live as long as its minter. */
-		out->grant_expires_at = caller != NULL ? caller->expires_at : 0;
+		/* What it is traded for may live and be used as much as its minter. */
+		if (caller != NULL) {
+			out->grant_expires_at = policy_expiry(caller);
+			out->grant_uses = caller->uses_left;
+		}
 	}
+	/* A use-limited caller hands out no more uses than it has left. */
+	if (caller != NULL && caller->uses_left >= 0 && (out->uses_left < 0 ||
+	    out->uses_left > caller->uses_left))
+		return MINT_USES;
 	buf_append(&out->name, m->name.ptr, m->name.len);
 	buf_append(&out->description, m->description.ptr, m->description.len);
 	buf_append(&out->metadata, m->metadata.ptr, m->metadata.len);
@@ -680,9 +727,24 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	ev.organization = buf_cstr(&out->organization);
 	ev.address = address;
 	ev.detail = m->kind == KIND_ENROLLMENT ? "enrollment" : NULL;
-	return mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
-	    caller != NULL ? mint_guard : NULL, caller != NULL ? &g : NULL,
-	    secret, secretsz, se);
+	if (caller == NULL) {
+		*se = mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
+		    NULL, NULL, NULL, secret, secretsz);
+		return *se == STORE_OK ? MINT_OK : MINT_STORE;
+	}
+	/* The caller is read again in the insert's transaction, and decides there. */
+	caller_guard_init(&g, caller, out, now);
+	e = mint_store(st, out, &ev, m->prefix, caller_guard_fn, &g,
+	    (const int *)&g.err, secret, secretsz);
+	me = e != STORE_OK ? MINT_STORE : g.err == GUARD_INACTIVE ?
+	    MINT_INACTIVE : g.err == GUARD_BOUND ? bound_mint_err[g.bound] :
+	    MINT_OK;
+	if (e == STORE_NOTFOUND)	/* the caller is gone */
+		me = MINT_INACTIVE;
+	else if (e != STORE_OK)
+		*se = e;
+	caller_guard_free(&g);
+	return me;
 }
 
 const char *
@@ -699,6 +761,10 @@ tokens_mint_strerror(enum mint_err e)
 		("A role binding lies outside the token's entity, or its role "
 		    "cannot be bound at that kind of entity."),
 		"The credential is not active.",
+		("The token would speak for another subject; that needs "
+		    "tokens:assign."),
+		("The token would have more uses than the caller has left "
+		    "(an unlimited token included)."),
 		"The store failed.",
 	};
 
@@ -715,6 +781,8 @@ tokens_mint_status(enum mint_err e)
 	case MINT_ORGANIZATION:
 	case MINT_ENTITY:
 	case MINT_LIFETIME:
+	case MINT_SUBJECT:
+	case MINT_USES:
 		return 403;
 	case MINT_INACTIVE:
 		return 401;
@@ -725,13 +793,22 @@ tokens_mint_status(enum mint_err e)
 	}
 }
 
-/* The enrollment's use, spent in the redemption's transaction. */
+struct redeem_arg {
+	const struct tok_rec	*seen;
+	int64_t			 now;
+	int			 refused;
+};
+
+/*
+ * The enrollment's use, spent in the redemption's transaction, if the
+ * secret presented is still its secret and a use is left.
+ */
 static int
 redeem_guard(struct tok_rec *enr, void *arg)
 {
-	struct guard_arg	*g = arg;
+	struct redeem_arg	*g = arg;
 
-	g->refused = enr->kind != KIND_ENROLLMENT ||
+	g->refused = !policy_still_valid(g->seen, enr, g->now) ||
 	    policy_state(enr, g->now) != TOK_ACTIVE;
 	if (g->refused)
 		return -1;
@@ -749,7 +826,8 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 {
 	struct tok_rec		 enr;
 	struct audit_ev		 ev;
-	struct guard_arg	 g = { now, 0 };
+	struct redeem_arg	 g;
+	enum store_err		 e;
 	enum auth_result	 ar;
 	enum mint_err		 me;
 	int64_t			 exp, maxlife;
@@ -771,7 +849,8 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 			goto done;
 		}
 	}
-	if (exp == 0 && maxlife != 0)
+	/* The maximum lifetime binds what a redemption gives, too. */
+	if (maxlife != 0 && (exp == 0 || exp - now > maxlife))
 		exp = now + maxlife;
 
 	/* The enrollment's grants, as they are: they never change. */
@@ -779,6 +858,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	memcpy(out->created_by, enr.id, UUID_LEN);
 	out->created_at = now;
 	out->expires_at = exp;
+	out->uses_left = enr.grant_uses;
 	buf_puts(&out->organization, buf_cstr(&enr.organization));
 	buf_puts(&out->entity, buf_cstr(&enr.entity));
 	buf_puts(&out->bindings, buf_cstr(&enr.bindings));
@@ -796,8 +876,15 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	ev.target = out->id;
 	ev.organization = buf_cstr(&out->organization);
 	ev.address = address;
-	me = mint_store(st, out, &ev, NULL, redeem_guard, &g, secret,
-	    secretsz, se);
+	g.seen = &enr;
+	g.now = now;
+	g.refused = 0;
+	e = mint_store(st, out, &ev, NULL, redeem_guard, &g, &g.refused,
+	    secret, secretsz);
+	me = e == STORE_OK ? (g.refused ? MINT_INACTIVE : MINT_OK) :
+	    e == STORE_NOTFOUND ? MINT_INACTIVE : MINT_STORE;
+	if (me == MINT_STORE)
+		*se = e;
 done:
 	tok_rec_free(&enr);
 	return me;
@@ -823,6 +910,7 @@ tokens_lookup(struct store *st, const char *secret, size_t len,
 		return AUTH_STORE;
 	}
 	/* A replaced secret is good only until its grace ends. */
+	memcpy(out->auth_hash, hash, TOK_HASH_LEN);
 	out->via_previous = !tok_hash_eq(out->hash, hash);
 	if (out->via_previous && now >= out->grace_until)
 		return AUTH_INACTIVE;
@@ -884,13 +972,17 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	static const unsigned char zero[UUID_LEN];
 	static const char *const kinds[KIND__MAX] = { "standard", "enrollment" };
 	static const char *const formats[FORMAT__MAX] = { "opaque", "jwt" };
-	char	 id[UUID_STRLEN + 1];
+	struct buf	 scopes = BUF_INIT;
+	char		 id[UUID_STRLEN + 1];
 
 	uuid_format(r->id, id);
 	jw_str(w, "id", id);
 	jw_strn(w, "name", r->name.ptr, r->name.len);
 	str_or_null(w, "description", &r->description);
-	tokens_scopes_json(w, "scopes", buf_cstr(&r->scopes));
+	/* What holds at its entity; grants in narrower entities are bindings. */
+	policy_scopes_at(r, policy_entity_of(r), &scopes);
+	tokens_scopes_json(w, "scopes", buf_cstr(&scopes));
+	buf_free(&scopes);
 	str_or_null(w, "organization", &r->organization);
 	jw_str(w, "entity", policy_entity_of(r));
 	bindings_json(w, buf_cstr(&r->bindings));
@@ -955,11 +1047,16 @@ tokens_audit_json(struct jsonw *w, const struct audit_rec *r)
 void
 tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 {
-	char	 id[UUID_STRLEN + 1];
+	struct grant_set	 gs;
+	struct buf		 scope = BUF_INIT;
+	char			 id[UUID_STRLEN + 1];
+	size_t			 i;
 
 	uuid_format(r->id, id);
 	jw_bool(w, "active", 1);
-	jw_str(w, "scope", buf_cstr(&r->scopes));
+	/* Only what holds at the token's entity as a whole: never more. */
+	policy_scopes_at(r, policy_entity_of(r), &scope);
+	jw_str(w, "scope", buf_cstr(&scope));
 	jw_str(w, "jti", id);
 	str_or_null(w, "sub", &r->subject);
 	jw_int(w, "iat", r->created_at);
@@ -969,6 +1066,21 @@ tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 		jw_int(w, "nbf", r->starts_at);
 	jw_str(w, "token_type", "Bearer");
 	str_or_null(w, "organization", &r->organization);
+	jw_str(w, "entity", policy_entity_of(r));
+	/* Every grant where it holds: RFC 9396, one object per entity. */
+	policy_grants(r, &gs);
+	jw_arr_open(w, "authorization_details");
+	for (i = 0; i < gs.n; i++) {
+		jw_obj_open(w, NULL);
+		jw_str(w, "type", "keyhole");
+		str_or_null(w, "organization", &r->organization);
+		jw_str(w, "entity", gs.g[i].entity);
+		tokens_scopes_json(w, "actions", buf_cstr(&gs.g[i].scopes));
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	policy_grants_free(&gs);
+	buf_free(&scope);
 }
 
 void
@@ -983,7 +1095,6 @@ void
 list_query_free(struct list_query *q)
 {
 	buf_free(&q->organization);
-	buf_free(&q->entity);
 	buf_free(&q->name);
 	list_query_init(q);
 }
@@ -1024,8 +1135,7 @@ list_match(const struct tok_rec *r, void *arg)
 	if (q->has_created_by &&
 	    memcmp(r->created_by, q->created_by, UUID_LEN) != 0)
 		return 0;
-	if (q->entity.len > 0 &&
-	    !policy_entity_contains(buf_cstr(&q->entity), policy_entity_of(r)))
+	if (q->viewer != NULL && !policy_sees(q->viewer, r, SCOPE_TOKENS_READ))
 		return 0;
 	if (q->name.len > 0 &&
 	    strcmp(buf_cstr(&r->name), buf_cstr(&q->name)) != 0)

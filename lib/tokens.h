@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "policy.h"
 #include "store.h"
 
 struct jsonw;
@@ -22,6 +23,7 @@ struct jsonw;
 #define LAST_USED_INTERVAL	60	/* KEYHOLE_LAST_USED_INTERVAL overrides */
 #define AGENT_MAXBYTES		200
 #define CASCADE_MAX		1000000	/* tokens one cascade revocation reaches (16 MB) */
+#define AUDIT_RETENTION		(400LL * 86400)	/* keyholectl sweep -a overrides */
 
 /* What a mint asks for, already validated for form (api.c or keyholectl). */
 struct mint_req {
@@ -85,6 +87,8 @@ enum mint_err {
 	MINT_STARTS,		/* 422: starts_at not before the expiry */
 	MINT_BINDING,		/* 422: a role not bindable there, or outside the entity */
 	MINT_INACTIVE,		/* 401: the caller was revoked or used up meanwhile */
+	MINT_SUBJECT,		/* 403: another subject, without tokens:assign */
+	MINT_USES,		/* 403: more uses than the use-limited caller has left */
 	MINT_STORE,		/* see *se */
 	MINT__MAX
 };
@@ -124,6 +128,32 @@ enum auth_result {
 };
 
 /*
+ * A write's caller, re-read in the write's own transaction (a store_guard
+ * with caller_guard_fn): still valid (policy_still_valid), then, for a
+ * mint, bounding the new token (policy_bounds).  fresh is the caller as
+ * re-read, for the write's own checks.
+ */
+enum guard_err {
+	GUARD_OK = 0,
+	GUARD_INACTIVE,		/* revoked, expired or rotated away meanwhile */
+	GUARD_BOUND,		/* the mint reaches past the caller: see bound */
+};
+struct caller_guard {
+	const struct tok_rec	*seen;	/* as authenticated */
+	const struct tok_rec	*mint;	/* a mint's new token, or NULL */
+	int64_t			 now;
+	enum guard_err		 err;
+	enum bound_err		 bound;
+	struct tok_rec		 fresh;
+};
+void	 caller_guard_init(struct caller_guard *, const struct tok_rec *seen,
+	    const struct tok_rec *mint, int64_t now);
+void	 caller_guard_free(struct caller_guard *);
+int	 caller_guard_fn(struct tok_rec *, void *);
+/* A copy of src into dst (initialised), through the record codec. */
+void	 tok_rec_copy(struct tok_rec *dst, const struct tok_rec *src);
+
+/*
  * Looks up a secret; AUTH_OK only for an active token of kind, which is
  * in out (AUTH_INACTIVE also fills it in).  A previous secret counts
  * until its grace ends.
@@ -147,6 +177,28 @@ void		 tokens_audit_refused(struct store *, const char *reason,
 		    const struct tok_rec *actor, const unsigned char *target,
 		    int64_t now, const char *address);
 
+/*
+ * Counts a refused credential (a caller's, an enrollment secret) from
+ * address against KEYHOLE_AUTH_FAILURES a minute, shared by every
+ * process, and writes the few audit entries that stand for them
+ * (reason and actor go into a window's first).  1 when over the limit
+ * (*retry_after: seconds), then the refusal is answered 429.
+ */
+int		 tokens_auth_failed(struct store *, const char *reason,
+		    const struct tok_rec *actor, int64_t now,
+		    const char *address, int64_t *retry_after);
+/*
+ * Writes the counts of refusal windows that have ended to the trail
+ * (keyholectl sweep).  The number written, or -1.
+ */
+int		 tokens_auth_flush(struct store *, int64_t now);
+/*
+ * Deletes audit entries older than cutoff and says so in the trail
+ * (audit.trimmed).
+ */
+enum store_err	 tokens_audit_trim(struct store *, int64_t cutoff, int64_t now,
+		    size_t *count);
+
 /* Why an operation on an existing token was refused. */
 enum op_err {
 	OP_OK = 0,
@@ -155,6 +207,7 @@ enum op_err {
 	OP_CONFLICT,		/* 409: revoked or expired */
 	OP_INVALID,		/* 422: the result would be invalid (metadata size) */
 	OP_INCOMPLETE,		/* 503: a cascade revoked what it reached, not all */
+	OP_INACTIVE,		/* 401: the caller was revoked, expired or rotated meanwhile */
 	OP_STORE,		/* see *se */
 };
 
@@ -211,7 +264,7 @@ struct list_query {
 	unsigned char	 after[UUID_LEN];
 	int		 state;		/* an enum tok_state, or -1 for any */
 	struct buf	 organization;	/* empty: any */
-	struct buf	 entity;	/* empty: any; else inside this entity */
+	const struct tok_rec *viewer;	/* NULL: all; else what it may read */
 	int		 has_created_by;
 	unsigned char	 created_by[UUID_LEN];
 	struct buf	 name;		/* empty: any */
@@ -237,7 +290,11 @@ enum store_err	 tokens_list(struct store *, const struct list_query *,
 
 /* The token object of the native API (schema/openapi.yaml). */
 void		 tokens_json(struct jsonw *, const struct tok_rec *, int64_t now);
-/* The members of an RFC 7662 answer for an active token. */
+/*
+ * The members of an RFC 7662 answer for an active token: scope (what
+ * holds at the token's own entity), entity, and every grant as RFC 9396
+ * authorization_details.
+ */
 void		 tokens_introspection_json(struct jsonw *, const struct tok_rec *);
 /* The scopes list as a JSON array under key. */
 void		 tokens_scopes_json(struct jsonw *, const char *key, const char *scopes);

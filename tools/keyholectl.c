@@ -67,7 +67,8 @@ usage(void)
 	    "       keyholectl [-d home] finish id\n"
 	    "       keyholectl [-d home] audit [-n count] [-e event] [-t target]\n"
 	    "                  [-a actor] [-s since] [-u until] [-j]\n"
-	    "       keyholectl [-d home] sweep [-r retention-seconds]\n"
+	    "       keyholectl [-d home] sweep [-r retention-seconds] "
+	    "[-a audit-retention-seconds]\n"
 	    "       keyholectl [-d home] checkpoint\n"
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
@@ -144,7 +145,8 @@ cmd_init(int argc, char **argv)
 	buf_puts(&m.name, "root");
 	buf_puts(&m.subject, "root");
 	buf_puts(&m.description, "Created by keyholectl init.");
-	buf_puts(&m.scopes, "*");
+	/* Everything, and minting for any subject (which "*" does not cover). */
+	buf_puts(&m.scopes, "* " SCOPE_TOKENS_ASSIGN);
 	tok_rec_init(&rec);
 	if (tokens_mint(st, NULL, &m, (int64_t)time(NULL), "", secret,
 	    sizeof(secret), &rec, &se) != MINT_OK)
@@ -582,20 +584,32 @@ cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Deletes tokens long expired or revoked, audit entries older than the
+ * audit retention, and writes the counts of failed-authentication
+ * windows that have ended into the trail.
+ */
 static int
 cmd_sweep(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "retention", required_argument, NULL, 'r' },
+		{ "audit-retention", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct store	*st;
-	int64_t		 keep = 30 * 86400, now = (int64_t)time(NULL);
+	int64_t		 keep = 30 * 86400, akeep = AUDIT_RETENTION,
+			 now = (int64_t)time(NULL);
 	size_t		 n;
 	enum store_err	 e;
 	int		 c;
 
-	while ((c = getopt(argc, argv, "r:")) != -1)
-		if (c == 'r') {
+	while ((c = getopt_long(argc, argv, "r:a:", longopts, NULL)) != -1)
+		if (c == 'r' || c == 'a') {
 			if (json_int_text(optarg, strlen(optarg), 0,
-			    LIFETIME_MAX, &keep) == -1)
-				errx(2, "-r %s: not a number of seconds", optarg);
+			    LIFETIME_MAX, c == 'r' ? &keep : &akeep) == -1)
+				errx(2, "-%c %s: not a number of seconds", c,
+				    optarg);
 		} else
 			usage();
 	if (optind != argc)
@@ -604,6 +618,13 @@ cmd_sweep(int argc, char **argv)
 	e = tokens_sweep(st, now - keep, now, &n);
 	fprintf(stderr, "keyholectl: purged %zu tokens expired or revoked "
 	    "more than %lld seconds ago\n", n, (long long)keep);
+	if (e != STORE_OK)
+		errx(1, "sweep: %s", store_strerror(e));
+	if (tokens_auth_flush(st, now) == -1)
+		warnx("sweep: the failed-authentication table cannot be read");
+	e = tokens_audit_trim(st, now - akeep, now, &n);
+	fprintf(stderr, "keyholectl: deleted %zu audit entries older than "
+	    "%lld seconds\n", n, (long long)akeep);
 	if (e != STORE_OK)
 		errx(1, "sweep: %s", store_strerror(e));
 	store_close(st);

@@ -22,7 +22,7 @@ exp=$(jget .expires_at)
 introspect "$ROOT" "$ROOT"
 ROOT_ID=$(jget .jti)
 is "created_by is the minting token" "$created_by" "$ROOT_ID"
-is "the root token holds *" "$(jget .scope)" "*"
+is "the root token holds * and tokens:assign" "$(jget .scope)" "* tokens:assign"
 
 introspect "$ROOT" "$SVC"
 is "introspection answers 200" "$STATUS" 200

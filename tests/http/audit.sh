@@ -33,14 +33,17 @@ is "a redemption: actor the enrollment, target the new token" \
     "$(jq -r '.events[0] | "\(.actor) \(.target)"' <<<"$BODY")" "$E_ID $R_ID"
 
 # Refused authentication: a bad secret, an inactive one, a missing scope.
-req GET /v1/tokens "kh_bogus"
-req GET /v1/tokens "$A2"
+# Refused credentials are recorded per address and minute (the first of
+# each): two addresses here, so both show.
+FROM=127.0.0.2 req GET /v1/tokens "kh_bogus"
+FROM=127.0.0.3 req GET /v1/tokens "$A2"
 req POST /v1/tokens "$R" '{"name":"x","scopes":["db:read"]}'
 req GET "/v1/audit?event=auth.refused&limit=10" "$ROOT"
 is "three refused authentications are recorded" "$(jq '.events | length' <<<"$BODY")" 3
 is "... with their reasons" "$(jq -r '[.events[].detail] | join("; ")' <<<"$BODY")" \
     "scope tokens:create missing; inactive token; malformed token"
 is "... naming the token presented when it is known" "$(jq -r '.events[1].actor' <<<"$BODY")" "$A_ID"
+is "... and the client's address" "$(jq -r '[.events[1,2].address] | join(" ")' <<<"$BODY")" "127.0.0.3 127.0.0.2"
 req GET "/v1/audit?limit=1000" "$ROOT"
 ALL=$BODY
 leaked=0

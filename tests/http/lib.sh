@@ -7,6 +7,9 @@ ctl=$top/build/keyholectl
 T=$(mktemp -d /tmp/keyhole-http.XXXXXX)
 chmod 755 "$T"
 export KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run
+# Every test sends bad credentials from 127.0.0.1 on purpose; the one that
+# tests the limit (limit.sh) sets it low.
+export KEYHOLE_AUTH_FAILURES=${KEYHOLE_AUTH_FAILURES:-1000000}
 ROOT=
 BASE=
 STATUS=
@@ -89,6 +92,8 @@ trap cleanup EXIT
 req() {
 	local m=$1 path=$2 tok=${3:-} data=${4-} ct=${5:-application/json}
 	local args=(-s -S -X "$m" -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 30)
+	# FROM=127.0.0.N: another client address (any of 127/8 is this host).
+	[ -z "${FROM:-}" ] || args+=(--interface "$FROM")
 	[ -z "$tok" ] || args+=(-H "Authorization: Bearer $tok")
 	if [ -n "${4+x}" ]; then
 		args+=(-H "Content-Type: $ct" --data-binary "$data")

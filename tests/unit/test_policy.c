@@ -58,8 +58,8 @@ static const int covers[NGRANTS][NWANTS] = {
 	{ 0, 1, 1, 1, 0, 0, 0,  0, 0, 0, 0 },	/* tokens:* */
 	{ 0, 0, 1, 0, 0, 0, 0,  0, 0, 0, 0 },	/* tokens:read tokens:create */
 	{ 0, 0, 0, 0, 1, 0, 0,  0, 0, 0, 0 },	/* protected:read */
-	{ 0, 0, 1, 0, 1, 0, 1,  1, 1, 0, 0 },	/* *:read */
-	{ 0, 1, 1, 1, 1, 0, 1,  1, 1, 1, 1 },	/* *:read *:write tokens:* */
+	{ 0, 0, 0, 0, 1, 0, 0,  1, 1, 0, 0 },	/* *:read */
+	{ 0, 1, 1, 1, 1, 0, 0,  1, 1, 1, 1 },	/* *:read *:write tokens:* */
 };
 
 /*
@@ -281,7 +281,15 @@ START_TEST(test_subset_lists)
 		{ "*", "", 1 },
 		{ "", "", 1 },
 		{ "", "tokens:read", 0 },
-		{ "*:read", "audit:read db:read *:read", 1 },
+		{ "*:read", "audit:read db:read *:read", 0 },	/* not keyhole's */
+		{ "*:read", "db:read *:read", 1 },
+		/* tokens:assign is held by name only. */
+		{ "*", "tokens:assign", 0 },
+		{ "tokens:*", "tokens:assign", 0 },
+		{ "* tokens:assign", "tokens:assign db:read", 1 },
+		{ "*:assign", "tokens:assign", 0 },
+		{ "*:manage", "keys:manage", 0 },
+		{ "*:manage", "db:manage", 1 },
 		{ "*:read", "db:read db:write", 0 },
 		{ "*:read", "*:read *:write", 0 },
 		{ "*:read *:write tokens:*", "db:read db:write tokens:revoke", 1 },
@@ -458,12 +466,12 @@ START_TEST(test_role)
 		unsigned	 at;
 		const char	*scopes;
 	} t[] = {
-		{ S("ADMIN"), "ADMIN", ENT_ORGANIZATION, "*" },
+		{ S("ADMIN"), "ADMIN", ENT_ORGANIZATION, "* tokens:assign" },
 		{ S("MEMBER"), "MEMBER", ENT_ORGANIZATION,
 		    "*:read *:write tokens:*" },
 		{ S("EXTERNAL"), "EXTERNAL", ENT_ORGANIZATION, "*:read" },
 		{ S("ORGANIZATION_OWNER"), "ORGANIZATION_OWNER",
-		    ENT_ORGANIZATION, "*" },
+		    ENT_ORGANIZATION, "* tokens:assign" },
 		{ S("ORGANIZATION_MEMBER"), "ORGANIZATION_MEMBER",
 		    ENT_ORGANIZATION, "*:read" },
 		{ S("WORKSPACE_OWNER"), "WORKSPACE_OWNER", ENT_WORKSPACE, "*" },
@@ -478,7 +486,7 @@ START_TEST(test_role)
 		{ S("read-only"), "read-only", ENT_ORGANIZATION | ENT_GROUP,
 		    "*:read" },
 		/* only len bytes count */
-		{ "ADMINX", 5, "ADMIN", ENT_ORGANIZATION, "*" },
+		{ "ADMINX", 5, "ADMIN", ENT_ORGANIZATION, "* tokens:assign" },
 		{ "WORKSPACE_OWNERS", 15, "WORKSPACE_OWNER", ENT_WORKSPACE,
 		    "*" },
 		{ "read-only@group:g", 9, "read-only",
@@ -656,7 +664,7 @@ START_TEST(test_expand)
 		{ "", "", "" },
 		{ "", "db:read", "db:read" },
 		{ "", "tokens:read db:read", "db:read tokens:read" },
-		{ "ADMIN@organization", "", "*" },
+		{ "ADMIN@organization", "", "* tokens:assign" },
 		{ "EXTERNAL@organization", "", "*:read" },
 		{ "MEMBER@organization", "", "*:read *:write tokens:*" },
 		{ "MEMBER@organization", "db:read",
@@ -666,7 +674,7 @@ START_TEST(test_expand)
 		{ "WORKSPACE_MEMBER@workspace:a WORKSPACE_OPERATOR@workspace:b",
 		    "", "*:read *:write tokens:*" },
 		{ "WORKSPACE_OWNER@workspace:a", "audit:read", "* audit:read" },
-		{ "ADMIN@organization", "*:read", "* *:read" },
+		{ "ADMIN@organization", "*:read", "* *:read tokens:assign" },
 		{ "DEPLOYMENT_ADMIN@deployment:d", "", "*" },
 		{ "read-only@group:g", "audit:read", "*:read audit:read" },
 		{ "full-access@group:g read-only@organization", "", "* *:read" },
@@ -703,7 +711,7 @@ START_TEST(test_covers)
 	static const struct {
 		const char	*caller[4];
 		const char	*target[4];
-		int		 covers, sees;
+		int		 covers, sees;	/* sees: the same organization */
 	} t[] = {
 		/* Roles at the organization cover what lies inside it. */
 		{ { "acme", NULL, "ADMIN@organization", "" },
@@ -717,9 +725,9 @@ START_TEST(test_covers)
 		  1, 1 },
 		{ { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
 		  { "acme", "workspace:b", "WORKSPACE_MEMBER@workspace:b", "" },
-		  0, 0 },
+		  0, 1 },
 		{ { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a", "" },
-		  { "acme", NULL, "EXTERNAL@organization", "" }, 0, 0 },
+		  { "acme", NULL, "EXTERNAL@organization", "" }, 0, 1 },
 		/* An organization token whose one grant is in a workspace. */
 		{ { "acme", NULL, "WORKSPACE_OWNER@workspace:a", "" },
 		  { "acme", NULL, "EXTERNAL@organization", "" }, 0, 1 },
@@ -767,7 +775,7 @@ START_TEST(test_covers)
 		{ { "acme", NULL, "", "db:read" },
 		  { "acme", "workspace:a", "", "db:read" }, 1, 1 },
 		{ { "acme", "workspace:a", "", "*" },
-		  { "acme", NULL, "", "db:read" }, 0, 0 },
+		  { "acme", NULL, "", "db:read" }, 0, 1 },
 		{ { "acme", "workspace:a", "", "*" },
 		  { "acme", "workspace:a", "WORKSPACE_OWNER@workspace:a",
 		    "db:read" }, 1, 1 },
@@ -850,8 +858,9 @@ START_TEST(test_covers)
 		    t[i].caller[2], t[i].caller[3], t[i].target[0],
 		    policy_entity_of(&g), t[i].target[2], t[i].target[3],
 		    t[i].covers);
-		ck_assert_msg(policy_sees(&c, &g) == t[i].sees,
-		    "row %zu: policy_sees() != %d", i, t[i].sees);
+		ck_assert_msg(policy_org_visible(buf_cstr(&c.organization),
+		    buf_cstr(&g.organization)) == t[i].sees,
+		    "row %zu: policy_org_visible() != %d", i, t[i].sees);
 		tok_rec_free(&c);
 		tok_rec_free(&g);
 	}

@@ -330,6 +330,7 @@ caller_init(struct tok_rec *c, int64_t now)
 	tok_rec_init(c);
 	uuid7_generate(c->id);
 	randombytes_buf(c->hash, TOK_HASH_LEN);
+	memcpy(c->auth_hash, c->hash, TOK_HASH_LEN);	/* as if authenticated */
 	c->created_at = now - HOUR;
 	c->expires_at = now + HOUR;
 	buf_puts(&c->organization, "acme");
@@ -1803,6 +1804,9 @@ START_TEST(test_revoke_denied)
 
 	/* Same organization, but the target holds audit:read. */
 	caller_init(&caller, now);
+	buf_puts(&caller.direct, " tokens:revoke");
+	buf_puts(&caller.scopes, " tokens:revoke");
+	caller_store(&caller);
 	tok_rec_init(&minted);
 	tok_rec_init(&got);
 	mint_admin("audit:read tokens:read", "acme", now, secret, &minted);
