@@ -29,7 +29,7 @@ LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
 ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
 	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
-UNIT	= test_json test_token test_store test_policy
+UNIT	= test_json test_token test_store test_policy test_buf
 
 all: $(PROGS)
 
@@ -53,6 +53,11 @@ $(B)/keyholectl: tools/keyholectl.c $(B)/libkeyhole.a lib/*.h
 $(B)/tests/%: tests/unit/%.c $(B)/libkeyhole.a lib/*.h
 	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) \
 		$(CHECK_LIBS) -o $@
+
+# The buffer test watches what the library frees (a secret leaves no copy).
+$(B)/tests/test_buf: tests/unit/test_buf.c $(B)/libkeyhole.a lib/*.h
+	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) \
+		$(CHECK_LIBS) -Wl,--wrap=free,--wrap=realloc -o $@
 
 # A load generator for the crash test (loopback only, bounded in time).
 $(B)/tests/loadgen: tests/loadgen.c $(B)/.dir

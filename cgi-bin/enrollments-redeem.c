@@ -19,7 +19,7 @@ redeem(struct req *r)
 	struct tok_rec	 tok;
 	struct mint_req	 m;
 	struct json_doc	 doc;
-	struct buf	 enr = BUF_INIT;
+	struct buf	 enr = BUF_SECRET_INIT;
 	enum mint_err	 e;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1];
@@ -43,7 +43,7 @@ redeem(struct req *r)
 	}
 	json_free(&doc);
 done:
-	buf_wipe(&enr);
+	buf_free(&enr);
 	mint_req_free(&m);
 	tok_rec_free(&tok);
 }

@@ -15,7 +15,7 @@ static void
 introspect(struct req *r)
 {
 	struct tok_rec	 caller, tok;
-	struct buf	 secret = BUF_INIT, out = BUF_INIT;
+	struct buf	 secret = BUF_SECRET_INIT, out = BUF_INIT;
 	struct jsonw	 w;
 	enum auth_result ar;
 	enum store_err	 se;
@@ -48,7 +48,7 @@ introspect(struct req *r)
 	jw_obj_close(&w);
 	api_json_reply(r, 200, &out);
 done:
-	buf_wipe(&secret);
+	buf_free(&secret);
 	buf_free(&out);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);

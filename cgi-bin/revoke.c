@@ -13,7 +13,7 @@ static void
 revoke(struct req *r)
 {
 	struct tok_rec	 caller, *cp = NULL;
-	struct buf	 secret = BUF_INIT;
+	struct buf	 secret = BUF_SECRET_INIT;
 	enum op_err	 e;
 	enum store_err	 se;
 
@@ -35,7 +35,7 @@ revoke(struct req *r)
 	else
 		req_reply(r, 200, NULL, NULL, 0);
 done:
-	buf_wipe(&secret);
+	buf_free(&secret);
 	tok_rec_free(&caller);
 }
 

@@ -290,7 +290,7 @@ void
 api_token_reply(struct req *r, int status, const struct tok_rec *tok,
     const char *secret)
 {
-	struct buf	 out = BUF_INIT;
+	struct buf	 out = BUF_SECRET_INIT;	/* it may hold the secret */
 	struct jsonw	 w;
 
 	jw_init(&w, &out);
@@ -300,7 +300,7 @@ api_token_reply(struct req *r, int status, const struct tok_rec *tok,
 		jw_str(&w, "token", secret);
 	jw_obj_close(&w);
 	api_json_reply(r, status, &out);
-	buf_wipe(&out);		/* it may hold the secret */
+	buf_free(&out);
 }
 
 /* Every query parameter a listing accepts. */

@@ -14,21 +14,17 @@ buf_init(struct buf *b)
 {
 	b->ptr = NULL;
 	b->len = b->size = 0;
+	b->secret = 0;
 }
 
 void
 buf_free(struct buf *b)
 {
-	free(b->ptr);
-	buf_init(b);
-}
-
-void
-buf_wipe(struct buf *b)
-{
-	if (b->ptr != NULL)
+	if (b->secret && b->ptr != NULL)
 		sodium_memzero(b->ptr, b->size);
-	buf_free(b);
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->size = 0;
 }
 
 void
@@ -65,8 +61,19 @@ buf_reserve(struct buf *b, size_t more)
 			abort();
 		nsize *= 2;
 	}
-	if ((p = realloc(b->ptr, nsize)) == NULL)
-		abort();
+	if (!b->secret) {
+		if ((p = realloc(b->ptr, nsize)) == NULL)
+			abort();
+	} else {
+		/* realloc may move the bytes and leave the old copy behind. */
+		if ((p = malloc(nsize)) == NULL)
+			abort();
+		if (b->ptr != NULL) {
+			memcpy(p, b->ptr, b->len + 1);
+			sodium_memzero(b->ptr, b->size);
+			free(b->ptr);
+		}
+	}
 	b->ptr = p;
 	b->size = nsize;
 }

@@ -9,9 +9,12 @@ struct buf {
 	char	*ptr;	/* owned; NUL-terminated once anything was appended */
 	size_t	 len;	/* bytes used, not counting the NUL */
 	size_t	 size;	/* bytes allocated */
+	int	 secret;	/* wiped on every growth and on free */
 };
 
-#define BUF_INIT { NULL, 0, 0 }
+#define BUF_INIT { NULL, 0, 0, 0 }
+/* A buffer that will hold a secret: no copy is left behind in the heap. */
+#define BUF_SECRET_INIT { NULL, 0, 0, 1 }
 
 /*
  * Allocation failure aborts the process: a worker that cannot allocate a few
@@ -19,6 +22,7 @@ struct buf {
  * every caller free of OOM paths that would never be tested.
  */
 void	 buf_init(struct buf *);
+/* Frees (wiping first when secret); the buffer stays secret for reuse. */
 void	 buf_free(struct buf *);
 void	 buf_reset(struct buf *);		/* len = 0, keeps memory */
 void	 buf_truncate(struct buf *, size_t len);	/* shortens to len (never grows) */
@@ -30,6 +34,5 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vprintf(struct buf *, const char *, va_list);
 const char *buf_cstr(const struct buf *);	/* "" when empty */
-void	 buf_wipe(struct buf *);		/* zero then free: for secrets */
 
 #endif

@@ -44,6 +44,7 @@ req_begin(struct req *r, FCGX_Request *f, struct store *st)
 	const char	*uri, *q;
 
 	memset(r, 0, sizeof(*r));
+	r->body.secret = 1;	/* bodies may carry secrets */
 	r->fcgi = f;
 	r->store = st;
 	r->now = (int64_t)time(NULL);
@@ -71,7 +72,11 @@ req_end(struct req *r)
 {
 	if (!r->replied)
 		problem_send(r, 500, "The endpoint gave no answer.");
-	buf_wipe(&r->body);	/* bodies may carry secrets */
+	buf_free(&r->body);
+	/* The caller's secret, in the server's parameters: not left behind. */
+	if (*r->authorization != '\0')
+		sodium_memzero((char *)(uintptr_t)r->authorization,
+		    strlen(r->authorization));
 	buf_free(&r->headers);
 	buf_free(&r->pathbuf);
 }

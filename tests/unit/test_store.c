@@ -2812,6 +2812,112 @@ START_TEST(test_audit_list_scanmax)
 }
 END_TEST
 
+/* What happens to the stored caller after the request read it. */
+static int
+stale_revoke(struct tok_rec *r, void *arg)
+{
+	r->revoked_at = *(int64_t *)arg - 1;
+	return 1;
+}
+
+static int
+stale_expire(struct tok_rec *r, void *arg)
+{
+	r->expires_at = *(int64_t *)arg - 1;
+	return 1;
+}
+
+static int
+stale_rotate(struct tok_rec *r, void *arg)
+{
+	(void)arg;
+	randombytes_buf(r->hash, TOK_HASH_LEN);	/* no grace: the old one is gone */
+	r->has_prev = 0;
+	return 1;
+}
+
+/*
+ * Every write re-reads its caller in its own transaction: a caller
+ * revoked, expired or rotated after it was read (here: after
+ * caller_init, standing for the request's authentication) can no longer
+ * mint, update, rotate or revoke, and nothing changes.  The same calls
+ * with the caller untouched succeed: the refusal is the re-read's.
+ */
+START_TEST(test_stale_caller)
+{
+	static store_modify_fn const change[] = {
+		NULL, stale_revoke, stale_expire, stale_rotate,
+	};
+	struct tok_rec	 caller, target, out, got;
+	struct patch_req p;
+	struct mint_req	 m;
+	char		 secret[TOK_SECRET_MAX + 1], tsecret[TOK_SECRET_MAX + 1];
+	int64_t		 now = (int64_t)time(NULL);
+	enum store_err	 se;
+	size_t		 i;
+	int		 stale;
+
+	for (i = 0; i < NITEMS(change); i++) {
+		stale = change[i] != NULL;
+		caller_init(&caller, now);
+		caller.expires_at = 0;
+		buf_reset(&caller.direct);
+		buf_puts(&caller.direct, "*");
+		buf_reset(&caller.scopes);
+		buf_puts(&caller.scopes, "*");
+		caller_store(&caller);
+		tok_rec_init(&target);
+		tok_rec_init(&out);
+		tok_rec_init(&got);
+		mint_admin("db:read", "acme", now, tsecret, &target);
+		if (stale)
+			ck_assert_int_eq(store_modify(st, caller.id, change[i],
+			    &now, NULL, 0), STORE_OK);
+
+		mint_req_init(&m);
+		buf_puts(&m.name, "child");
+		buf_puts(&m.scopes, "db:read");
+		ck_assert_int_eq(tokens_mint(st, &caller, &m, now, "", secret,
+		    sizeof(secret), &out, &se), stale ? MINT_INACTIVE : MINT_OK);
+		if (stale)
+			ck_assert_int_eq(secret[0], '\0');	/* wiped */
+		mint_req_free(&m);
+
+		patch_req_init(&p);
+		p.has_name = 1;
+		buf_puts(&p.name, "renamed");
+		ck_assert_int_eq(tokens_update(st, target.id, &caller, &p, now,
+		    "", &out, &se), stale ? OP_INACTIVE : OP_OK);
+		patch_req_free(&p);
+		ck_assert_int_eq(tokens_rotate(st, target.id, &caller, 0, now,
+		    "", secret, sizeof(secret), &out, &se),
+		    stale ? OP_INACTIVE : OP_OK);
+		if (stale)
+			ck_assert_int_eq(secret[0], '\0');
+		ck_assert_int_eq(tokens_revoke(st, target.id, &caller, 0, now,
+		    "", &se), stale ? OP_INACTIVE : OP_OK);
+
+		ck_assert_int_eq(store_get(st, target.id, &got), STORE_OK);
+		if (stale) {
+			ck_assert_str_eq(buf_cstr(&got.name), "minted");
+			ck_assert_int_eq(got.rotations, 0);
+			ck_assert_int_eq(got.revoked_at, 0);
+			ck_assert_int_eq(tokens_lookup(st, tsecret,
+			    strlen(tsecret), KIND_STANDARD, now, &got, &se),
+			    AUTH_OK);
+		} else {
+			ck_assert_str_eq(buf_cstr(&got.name), "renamed");
+			ck_assert_int_eq(got.rotations, 1);
+			ck_assert_int_ne(got.revoked_at, 0);
+		}
+		tok_rec_free(&caller);
+		tok_rec_free(&target);
+		tok_rec_free(&out);
+		tok_rec_free(&got);
+	}
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -2908,6 +3014,7 @@ store_suite(void)
 	tcase_add_test(tc, test_children);
 	tcase_add_test(tc, test_insert_guard);
 	tcase_add_test(tc, test_insert_guard_refused);
+	tcase_add_test(tc, test_stale_caller);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("audit");
