@@ -105,7 +105,8 @@ problem_send(struct req *r, int status, const char *detail)
 	if (r->oauth) {
 		oauth_error(r, status, status == 503 ? "temporarily_unavailable" :
 		    status >= 500 ? "server_error" :
-		    status == 401 ? "invalid_client" : status == 403 ?
+		    status == 401 || status == 429 ? "invalid_client" :
+		    status == 403 ?
 		    "insufficient_scope" : "invalid_request", detail);
 		return;
 	}

@@ -1542,7 +1542,7 @@ trim_fn(struct store *st, DB_TXN *txn, void *arg)
 
 	a->n = 0;
 	a->more = 0;
-	if ((rc = st->audit->cursor(st->audit, txn, &c, DB_WRITECURSOR)) != 0)
+	if ((rc = st->audit->cursor(st->audit, txn, &c, 0)) != 0)
 		return rc;
 	dbt_set(&k, NULL, 0);
 	dbt_set(&d, NULL, 0);

@@ -20,6 +20,12 @@ caller WOP '"entity":"workspace:a","bindings":[{"role":"WORKSPACE_OPERATOR"}]'
 caller WM  '"entity":"workspace:a","bindings":[{"role":"WORKSPACE_MEMBER"}]'
 caller S   '"scopes":["tokens:create","db:read"],"expires_in":3600'
 caller G   '"entity":"group:g1","bindings":[{"role":"full-access"}]'
+# Use-limited (every call below spends one of 100), and a previous secret
+# in a one-hour grace: both bound what they hand out.
+caller U   '"scopes":["tokens:create","db:read"],"max_uses":100'
+caller P   '"scopes":["tokens:create","db:read"]'
+req POST "/v1/tokens/$(jget .id)/rotate" "$ROOT" '{"grace_seconds":3600}'
+[ "$STATUS" = 200 ] || echo "not ok - rotating caller P: $STATUS $BODY"
 
 # --- what they ask for (the members of a mint body besides name)
 declare -A ASK
@@ -36,6 +42,12 @@ ASK[other_org]='"organization":"other","scopes":["db:read"]'
 ASK[two_hours]='"scopes":["db:read"],"expires_in":7200'
 ASK[group_ro]='"entity":"group:g1","bindings":[{"role":"read-only"}]'
 ASK[deploy_admin]='"entity":"deployment:d1","bindings":[{"role":"DEPLOYMENT_ADMIN"}]'
+ASK[uses_5]='"scopes":["db:read"],"max_uses":5'
+ASK[uses_1000]='"scopes":["db:read"],"max_uses":1000'
+ASK[half_hour]='"scopes":["db:read"],"expires_in":1800'
+ASK[subject_bob]='"scopes":["db:read"],"subject":"bob"'
+ASK[subject_root]='"scopes":["db:read"],"subject":"root"'
+ASK[assign]='"scopes":["tokens:assign"]'
 
 # caller  request       expected status
 while read -r who what want; do
@@ -117,6 +129,27 @@ G   other_org     403
 G   two_hours     201
 G   group_ro      201
 G   deploy_admin  403
+A   uses_5        201
+A   subject_bob   201
+A   subject_root  201
+A   assign        201
+M   subject_bob   403
+M   subject_root  201
+M   assign        403
+S   subject_bob   403
+G   subject_bob   403
+G   assign        403
+WO  subject_bob   403
+U   db_read       403
+U   uses_1000     403
+U   uses_5        201
+U   subject_bob   403
+U   two_hours     403
+P   db_read       201
+P   uses_5        201
+P   half_hour     201
+P   two_hours     403
+P   subject_bob   403
 MATRIX
 
 # A child of S inherits its expiry: never later than the minter's.
