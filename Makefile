@@ -29,7 +29,7 @@ LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
 ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
 	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
-UNIT	= test_json test_token test_store test_policy test_buf
+UNIT	= test_json test_token test_store test_policy test_buf test_limit
 
 all: $(PROGS)
 
