@@ -30,10 +30,10 @@ revoke(struct req *r)
 		goto done;
 	e = tokens_revoke_secret(r->store, secret.ptr, secret.len, cp, r->now,
 	    r->remote_addr, &se);
-	if (e == OP_STORE)
-		api_store_error(r, se);
-	else
+	if (e == OP_OK)
 		req_reply(r, 200, NULL, NULL, 0);
+	else
+		api_op_error(r, e, se, cp, NULL);
 done:
 	buf_free(&secret);
 	tok_rec_free(&caller);

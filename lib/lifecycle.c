@@ -655,6 +655,8 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 	unsigned char		 hash[TOK_HASH_LEN];
 	struct tok_rec		 tok;
 	struct rotate_arg	 a;
+	struct revoke_arg	 r;
+	struct audit_ev		 ev;
 	enum store_err		 e;
 	enum op_err		 err = OP_OK;
 
@@ -665,12 +667,23 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, &tok);
 	memcpy(tok.auth_hash, hash, TOK_HASH_LEN);
-	if (e == STORE_OK && tok_hash_eq(tok.hash, hash)) {
-		/* Without a caller, the secret itself is the authority. */
-		err = tokens_revoke(st, tok.id, caller != NULL ? caller : &tok,
-		    0, now, address, se);
+	if (e == STORE_OK && tok_hash_eq(tok.hash, hash) && caller != NULL) {
+		err = tokens_revoke(st, tok.id, caller, 0, now, address, se);
 		if (err == OP_DENIED || err == OP_NOTFOUND)
 			err = OP_OK;	/* nothing to say about others' tokens */
+	} else if (e == STORE_OK && tok_hash_eq(tok.hash, hash)) {
+		/*
+		 * Without a caller the secret itself is the authority, whatever
+		 * its state (a leaked token not yet valid, say): the token is
+		 * the actor, and there is no caller to read again.
+		 */
+		memset(&r, 0, sizeof(r));
+		r.now = now;
+		ev_init(&ev, "token.revoked", &tok, now, address);
+		err = op_result(store_modify(st, tok.id, revoke_fn, &r, &ev, 0),
+		    r.err, 0, se);
+		if (err == OP_NOTFOUND)
+			err = OP_OK;
 	} else if (e == STORE_OK && now < tok.grace_until) {
 		/*
 		 * A previous secret in its grace (found leaked, say): revoking
@@ -684,8 +697,8 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 		a.out = &tok;
 		err = rotate(st, tok.id, NULL, &a, "token.rotation_finished",
 		    address, se);
-		if (err == OP_NOTFOUND)
-			err = OP_OK;
+		if (err == OP_NOTFOUND || err == OP_CONFLICT)
+			err = OP_OK;	/* gone, revoked or expired: nothing left */
 	} else if (e != STORE_OK && e != STORE_NOTFOUND) {
 		*se = e;
 		err = OP_STORE;

@@ -248,7 +248,9 @@ enum op_err	 tokens_revoke(struct store *, const unsigned char id[UUID_LEN],
 		    const char *address, enum store_err *se);
 /*
  * RFC 7009: revokes the token whose secret this is, if caller (NULL:
- * the secret speaks for itself) may.  Unknown secrets are no error.
+ * the secret speaks for itself) may; a previous secret in its grace just
+ * stops working (the grace ends).  Unknown secrets are no error;
+ * OP_INACTIVE when the caller stopped being valid meanwhile.
  */
 enum op_err	 tokens_revoke_secret(struct store *, const char *secret,
 		    size_t len, const struct tok_rec *caller, int64_t now,
