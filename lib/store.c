@@ -615,6 +615,7 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 {
 	char	 path[4096];
 	unsigned char	 extra;
+	struct stat	 sb, hb;
 	ssize_t	 n;
 	int	 fd, rc = -1;
 
@@ -625,7 +626,8 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 	}
 	if (create) {
 		randombytes_buf(st->key, sizeof(st->key));
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0640);
 		if (fd == -1) {
 			snprintf(err, errsz, "%s: %s", path, strerror(errno));
 			return -1;
@@ -638,8 +640,31 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 		close(fd);
 		return rc;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/*
+	 * Not through a link, not a FIFO that would block, and only a key
+	 * nobody but its owner can have replaced: whoever can write it
+	 * chooses the hash of every secret.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(err, errsz, "%s: %s", path, errno == ELOOP ?
+		    "a symbolic link, refused" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 022) != 0 ||
+	    (sb.st_uid != geteuid() && sb.st_uid != 0 &&
+	    (stat(home, &hb) == -1 || sb.st_uid != hb.st_uid))) {
+		snprintf(err, errsz, "%s: %s, refused", path,
+		    !S_ISREG(sb.st_mode) ? "not a regular file" :
+		    (sb.st_mode & 022) != 0 ?
+		    "writable by group or others (chmod 640)" :
+		    "owned by neither this user, root nor the store's owner");
+		close(fd);
 		return -1;
 	}
 	n = read(fd, st->key, sizeof(st->key));
@@ -1036,6 +1061,17 @@ run(struct store *st, txn_fn fn, void *arg, int write)
 	return map_err(st, rc);
 }
 
+/* Closes a cursor at the end of a walk: its error, or the close's. */
+static int
+cursor_end(DBC *c, int rc)
+{
+	int	 crc = c->close(c);
+
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
 static void
 dbt_set(DBT *d, const void *p, size_t n)
 {
@@ -1386,7 +1422,7 @@ children_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBC			*c;
 	DBT			 k, pk, d;
 	u_int32_t		 op = DB_SET;
-	int			 rc, crc;
+	int			 rc;
 
 	buf_truncate(a->ids, a->start);	/* a retry starts over */
 	a->more = 0;
@@ -1406,10 +1442,7 @@ children_fn(struct store *st, DB_TXN *txn, void *arg)
 		}
 		buf_append(a->ids, pk.data, UUID_LEN);
 	}
-	crc = c->close(c);
-	if (rc == DB_NOTFOUND)
-		rc = 0;
-	return rc != 0 ? rc : crc;
+	return cursor_end(c, rc);
 }
 
 enum store_err
@@ -1447,7 +1480,7 @@ list_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBT		 k, d;
 	size_t		 scanned = 0;
 	u_int32_t	 op;
-	int		 rc, crc;
+	int		 rc;
 
 	a->n = 0;
 	a->more = 0;
@@ -1486,10 +1519,7 @@ list_fn(struct store *st, DB_TXN *txn, void *arg)
 		if (a->match == NULL || a->match(&a->recs[a->n], a->matcharg))
 			a->n++;
 	}
-	crc = c->close(c);
-	if (rc == DB_NOTFOUND)
-		rc = 0;
-	return rc != 0 ? rc : crc;
+	return cursor_end(c, rc);
 }
 
 enum store_err
@@ -1538,7 +1568,7 @@ trim_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBC		*c;
 	DBT		 k, d;
 	uint64_t	 ms;
-	int		 rc, crc, i;
+	int		 rc, i;
 
 	a->n = 0;
 	a->more = 0;
@@ -1562,10 +1592,7 @@ trim_fn(struct store *st, DB_TXN *txn, void *arg)
 			break;
 		a->n++;
 	}
-	crc = c->close(c);
-	if (rc == DB_NOTFOUND)
-		rc = 0;
-	return rc != 0 ? rc : crc;
+	return cursor_end(c, rc);
 }
 
 enum store_err
@@ -1684,7 +1711,7 @@ audit_list_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBT			 k, d;
 	size_t			 scanned = 0;
 	u_int32_t		 op, step = a->desc ? DB_PREV : DB_NEXT;
-	int			 rc, crc;
+	int			 rc;
 
 	a->n = 0;
 	a->more = 0;
@@ -1739,10 +1766,7 @@ audit_list_fn(struct store *st, DB_TXN *txn, void *arg)
 	}
 	audit_rec_free(&t);
 out:
-	crc = c->close(c);
-	if (rc == DB_NOTFOUND)
-		rc = 0;
-	return rc != 0 ? rc : crc;
+	return cursor_end(c, rc);
 }
 
 enum store_err
