@@ -7,6 +7,12 @@ cd "$top" || exit 1
 passed=0
 failed=0
 log=$(mktemp -d /tmp/keyhole-tests.XXXXXX)
+start=$SECONDS
+mark=$SECONDS
+took() {	# took PART: how long the part since the last mark took
+	echo "# time: $1 $((SECONDS - mark)) s"
+	mark=$SECONDS
+}
 
 # A Check binary prints "NN%: Checks: N, Failures: F, Errors: E".
 unit() {
@@ -34,6 +40,7 @@ unit() {
 for t in build/tests/test_*; do
 	unit "$(basename "$t")" "$t"
 done
+took "unit tests"
 # The same again under valgrind: no invalid access, no leak.  Check forks
 # a child per test; an error in one fails that test (exit 99).
 for t in build/tests/test_*; do
@@ -48,6 +55,7 @@ for t in build/tests/test_*; do
 		tail -n 30 "$log/vg.out"
 	fi
 done
+took "unit tests under valgrind"
 
 # Warning-free under clang as well as gcc (the build uses cc).
 if command -v clang >/dev/null &&
@@ -60,6 +68,7 @@ else
 	echo "not ok - clang -Wall -Wextra -Werror"
 	head -n 20 "$log/clang.out"
 fi
+took "clang warnings"
 
 # HTTP tests print TAP lines: "ok - ..." / "not ok - ...".
 for t in tests/http/*.sh; do
@@ -75,6 +84,7 @@ for t in tests/http/*.sh; do
 		echo "not ok - $t exited $rc"
 		failed=$((failed + 1))
 	fi
+	took "$t"
 done
 # The API tests again against the endpoints built with ASan and UBSan.
 echo "# tests/http/api.sh under ASan and UBSan"
@@ -86,6 +96,8 @@ f=$(grep -c '^not ok ' "$log/http.out")
 echo "ok: $p, not ok: $f"
 passed=$((passed + p))
 failed=$((failed + f))
+took "tests/http/api.sh under ASan and UBSan"
+echo "# time: all tests $((SECONDS - start)) s"
 
 rm -rf "$log"
 echo "$passed passed, $failed failed"
