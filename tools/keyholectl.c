@@ -7,8 +7,10 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: keyholectl [-d home] init [-g group]\n"
+	    "usage: keyholectl [-d home] init [-g group] [-u user]\n"
 	    "       keyholectl [-d home] create -n name [-s scope ...]\n"
 	    "                  [-r role[@entity] ...] [-o organization] [-e entity]\n"
 	    "                  [-t ttl-seconds] [-m max-uses] [-k kind] [-D description]\n"
@@ -87,57 +89,140 @@ open_store(void)
 	return st;
 }
 
+/* A link counts too: it is neither followed nor replaced. */
 static int
-exists(const char *dir, const char *name)
+exists(int dfd, const char *name)
 {
-	char		 path[4096];
 	struct stat	 sb;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return stat(path, &sb) == 0;
+	return fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /*
- * Makes the store directory: group of the web server's user, mode 2770,
- * so workers and this tool (even as root) share it (schema/storage.md).
+ * Gives up root for good before the store's files are opened: root
+ * working in a directory the server's user writes could be led by a link
+ * planted there to read or write any file.
+ */
+static void
+become(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) == -1)
+		err(1, "setgroups");
+	if (setgid(gid) == -1)
+		err(1, "setgid %lu", (unsigned long)gid);
+	if (setuid(uid) == -1)
+		err(1, "setuid %lu", (unsigned long)uid);
+	if (uid != 0 && setuid(0) != -1)
+		errx(1, "root could not be given up");
+}
+
+/*
+ * Run as root, a command works as the store directory's owner and group
+ * (the web server's user, after init); a store that root owns stays
+ * root's.  The path must be the directory itself, not a link to one.
+ */
+static void
+become_owner(void)
+{
+	struct stat	 sb;
+
+	if (lstat(home, &sb) == -1)
+		err(1, "%s", home);
+	if (S_ISLNK(sb.st_mode))
+		errx(1, "%s is a symbolic link: as root, give the real path",
+		    home);
+	if (!S_ISDIR(sb.st_mode))
+		errx(1, "%s is not a directory", home);
+	if (sb.st_uid != 0)
+		become(sb.st_uid, sb.st_gid);
+}
+
+/*
+ * Makes the store directory, mode 2770: as root, owned by the web
+ * server's user and group (www-data unless -u, -g), then gives up root,
+ * so that every file of the store is that user's and workers and this
+ * tool share it (schema/storage.md).
  */
 static int
 cmd_init(int argc, char **argv)
 {
-	const char	*group = NULL;
+	const char	*group = NULL, *user = NULL;
 	struct group	*gr;
+	struct passwd	*pw;
+	struct stat	 sb;
 	struct store	*st;
 	struct mint_req	 m;
 	struct tok_rec	 rec;
 	enum store_err	 se;
 	char		 secret[TOK_SECRET_MAX + 1], msg[256];
+	uid_t		 uid = (uid_t)-1;
 	gid_t		 gid = (gid_t)-1;
-	int		 c;
+	int		 c, fd;
 
-	while ((c = getopt(argc, argv, "g:")) != -1)
+	while ((c = getopt(argc, argv, "g:u:")) != -1)
 		if (c == 'g')
 			group = optarg;
+		else if (c == 'u')
+			user = optarg;
 		else
 			usage();
 	if (optind != argc)
 		usage();
-	if (exists(home, "tokens.db") || exists(home, KEYHOLE_KEYFILE)) {
-		warnx("%s already holds a store; nothing changed", home);
-		return 1;
+	if (geteuid() == 0) {
+		if (user == NULL)
+			user = "www-data";
+		if (group == NULL)
+			group = "www-data";
 	}
-	if (group == NULL)
-		group = getuid() == 0 ? "www-data" : NULL;
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL)
+			errx(1, "no user %s", user);
+		uid = pw->pw_uid;
+		if (geteuid() != 0 && uid != geteuid())
+			errx(1, "-u %s: only root gives the store away", user);
+	}
 	if (group != NULL) {
 		if ((gr = getgrnam(group)) == NULL)
 			errx(1, "no group %s", group);
 		gid = gr->gr_gid;
 	}
-	if (mkdir(home, 02770) == -1 && errno != EEXIST)
+	/*
+	 * The path itself, never what a link there points to: root would
+	 * hand over a directory of someone else's choosing.  The checks
+	 * and changes go through one descriptor of the directory.
+	 */
+	if (lstat(home, &sb) == -1) {
+		if (errno != ENOENT)
+			err(1, "%s", home);
+		if (mkdir(home, 02770) == -1)
+			err(1, "%s", home);
+	} else if (S_ISLNK(sb.st_mode))
+		errx(1, "%s is a symbolic link: give the real directory", home);
+	else if (!S_ISDIR(sb.st_mode))
+		errx(1, "%s is not a directory", home);
+	fd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
 		err(1, "%s", home);
-	if (gid != (gid_t)-1 && chown(home, (uid_t)-1, gid) == -1)
+	if (fstat(fd, &sb) == -1)
+		err(1, "%s", home);
+	if (exists(fd, "tokens.db") || exists(fd, KEYHOLE_KEYFILE)) {
+		warnx("%s already holds a store; nothing changed", home);
+		close(fd);
+		return 1;
+	}
+	/* Root hands over only its own directory (just made) or the user's. */
+	if (uid != (uid_t)-1 && sb.st_uid != 0 && sb.st_uid != uid)
+		errx(1, "%s belongs to uid %lu, neither root nor %s", home,
+		    (unsigned long)sb.st_uid, user);
+	if (fchown(fd, uid, gid) == -1)
 		err(1, "chown %s", home);
-	if (chmod(home, 02770) == -1)
+	/* After the chown, which may clear the set-group-ID bit. */
+	if (fchmod(fd, 02770) == -1)
 		err(1, "chmod %s", home);
+	if (close(fd) == -1)
+		err(1, "%s", home);
+	if (uid != (uid_t)-1 && uid != geteuid())
+		become(uid, gid);
 
 	if (store_open(&st, home, 1, msg, sizeof(msg)) != STORE_OK)
 		errx(1, "%s", msg);
@@ -740,7 +825,8 @@ cmd_load(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	size_t	 i;
+	size_t	 i, n;
+	char	*p;
 	int	 c;
 
 	umask(007);
@@ -758,8 +844,17 @@ main(int argc, char **argv)
 		usage();
 	if (home == NULL || *home == '\0')
 		errx(2, "no store: give -d or set KEYHOLE_HOME");
+	/* With a trailing slash, lstat() would follow a link named home. */
+	if ((p = strdup(home)) == NULL)
+		err(1, NULL);
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	home = p;
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0) {
+			/* init gives up root itself, after the directory. */
+			if (geteuid() == 0 && cmds[i].fn != cmd_init)
+				become_owner();
 			optind = 1;
 			return cmds[i].fn(argc, argv);
 		}

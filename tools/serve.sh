@@ -45,25 +45,130 @@ reach() {	# reach DIR [r]: search permission down to DIR (and read on DIR)
 	fi
 }
 
-mkdir -p "$(dirname "$KEYHOLE_HOME")" "$KEYHOLE_RUN/htdocs"
-if [ ! -e "$KEYHOLE_HOME/tokens.db" ]; then
-	root=$("$ctl" -d "$KEYHOLE_HOME" init) || exit 1
-	fresh=1
-else
-	fresh=0
+as_owner() {	# as_owner PATH COMMAND...: COMMAND as the owner and group of PATH
+	o=$1
+	shift
+	setpriv --reuid="$(stat -c %u "$o")" --regid="$(stat -c %g "$o")" \
+	    --clear-groups "$@"
+}
+plain() {	# plain PATH: a regular file, not a link, with no other name
+	[ ! -L "$1" ] && [ -f "$1" ] && [ "$(stat -c %h "$1")" -eq 1 ]
+}
+evict() {	# evict PATH: removes what is at PATH; a link itself, never its target
+	[ -e "$1" ] || [ -L "$1" ] || return 0
+	say "removing $1: not as this script makes it"
+	if [ ! -d "$1" ] || [ -L "$1" ]; then
+		rm -f -- "$1"
+	elif [ "$me" -ne 0 ] || [ "$(stat -c %u "$1")" -eq 0 ]; then
+		rm -rf -- "$1"
+	else
+		# Its owner empties it: root would act inside a directory
+		# another user writes.
+		as_owner "$1" find "$1" -mindepth 1 -delete || true
+		rmdir -- "$1" || { say "cannot remove $1"; exit 1; }
+	fi
+}
+
+# The run directory.  lighttpd reads local.conf and writes its pid file
+# there as root, then opens the logs and makes the FastCGI sockets as
+# $user.  So the directory, local.conf, the pid file and htdocs/ are
+# root's; the logs are files root makes and hands to $user (the files,
+# never the directory); only sockets/ is $user's, mode 0700.  Nothing
+# $user can write is followed, read or written by root afterwards.
+run=$KEYHOLE_RUN
+me=$(id -u)
+for d in "$KEYHOLE_HOME" "$run"; do
+	if [ -L "$d" ]; then
+		say "$d is a symbolic link: give the real directory"
+		exit 1
+	fi
+done
+mkdir -p "$(dirname "$KEYHOLE_HOME")" "$run"
+if [ "$me" -eq 0 ]; then
+	# One of the old layout (handed to $user) or planted: first take the
+	# directory back, so that no entry can be added or replaced any
+	# more, then look at what is in it.  Its ACLs go too.
+	chown -h 0:0 "$run"
+	chmod 0755 "$run"
+	[ -z "$(getfacl -s -p "$run" 2>/dev/null)" ] || setfacl -b "$run"
 fi
 if [ -n "$user" ]; then
-	chown "$user" "$KEYHOLE_RUN"
 	reach "$bin" r
 	for d in ${KEYHOLE_REACH:-}; do reach "$d" r; done
 	reach "$(dirname "$KEYHOLE_HOME")"
-	reach "$KEYHOLE_RUN"
+	reach "$run"
+	# A store of the old layout (root's, group $user): keyholectl run as
+	# root acts as the store's owner, so give it to $user.
+	if [ -d "$KEYHOLE_HOME" ] && [ "$(stat -c %u "$KEYHOLE_HOME")" -eq 0 ] &&
+	    [ "$(stat -c %G "$KEYHOLE_HOME")" = "$(id -gn "$user")" ]; then
+		chown -h "$user" "$KEYHOLE_HOME"
+		say "gave the store directory $KEYHOLE_HOME to $user"
+	fi
 fi
+plain "$run/local.conf" || evict "$run/local.conf"
+# lighttpd makes it afresh (O_EXCL, O_NOFOLLOW); as $user it cannot
+# remove it when it stops.
+if plain "$run/lighttpd.pid"; then
+	rm -f "$run/lighttpd.pid"
+else
+	evict "$run/lighttpd.pid"
+fi
+rm -f "$run"/*.sock* 2>/dev/null || true	# the old layout's sockets
+for f in error.log keyhole.log; do
+	plain "$run/$f" || evict "$run/$f"
+	[ -e "$run/$f" ] || : >"$run/$f"
+	[ -z "$user" ] || chown -h "$user:" "$run/$f"
+	chmod 0640 "$run/$f"
+done
+if [ ! -d "$run/htdocs" ] || [ -L "$run/htdocs" ] ||
+    [ "$(stat -c %u "$run/htdocs")" -ne "$me" ]; then
+	evict "$run/htdocs"
+	mkdir "$run/htdocs"
+fi
+chmod 0755 "$run/htdocs"
+[ -z "$(getfacl -s -p "$run/htdocs" 2>/dev/null)" ] || setfacl -b "$run/htdocs"
+if [ ! -d "$run/sockets" ] || [ -L "$run/sockets" ]; then
+	evict "$run/sockets"
+	mkdir "$run/sockets"
+fi
+# A real directory in a directory only root writes: it cannot be swapped
+# between these lines.
+[ -z "$user" ] || chown -h "$user:" "$run/sockets"
+chmod 0700 "$run/sockets"
+if [ -n "$user" ]; then
+	as_owner "$run/sockets" find "$run/sockets" -mindepth 1 -maxdepth 1 \
+	    -name '*.sock*' -delete || true
+else
+	rm -f "$run/sockets"/*.sock*
+fi
+
+has_store() {	# asked as the store's owner: root follows nothing it put there
+	[ -d "$KEYHOLE_HOME" ] || return 1
+	if [ "$me" -eq 0 ]; then
+		as_owner "$KEYHOLE_HOME" test -e "$KEYHOLE_HOME/tokens.db"
+	else
+		test -e "$KEYHOLE_HOME/tokens.db"
+	fi
+}
+if has_store; then
+	fresh=0
+else
+	# As root, init makes the directory $user's and gives up root.
+	root=$("$ctl" -d "$KEYHOLE_HOME" init) || exit 1
+	fresh=1
+fi
+
+# Written beside, then renamed over whatever is there.
+tmp=$(mktemp "$run/local.conf.XXXXXX")
 {
 	echo "var.procs = $KEYHOLE_PROCS"
 	[ -z "$user" ] || echo "server.username = \"$user\""
-} > "$KEYHOLE_RUN/local.conf"
-rm -f "$KEYHOLE_RUN"/*.sock*
+} >"$tmp"
+chmod 0644 "$tmp"
+mv -f -T "$tmp" "$run/local.conf"
+# lighttpd sets no umask of its own: with this one the FastCGI sockets it
+# makes get mode 0600, and its pid file too.  The workers set theirs (007).
+umask 177
 
 export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT" \
     KEYHOLE_CONF_DIR="$top/httpd-conf"

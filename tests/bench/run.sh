@@ -79,12 +79,16 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 	mkdir -p "$T/run/htdocs"
 	echo "A small static file for the benchmark's row a." >"$T/run/htdocs/static.txt"
 	chmod 644 "$T/run/htdocs/static.txt"
+	# keyholectl run as root works as the store's owner (www-data): its -o
+	# files go where that user can write.
+	mkdir -m 700 "$T/out"
+	[ "$(id -u)" -ne 0 ] || chown www-data:www-data "$T/out"
 	"$ctl" -d "$T/store" init >/dev/null 2>&1 || die "keyholectl init failed"
 	CALLER=$("$ctl" -d "$T/store" create -n bench-introspect -s tokens:introspect 2>/dev/null)
 	MINTER=$("$ctl" -d "$T/store" create -n bench-mint -s tokens:create -s bench:read 2>/dev/null)
 	# Well-formed secrets that are not in the store: minted into a throwaway one.
 	"$ctl" -d "$T/other" init >/dev/null 2>&1 || die "keyholectl init (throwaway store) failed"
-	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -k "$PICK" -o "$T/unknown.txt" 2>/dev/null ||
+	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -k "$PICK" -o "$T/out/unknown.txt" 2>/dev/null ||
 	    die "keyholectl load (throwaway store) failed"
 }
 
@@ -173,9 +177,9 @@ load_to() {	# load_to SIZE: keyholectl load up to SIZE tokens, keeping every 4th
 	local size=$1 inc=$(($1 - LOADED))
 	say "loading $inc tokens (store of $size)"
 	"$ctl" -d "$T/store" load -c "$inc" -s bench:read -k $((inc / SAMPLE_EVERY)) \
-	    -o "$T/sample-$size.txt" 2>/dev/null || die "keyholectl load failed"
+	    -o "$T/out/sample-$size.txt" 2>/dev/null || die "keyholectl load failed"
 	LOADED=$size
-	cat "$T"/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
+	cat "$T"/out/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
 }
 
 bytes_per_token() {	# bytes_per_token: tokens.db + tokens-hash.db over the tokens stored
@@ -378,7 +382,7 @@ main() {	# main: the whole benchmark, in order
 	for size in "${SIZES[@]}"; do
 		load_to "$size"
 		bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
-		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/unknown.txt"
+		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		STORE[c$size]=$(bytes_per_token)
 	done
 	regions_private
@@ -389,7 +393,7 @@ main() {	# main: the whole benchmark, in order
 	na_row d "static file behind the FastCGI authorizer" "n/a (authorizer not built yet)"
 	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
 	bench f "introspect as plain CGI, $(fmt_size "$LARGEST") tokens" /cgi/introspect 200 cgi \
-	    introspect "$CALLER" "$T/active.txt" "$T/unknown.txt"
+	    introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 	stop_server
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"

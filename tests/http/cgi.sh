@@ -53,3 +53,14 @@ out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-
 is "keyholectl revoke makes it inactive" "$(tail -n 1 <<<"$out")" '{"active":false}'
 ok "keyholectl list (active only) no longer shows it" bash -c "! '$ctl' -d '$KEYHOLE_HOME' list | grep -q '$id'"
 ok "keyholectl checkpoint" "$ctl" -d "$KEYHOLE_HOME" checkpoint
+
+# Refused credentials count across processes: each CGI request is one.
+for i in $(seq 31); do
+	out=$(env -i KEYHOLE_HOME="$KEYHOLE_HOME" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD=GET REQUEST_URI=/v1/tokens HTTP_AUTHORIZATION="Bearer kh_bad$i" \
+	    REMOTE_ADDR=192.0.2.50 "$top/build/cgi-bin/tokens-list" </dev/null | tr -d '\r')
+	echo "$(head -n 1 <<<"$out")" >>"$T/cgi-limit"
+done
+is "30 bad tokens over plain CGI, each its own process: 401" \
+    "$(head -n 30 "$T/cgi-limit" | sort -u)" "Status: 401 Unauthorized"
+is "... the 31st from that address: 429" "$(tail -n 1 "$T/cgi-limit")" "Status: 429 Too Many Requests"
