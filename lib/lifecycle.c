@@ -34,6 +34,8 @@ may_change(const struct tok_rec *caller, const struct tok_rec *target,
 		return OP_OK;
 	if (memcmp(caller->id, target->id, UUID_LEN) == 0)
 		return caller->via_previous ? OP_DENIED : OP_OK;
+	if (policy_fence_has(caller, target->id))
+		return OP_DENIED;
 	if (!policy_sees(caller, target, scope))
 		return OP_NOTFOUND;
 	if (keep ? policy_bounds(caller, target) != BOUND_OK :
@@ -261,9 +263,15 @@ limit_audit(struct store *st, const struct limit_note *n, const char *reason,
 		    "authentications in the minute from %s", (long long)n->count,
 		    since);
 		break;
+	case LIMIT_DROPPED:
+		snprintf(detail, sizeof(detail), "%lld entries about refused "
+		    "authentications from many addresses were left out in the "
+		    "minute from %s (more than %d a minute)", (long long)n->count,
+		    since, LIMIT_NOTES);
+		break;
 	}
 	ev_init(&ev, "auth.refused", n->what == LIMIT_FIRST ? actor : NULL, now,
-	    n->address);
+	    n->what == LIMIT_DROPPED ? NULL : n->address);
 	if (n->what == LIMIT_FIRST && actor != NULL)
 		ev.organization = buf_cstr(&actor->organization);
 	ev.detail = detail;
@@ -434,8 +442,6 @@ struct rotate_arg {
 	const unsigned char	*hash;
 	const char		*hint;
 	int			 finish;
-	int			 leaked;	/* finish by the previous secret itself */
-	const struct tok_rec	*by;		/* then: the audit's actor */
 	enum op_err		 err;
 	char			 detail[160];
 	struct tok_rec		*out;
@@ -453,8 +459,8 @@ rotate_fn(struct tok_rec *r, void *arg)
 	 * end its own grace (may_change): else a leaked old secret could lock
 	 * the holder of the new one out.
 	 */
-	if (!a->leaked && (a->err = may_change(a->caller, r,
-	    SCOPE_TOKENS_ROTATE, 1)) != OP_OK)
+	if ((a->err = may_change(a->caller, r, SCOPE_TOKENS_ROTATE, 1)) !=
+	    OP_OK)
 		return -1;
 	s = policy_state(r, a->now);
 	if (s == TOK_REVOKED || s == TOK_EXPIRED) {
@@ -466,12 +472,16 @@ rotate_fn(struct tok_rec *r, void *arg)
 		if (!r->has_prev || r->grace_until <= a->now)
 			return 0;	/* no grace running: nothing to end */
 		snprintf(a->detail, sizeof(a->detail), "secret ...%s stopped "
-		    "working%s", r->prev_hint, a->leaked ? " (revoked by its "
-		    "value, RFC 7009)" : "");
+		    "working", r->prev_hint);
 		r->grace_until = a->now;
 		r->has_prev = 0;
 		tok_rec_copy(a->out, r);
 		return 1;
+	}
+	/* Its new secret is handed out: fenced as the caller is. */
+	if (a->caller != NULL && !policy_fence(a->caller, r)) {
+		a->err = OP_DENIED;
+		return -1;
 	}
 	/* One previous secret at most: an earlier grace ends here. */
 	memcpy(r->prev_hint, r->hint, sizeof(r->prev_hint));
@@ -505,7 +515,7 @@ rotate(struct store *st, const unsigned char id[UUID_LEN],
 	enum store_err	 e;
 	int		 inactive;
 
-	ev_init(&ev, event, a->leaked ? a->by : caller, a->now, address);
+	ev_init(&ev, event, caller, a->now, address);
 	ev.detail = a->detail;
 	e = modify_as(st, id, caller, a->now, rotate_fn, a, &a->caller, &ev,
 	    &inactive);
@@ -647,6 +657,45 @@ tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
 	return op_result(e, complete ? OP_OK : OP_INCOMPLETE, 0, se);
 }
 
+struct value_arg {
+	const unsigned char	*hash;		/* of the secret presented */
+	int64_t			 now;
+	struct audit_ev		*ev;		/* its event is chosen here */
+	char			 detail[160];
+};
+
+/*
+ * RFC 7009 by the secret's own authority, decided in the transaction:
+ * the current secret revokes its token; a previous one in its grace ends
+ * the grace (the token lives on with its current secret); a secret
+ * rotated away meanwhile changes nothing.
+ */
+static int
+value_fn(struct tok_rec *r, void *arg)
+{
+	struct value_arg	*a = arg;
+
+	if (r->revoked_at != 0)
+		return 0;
+	/* Set on each run: a retried transaction may decide otherwise. */
+	if (tok_hash_eq(r->hash, a->hash)) {
+		a->ev->event = "token.revoked";
+		a->ev->detail = NULL;
+		r->revoked_at = a->now;
+		return 1;
+	}
+	if (!r->has_prev || a->now >= r->grace_until ||
+	    !tok_hash_eq(r->prev_hash, a->hash))
+		return 0;
+	snprintf(a->detail, sizeof(a->detail), "secret ...%s stopped working "
+	    "(revoked by its value, RFC 7009)", r->prev_hint);
+	a->ev->event = "token.rotation_finished";
+	a->ev->detail = a->detail;
+	r->grace_until = a->now;
+	r->has_prev = 0;
+	return 1;
+}
+
 enum op_err
 tokens_revoke_secret(struct store *st, const char *secret, size_t len,
     const struct tok_rec *caller, int64_t now, const char *address,
@@ -654,8 +703,7 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 {
 	unsigned char		 hash[TOK_HASH_LEN];
 	struct tok_rec		 tok;
-	struct rotate_arg	 a;
-	struct revoke_arg	 r;
+	struct value_arg	 v;
 	struct audit_ev		 ev;
 	enum store_err		 e;
 	enum op_err		 err = OP_OK;
@@ -666,40 +714,28 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 	tok_rec_init(&tok);
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, &tok);
-	memcpy(tok.auth_hash, hash, TOK_HASH_LEN);
-	if (e == STORE_OK && tok_hash_eq(tok.hash, hash) && caller != NULL) {
+	if (e == STORE_OK && caller != NULL && tok_hash_eq(tok.hash, hash)) {
+		/* A caller revokes what it covers, as DELETE does. */
 		err = tokens_revoke(st, tok.id, caller, 0, now, address, se);
 		if (err == OP_DENIED || err == OP_NOTFOUND)
 			err = OP_OK;	/* nothing to say about others' tokens */
-	} else if (e == STORE_OK && tok_hash_eq(tok.hash, hash)) {
+	} else if (e == STORE_OK) {
 		/*
-		 * Without a caller the secret itself is the authority, whatever
-		 * its state (a leaked token not yet valid, say): the token is
-		 * the actor, and there is no caller to read again.
+		 * Otherwise the secret itself is the authority, whatever its
+		 * token's state (a leaked token not yet valid, say), and
+		 * whoever holds it could use it alone.
 		 */
-		memset(&r, 0, sizeof(r));
-		r.now = now;
-		ev_init(&ev, "token.revoked", &tok, now, address);
-		err = op_result(store_modify(st, tok.id, revoke_fn, &r, &ev, 0),
-		    r.err, 0, se);
+		ev_init(&ev, "token.revoked", caller != NULL ? caller : &tok,
+		    now, address);
+		memset(&v, 0, sizeof(v));
+		v.hash = hash;
+		v.now = now;
+		v.ev = &ev;
+		err = op_result(store_modify(st, tok.id, value_fn, &v, &ev, 0),
+		    OP_OK, 0, se);
 		if (err == OP_NOTFOUND)
 			err = OP_OK;
-	} else if (e == STORE_OK && now < tok.grace_until) {
-		/*
-		 * A previous secret in its grace (found leaked, say): revoking
-		 * it ends the grace, and the token lives on with its current
-		 * secret.  Whoever holds it could do so alone.
-		 */
-		memset(&a, 0, sizeof(a));
-		a.now = now;
-		a.finish = a.leaked = 1;
-		a.by = caller != NULL ? caller : &tok;
-		a.out = &tok;
-		err = rotate(st, tok.id, NULL, &a, "token.rotation_finished",
-		    address, se);
-		if (err == OP_NOTFOUND || err == OP_CONFLICT)
-			err = OP_OK;	/* gone, revoked or expired: nothing left */
-	} else if (e != STORE_OK && e != STORE_NOTFOUND) {
+	} else if (e != STORE_NOTFOUND) {
 		*se = e;
 		err = OP_STORE;
 	}

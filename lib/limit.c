@@ -32,7 +32,8 @@ struct slot {
 	int32_t		 noted;		/* how many of count the trail has */
 };
 
-#define TABLE_SIZE	((off_t)SLOTS * (off_t)sizeof(struct slot))
+/* The sets, then one slot counting the audit notes of all addresses. */
+#define TABLE_SIZE	((off_t)(SLOTS + 1) * (off_t)sizeof(struct slot))
 
 static int		 tfd = -1;
 static struct slot	*table;
@@ -41,6 +42,7 @@ static unsigned char	 hkey[crypto_shorthash_KEYBYTES];
 
 static int	 table_open(const char *, const unsigned char *, int);
 static int	 set_lock(size_t, int);
+static void	 budget(struct limit_verdict *, int64_t);
 static void	 note(struct limit_verdict *, enum limit_what,
 		    const struct slot *, int64_t);
 
@@ -67,9 +69,9 @@ table_open(const char *home, const unsigned char *key, int create)
 	    0660);
 	if (fd == -1)
 		return !create && errno == ENOENT ? 1 : -1;
+	/* Only ever grown: another process may have it mapped. */
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (sb.st_size != 0 && sb.st_size != TABLE_SIZE) ||
-	    (sb.st_size == 0 && ftruncate(fd, TABLE_SIZE) == -1)) {
+	    (sb.st_size < TABLE_SIZE && ftruncate(fd, TABLE_SIZE) == -1)) {
 		close(fd);
 		return -1;
 	}
@@ -94,7 +96,10 @@ table_open(const char *home, const unsigned char *key, int create)
 	return 0;
 }
 
-/* Locks (how: F_WRLCK) or unlocks (F_UNLCK) one set; -1 on failure. */
+/*
+ * Locks (how: F_WRLCK) or unlocks (F_UNLCK) one set (SETS: the notes'
+ * slot); -1 on failure.
+ */
 static int
 set_lock(size_t set, int how)
 {
@@ -104,7 +109,8 @@ set_lock(size_t set, int how)
 	fl.l_type = (short)how;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = (off_t)(set * WAYS * sizeof(struct slot));
-	fl.l_len = (off_t)(WAYS * sizeof(struct slot));
+	fl.l_len = (off_t)(set == SETS ? sizeof(struct slot) :
+	    WAYS * sizeof(struct slot));
 	while (fcntl(tfd, F_OFD_SETLKW, &fl) == -1)
 		if (errno != EINTR)
 			return -1;
@@ -124,6 +130,45 @@ note(struct limit_verdict *v, enum limit_what what, const struct slot *s,
 	memcpy(n->address, s->key, LIMIT_KEYLEN);
 	n->since = s->since;
 	n->count = count;
+}
+
+/*
+ * Spends the notes of v from the budget all addresses share; past it they
+ * are dropped, and counted for one note once the minute is over.
+ */
+static void
+budget(struct limit_verdict *v, int64_t now)
+{
+	struct slot		*g = &table[SLOTS];
+	struct limit_note	 dropped;
+	int			 had = 0;
+
+	if (v->nnotes == 0 || set_lock(SETS, F_WRLCK) == -1)
+		return;
+	if (g->since + LIMIT_WINDOW <= now) {
+		if (g->count > g->noted) {
+			dropped.what = LIMIT_DROPPED;
+			memset(dropped.address, 0, LIMIT_KEYLEN);
+			dropped.address[0] = '*';
+			dropped.since = g->since;
+			dropped.count = g->count - g->noted;
+			had = 1;
+		}
+		g->since = now;
+		g->count = g->noted = 0;
+	}
+	if (g->count + (int32_t)v->nnotes > LIMIT_NOTES) {
+		if (g->count < INT32_MAX - 8)
+			g->count += (int32_t)v->nnotes;
+		v->nnotes = 0;	/* over the budget: counted, not written */
+	} else {
+		g->count += (int32_t)v->nnotes;
+		g->noted = g->count;
+	}
+	/* The one entry that says how many were left out is always written. */
+	if (had)
+		v->notes[v->nnotes++] = dropped;
+	(void)set_lock(SETS, F_UNLCK);
 }
 
 void
@@ -190,7 +235,8 @@ limit_fail(const char *home, const unsigned char *key, const char *address,
 		memcpy(s->key, k, LIMIT_KEYLEN);
 		s->since = now;
 	}
-	if (s->since + LIMIT_WINDOW <= now || s->since > now) {
+	/* A request that began before the window did counts into it. */
+	if (s->since + LIMIT_WINDOW <= now) {
 		if (s->count > s->noted)
 			note(v, LIMIT_SUMMARY, s, s->count - s->noted);
 		s->since = now;
@@ -206,7 +252,10 @@ limit_fail(const char *home, const unsigned char *key, const char *address,
 	v->retry_after = s->since + LIMIT_WINDOW - now;
 	if (v->retry_after < 1)
 		v->retry_after = 1;
+	if (v->retry_after > LIMIT_WINDOW)
+		v->retry_after = LIMIT_WINDOW;
 	(void)set_lock(si, F_UNLCK);
+	budget(v, now);
 	return 0;
 }
 
@@ -237,5 +286,19 @@ limit_flush(const char *home, const unsigned char *key, int64_t now,
 		}
 		(void)set_lock(si, F_UNLCK);
 	}
+	if (set_lock(SETS, F_WRLCK) == -1)
+		return -1;
+	s = &table[SLOTS];
+	if (s->count > s->noted && s->since + LIMIT_WINDOW <= now) {
+		memset(&v, 0, sizeof(v));
+		v.notes[0].what = LIMIT_DROPPED;
+		v.notes[0].address[0] = '*';
+		v.notes[0].since = s->since;
+		v.notes[0].count = s->count - s->noted;
+		s->noted = s->count;
+		fn(&v.notes[0], arg);
+		n++;
+	}
+	(void)set_lock(SETS, F_UNLCK);
 	return n;
 }

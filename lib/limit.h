@@ -9,17 +9,21 @@
 #define LIMIT_DEFAULT	30	/* failures per address a minute; KEYHOLE_AUTH_FAILURES */
 #define LIMIT_WINDOW	60	/* seconds */
 #define LIMIT_KEYLEN	48	/* an address as counted, NUL-terminated */
+#define LIMIT_NOTES	60	/* audit entries a minute, all addresses together */
 
 /*
  * What the audit trail should say about an address, so that a flood of
  * bad credentials writes a few entries a minute, never one each: the
  * first refusal of a window, the one that crosses the limit, and, once a
- * window is over, how many came after the last entry.
+ * window is over, how many came after the last entry.  Many addresses
+ * at once (a botnet, an IPv6 range) write at most LIMIT_NOTES a minute
+ * in all, then one entry saying how many were left out.
  */
 enum limit_what {
 	LIMIT_FIRST = 0,
 	LIMIT_OVER,
 	LIMIT_SUMMARY,
+	LIMIT_DROPPED,	/* entries not written: more than LIMIT_NOTES a minute */
 };
 
 struct limit_note {
@@ -33,7 +37,7 @@ struct limit_verdict {
 	int		 over;		/* past the limit: answer 429 */
 	int64_t		 retry_after;	/* seconds until the window ends */
 	size_t		 nnotes;
-	struct limit_note notes[2];
+	struct limit_note notes[3];
 };
 
 /*

@@ -559,6 +559,19 @@ policy_bounds(const struct tok_rec *caller, const struct tok_rec *target)
 	if (caller->uses_left >= 0 && (target->uses_left < 0 ||
 	    target->uses_left > caller->uses_left))
 		return BOUND_USES;
+	/*
+	 * An enrollment token hands its grant on at each redemption: from a
+	 * use-limited caller it is redeemed once, for no more than it has.
+	 */
+	if (target->kind == KIND_ENROLLMENT) {
+		if (caller->uses_left >= 0 && (target->uses_left > 1 ||
+		    target->grant_uses < 0 ||
+		    target->grant_uses > caller->uses_left))
+			return BOUND_USES;
+		if (ce != 0 && (target->grant_expires_at == 0 ||
+		    target->grant_expires_at > ce))
+			return BOUND_LIFETIME;
+	}
 	return BOUND_OK;
 }
 
@@ -579,4 +592,30 @@ policy_still_valid(const struct tok_rec *seen, struct tok_rec *fresh,
 		return 0;	/* rotated away mid-request */
 	memcpy(fresh->auth_hash, seen->auth_hash, TOK_HASH_LEN);
 	return 1;
+}
+
+int
+policy_fence_has(const struct tok_rec *t, const unsigned char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i + UUID_LEN <= t->fence.len; i += UUID_LEN)
+		if (memcmp(t->fence.ptr + i, id, UUID_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+int
+policy_fence(const struct tok_rec *caller, struct tok_rec *child)
+{
+	size_t	 i;
+
+	for (i = 0; i + UUID_LEN <= caller->fence.len; i += UUID_LEN)
+		if (!policy_fence_has(child, (const unsigned char *)
+		    caller->fence.ptr + i))
+			buf_append(&child->fence, caller->fence.ptr + i,
+			    UUID_LEN);
+	if (caller->via_previous && !policy_fence_has(child, caller->id))
+		buf_append(&child->fence, caller->id, UUID_LEN);
+	return child->fence.len <= FENCE_MAX * UUID_LEN;
 }

@@ -136,7 +136,9 @@ enum bound_err {
  * The one no-escalation rule for a token that caller hands out or keeps
  * alive (mint, rotation, update): covered, expiring no later than the
  * caller, and, when the caller's uses are limited, with no more uses
- * than it has left (its uses_left after this call).
+ * than it has left (its uses_left after this call).  An enrollment
+ * token's grant (what each redemption gives) is bounded the same way,
+ * and from a use-limited caller it is good for one redemption.
  */
 enum bound_err	 policy_bounds(const struct tok_rec *caller,
 		    const struct tok_rec *target);
@@ -151,6 +153,23 @@ int		 policy_still_valid(const struct tok_rec *seen,
 		    struct tok_rec *fresh, int64_t now);
 /* The token's entity ("organization" when none is stored). */
 const char	*policy_entity_of(const struct tok_rec *);
+
+/*
+ * Fences.  What a previous secret hands out (a mint, a rotation's new
+ * secret), and all that hands out in turn, may never change the token
+ * that secret belongs to: else a leaked old secret could, through a
+ * twin, revoke or rotate away the holder of the new one.
+ */
+#define FENCE_MAX	8
+/* Is id among the tokens t may never change? */
+int		 policy_fence_has(const struct tok_rec *t,
+		    const unsigned char *id);
+/*
+ * Fences child as caller is fenced, and from caller's own token when it
+ * came with a previous secret.  0 when that makes more than FENCE_MAX.
+ */
+int		 policy_fence(const struct tok_rec *caller,
+		    struct tok_rec *child);
 
 enum tok_state {
 	TOK_ACTIVE = 0,

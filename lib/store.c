@@ -83,6 +83,7 @@ enum rec_tag {
 	T_GRANT_EXPIRES,
 	T_UPDATED_AT,
 	T_GRANT_USES,
+	T_FENCE,
 	T__MAX
 };
 
@@ -198,6 +199,7 @@ tok_rec_free(struct tok_rec *r)
 	buf_free(&r->direct);
 	buf_free(&r->last_address);
 	buf_free(&r->last_agent);
+	buf_free(&r->fence);
 	tok_rec_init(r);
 }
 
@@ -263,6 +265,7 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 		put_int(b, T_UPDATED_AT, (uint64_t)r->updated_at);
 	if (r->grant_uses >= 0)
 		put_int(b, T_GRANT_USES, (uint64_t)r->grant_uses);
+	put_str(b, T_FENCE, &r->fence);
 }
 
 /* 0 on success, -1 for a record that does not decode. */
@@ -285,6 +288,7 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 	buf_reset(&r->direct);
 	buf_reset(&r->last_address);
 	buf_reset(&r->last_agent);
+	buf_reset(&r->fence);
 	memset(r->created_by, 0, UUID_LEN);
 	r->created_at = r->starts_at = r->expires_at = 0;
 	r->last_used_at = r->revoked_at = 0;
@@ -338,6 +342,11 @@ decode_fields(const unsigned char *p, const unsigned char *end,
 			memcpy(tag == T_HINT ? r->hint : r->prev_hint, v, n);
 			(tag == T_HINT ? r->hint : r->prev_hint)[n] = '\0';
 			continue;
+		case T_FENCE:
+			if (n % UUID_LEN != 0)
+				return -1;
+			s = &r->fence;
+			break;
 		case T_PREV_HASH:
 			if (n != TOK_HASH_LEN)
 				return -1;
@@ -1568,6 +1577,7 @@ trim_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBC		*c;
 	DBT		 k, d;
 	uint64_t	 ms;
+	u_int32_t	 op = DB_FIRST;
 	int		 rc, i;
 
 	a->n = 0;
@@ -1577,7 +1587,8 @@ trim_fn(struct store *st, DB_TXN *txn, void *arg)
 	dbt_set(&k, NULL, 0);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_PARTIAL;	/* the key says when: UUIDv7 */
-	while ((rc = c->get(c, &k, &d, a->n == 0 ? DB_FIRST : DB_NEXT)) == 0) {
+	while ((rc = c->get(c, &k, &d, op)) == 0) {
+		op = DB_NEXT;
 		if (k.size != UUID_LEN)
 			continue;
 		for (ms = 0, i = 0; i < 6; i++)

@@ -70,6 +70,7 @@ struct tok_rec {
 	struct buf	 metadata;	/* a JSON object's text; empty: {} */
 	struct buf	 last_address;
 	struct buf	 last_agent;
+	struct buf	 fence;		/* ids (UUID_LEN each) it may never change */
 };
 
 void	 tok_rec_init(struct tok_rec *);

@@ -556,9 +556,15 @@ caller_guard_fn(struct tok_rec *r, void *arg)
 		g->err = GUARD_INACTIVE;
 		return -1;
 	}
-	/* The decision is made again on the caller as it is now. */
-	if (g->mint != NULL && (g->bound = policy_bounds(r, g->mint)) !=
-	    BOUND_OK) {
+	/*
+	 * The decision is made again on the caller as it is now (a secret
+	 * that became a previous one meanwhile must have fenced the mint).
+	 */
+	if (g->mint != NULL && ((g->bound = policy_bounds(r, g->mint)) !=
+	    BOUND_OK || (r->via_previous &&
+	    !policy_fence_has(g->mint, r->id)))) {
+		if (g->bound == BOUND_OK)
+			g->bound = BOUND_SCOPE;
 		g->err = GUARD_BOUND;
 		return -1;
 	}
@@ -626,6 +632,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	int64_t			 exp, maxlife, ttl, ce;
 	enum mint_err		 me;
 	enum store_err		 e;
+	enum bound_err		 b;
 	int			 asked;
 
 	*se = STORE_OK;
@@ -673,6 +680,10 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 		if (!policy_entity_contains(policy_entity_of(caller),
 		    buf_cstr(&out->entity)))
 			return MINT_ENTITY;
+		/* Minting is an act at the new token's entity, like any other. */
+		if (!policy_allows_at(caller, buf_cstr(&out->entity),
+		    SCOPE_TOKENS_CREATE))
+			return MINT_ENTITY;
 		if (!policy_covers(caller, out))
 			return MINT_SCOPE;
 		/* A token speaks for its minter's subject unless it may assign. */
@@ -711,10 +722,13 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 			out->grant_uses = caller->uses_left;
 		}
 	}
-	/* A use-limited caller hands out no more uses than it has left. */
-	if (caller != NULL && caller->uses_left >= 0 && (out->uses_left < 0 ||
-	    out->uses_left > caller->uses_left))
-		return MINT_USES;
+	/* The whole rule once more, uses included, and the caller's fences. */
+	if (caller != NULL) {
+		if ((b = policy_bounds(caller, out)) != BOUND_OK)
+			return bound_mint_err[b];
+		if (!policy_fence(caller, out))
+			return MINT_SCOPE;
+	}
 	buf_append(&out->name, m->name.ptr, m->name.len);
 	buf_append(&out->description, m->description.ptr, m->description.len);
 	buf_append(&out->metadata, m->metadata.ptr, m->metadata.len);
@@ -754,7 +768,8 @@ tokens_mint_strerror(enum mint_err e)
 		"ok",
 		"The token would hold a scope or role the caller does not hold.",
 		"The token would belong to an organization outside the caller's.",
-		"The token would act outside the caller's entity.",
+		("The token would act outside the caller's entity, or where "
+		    "the caller does not hold tokens:create."),
 		"The token would outlive the caller or the maximum lifetime.",
 		"expires_at is not in the future.",
 		"starts_at is not before the token expires.",
@@ -865,6 +880,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	buf_puts(&out->direct, buf_cstr(&enr.direct));
 	buf_puts(&out->scopes, buf_cstr(&enr.scopes));
 	buf_puts(&out->subject, buf_cstr(&enr.subject));
+	buf_append(&out->fence, enr.fence.ptr, enr.fence.len);
 	buf_append(&out->name, m->name.ptr, m->name.len);
 	buf_append(&out->description, m->description.ptr, m->description.len);
 	buf_append(&out->metadata, m->metadata.ptr, m->metadata.len);

@@ -124,6 +124,7 @@ become(uid_t uid, gid_t gid)
 static void
 become_owner(void)
 {
+	struct passwd	*pw;
 	struct stat	 sb;
 
 	if (lstat(home, &sb) == -1)
@@ -133,8 +134,24 @@ become_owner(void)
 		    home);
 	if (!S_ISDIR(sb.st_mode))
 		errx(1, "%s is not a directory", home);
-	if (sb.st_uid != 0)
-		become(sb.st_uid, sb.st_gid);
+	/*
+	 * A store root owns but others may write (the old layout: group
+	 * www-data) is no place for root: links may be planted in it.
+	 */
+	if (sb.st_uid == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (sb.st_gid != 0 || (sb.st_mode & S_IWOTH) != 0))
+		errx(1, "%s is root's but others may write in it: give it to "
+		    "the web server's user (chown www-data %s)", home, home);
+	if (sb.st_uid == 0)
+		return;
+	/* Never the root group: take the owner's own group instead. */
+	if (sb.st_gid == 0) {
+		if ((pw = getpwuid(sb.st_uid)) == NULL || pw->pw_gid == 0)
+			errx(1, "%s: its group is root's and its owner has no "
+			    "other", home);
+		sb.st_gid = pw->pw_gid;
+	}
+	become(sb.st_uid, sb.st_gid);
 }
 
 /*

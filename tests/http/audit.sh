@@ -79,7 +79,7 @@ req POST /v1/tokens "$WSA" '{"name":"grab","entity":"organization","bindings":[{
 is "an escalation attempt: 403" "$STATUS" 403
 req GET "/v1/audit?event=auth.refused&actor=$WSA_ID" "$ROOT"
 is "... is recorded with the caller as actor" "$(jq -r '.events[0].detail' <<<"$BODY")" \
-    "The token would act outside the caller's entity."
+    "The token would act outside the caller's entity, or where the caller does not hold tokens:create."
 mint no-audit '["tokens:read"]'
 req GET /v1/audit "$TOKEN"
 is "without audit:read: 403" "$STATUS" 403

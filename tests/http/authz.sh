@@ -43,6 +43,14 @@ req POST /v1/tokens "$OPA" '{"name":"x","entity":"workspace:a","scopes":["db:rea
 is "(a) ... minting inside workspace:a: 201" "$STATUS" 201
 req POST /v1/introspect "$OPA" "token=$ROOT" application/x-www-form-urlencoded
 is "(a) ... introspecting a token outside workspace:a: inactive" "$BODY" '{"active":false}'
+# Minting is an act at the new token's entity: tokens:create must hold there.
+mk '"scopes":["db:read"],"bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:a"},{"role":"WORKSPACE_MEMBER","entity":"workspace:b"}]'
+req POST /v1/tokens "$TOKEN" '{"name":"x","scopes":["db:read"]}'
+is "(a) holding db:read at the organization but tokens:create only in workspace:a: minting there is 403" "$STATUS" 403
+req POST /v1/tokens "$TOKEN" '{"name":"x","entity":"workspace:b","bindings":[{"role":"WORKSPACE_MEMBER"}]}'
+is "(a) ... and in workspace:b, where it only reads: 403" "$STATUS" 403
+req POST /v1/tokens "$TOKEN" '{"name":"x","entity":"workspace:a","scopes":["db:read"]}'
+is "(a) ... in workspace:a: 201" "$STATUS" 201
 introspect "$ROOT" "$OPA"
 is "(a) its introspection's scope holds none of *, *:read, tokens:*" \
     "$(jget '.scope | split(" ") | map(select(. == "*" or . == "*:read" or . == "tokens:*")) | length')" 0
@@ -130,6 +138,9 @@ is "(d) a 3-use token mints an enrollment token: 201" "$STATUS" 201
 req POST /v1/enrollments/redeem "" "{\"token\":\"$(jget .token)\",\"name\":\"r\"}"
 is "(d) ... redeemed: 201" "$STATUS" 201
 is "(d) ... for no more uses than its minter had left" "$(jget .uses_left)" 2
+mk '"scopes":["tokens:create","db:read"],"max_uses":3'
+req POST /v1/tokens "$TOKEN" '{"name":"e","scopes":["db:read"],"kind":"enrollment","max_uses":2}'
+is "(d) ... but not one good for two redemptions (each would hand on its uses): 403" "$STATUS" 403
 
 # --- (e) wildcards stop at keyhole's administration
 for b in '"bindings":[{"role":"EXTERNAL"}]' '"bindings":[{"role":"ORGANIZATION_MEMBER"}]' \
@@ -168,6 +179,25 @@ req POST /v1/tokens "$P_OLD" '{"name":"x","scopes":["db:read"],"expires_in":3600
 is "(h) ... and asking past the grace is 403" "$STATUS" 403
 req POST /v1/tokens "$P_NEW" '{"name":"x","scopes":["db:read"],"expires_in":3600}'
 is "(h) the current secret may: 201" "$STATUS" 201
+# Nor through what it hands out: a twin it mints, that twin's own child,
+# or a token it rotates, may not change the token either.
+req POST /v1/tokens "$P_OLD" '{"name":"twin","scopes":["tokens:create","tokens:update","tokens:rotate","tokens:revoke","db:read"]}'
+TWIN=$(jget .token)
+req DELETE "/v1/tokens/$P_ID" "$TWIN"
+is "(h) a twin minted by the previous secret cannot revoke the token" "$STATUS" 403
+req POST "/v1/tokens/$P_ID/rotate" "$TWIN" ''
+is "(h) ... nor rotate it" "$STATUS" 403
+req POST /v1/tokens "$TWIN" '{"name":"twin2","scopes":["tokens:revoke","db:read"]}'
+req DELETE "/v1/tokens/$P_ID" "$(jget .token)"
+is "(h) ... nor can the twin's own child" "$STATUS" 403
+req POST /v1/tokens "$ROOT" '{"name":"short","organization":"acme","scopes":["tokens:revoke","db:read"],"expires_in":60}'
+SHORT_ID=$(jget .id)
+req POST "/v1/tokens/$SHORT_ID/rotate" "$P_OLD" ''
+is "(h) the previous secret rotates a token it covers: 200" "$STATUS" 200
+req DELETE "/v1/tokens/$P_ID" "$(jget .token)"
+is "(h) ... whose new secret cannot revoke the token either" "$STATUS" 403
+introspect "$ROOT" "$P_NEW"
+is "(h) ... which is still active" "$(jget .active)" true
 req POST /v1/revoke "" "token=$P_OLD" application/x-www-form-urlencoded
 is "(h) RFC 7009 with the previous secret: 200" "$STATUS" 200
 introspect "$ROOT" "$P_OLD"

@@ -144,6 +144,12 @@ is "keyholectl init on an existing store still refuses (exit 1)" "$?" 1
 "$ctl" -d "$T/other" init -u nobody -g nogroup >/dev/null 2>&1
 is "keyholectl init -u nobody -g nogroup: the store is theirs" \
     "$? $(stat -c '%U:%G %a' "$T/other") $(find "$T/other" ! -user nobody | wc -l)" "0 nobody:nogroup 2770 0"
+# A store of the old layout (root's, writable by group www-data): root
+# would work where www-data plants links, so keyholectl refuses it.
+chown root:www-data "$T/other"
+"$ctl" -d "$T/other" list >/dev/null 2>"$T/err"
+is "keyholectl as root on a root-owned store writable by a group: refused" "$?" 1
+ok "... saying whom to give it to" grep -q "give it to the web server's user" "$T/err"
 
 # --- (i) the hashing key: refused when others could have written it
 R0=$ROOT

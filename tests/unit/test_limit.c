@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -13,6 +14,7 @@
 #include "limit.h"
 
 static char		 home[] = "/tmp/keyhole-limit.XXXXXX";
+static char		 own[64];	/* a table of one test's own */
 static const unsigned char key[32] = { 1, 2, 3 };
 
 static int		 flushed;
@@ -122,6 +124,62 @@ START_TEST(test_limit_ipv6_prefix)
 }
 END_TEST
 
+/* A table for this test alone (the notes' budget is shared by all). */
+static const char *
+own_home(const char *name)
+{
+	snprintf(own, sizeof(own), "%s/%s", home, name);
+	ck_assert_int_eq(mkdir(own, 0700), 0);
+	return own;
+}
+
+/* A request that began before the window's first refusal counts into it. */
+START_TEST(test_limit_stale_time)
+{
+	struct limit_verdict	 v;
+	const char		*h = own_home("stale");
+	int64_t			 t0 = 1800000000;
+	int			 i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(limit_fail(h, key, "192.0.2.3", t0 + 10, 3,
+		    &v), 0);
+	ck_assert_int_eq(v.over, 0);
+	ck_assert_int_eq(limit_fail(h, key, "192.0.2.3", t0 + 5, 3, &v), 0);
+	ck_assert_int_eq(v.over, 1);
+	ck_assert_int_le(v.retry_after, 60);
+}
+END_TEST
+
+/* Many addresses at once write at most LIMIT_NOTES entries a minute. */
+START_TEST(test_limit_notes_budget)
+{
+	struct limit_verdict	 v;
+	const char		*h = own_home("budget");
+	char			 addr[32];
+	int64_t			 t0 = 1800000000;
+	size_t			 j;
+	int			 i, written = 0;
+
+	for (i = 0; i < LIMIT_NOTES + 40; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		ck_assert_int_eq(limit_fail(h, key, addr, t0 + 1, 30, &v), 0);
+		ck_assert_int_eq(v.over, 0);
+		written += (int)v.nnotes;
+	}
+	ck_assert_int_eq(written, LIMIT_NOTES);
+	/* The next minute, one entry says how many were left out. */
+	ck_assert_int_eq(limit_fail(h, key, "198.51.100.250", t0 + 61, 30, &v),
+	    0);
+	for (j = 0; j < v.nnotes; j++)
+		if (v.notes[j].what == LIMIT_DROPPED)
+			break;
+	ck_assert_uint_lt(j, v.nnotes);
+	ck_assert_int_eq(v.notes[j].count, 40);
+	ck_assert_int_eq(v.notes[j].since, t0 + 1);
+}
+END_TEST
+
 /* Without a table, a flush has nothing to do; a planted link is refused. */
 START_TEST(test_limit_absent_and_link)
 {
@@ -153,6 +211,8 @@ main(void)
 	tcase_add_test(tc, test_limit_key);
 	tcase_add_test(tc, test_limit_ipv6_prefix);
 	tcase_add_test(tc, test_limit_absent_and_link);
+	tcase_add_test(tc, test_limit_stale_time);
+	tcase_add_test(tc, test_limit_notes_budget);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
@@ -160,6 +220,14 @@ main(void)
 	srunner_free(sr);
 	snprintf(path, sizeof(path), "%s/%s", home, LIMIT_FILE);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/stale/%s", home, LIMIT_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/stale", home);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/budget/%s", home, LIMIT_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/budget", home);
+	rmdir(path);
 	rmdir(home);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
