@@ -575,12 +575,12 @@ caller_guard_fn(struct tok_rec *r, void *arg)
 /*
  * Stores out under a fresh secret; the common end of a mint and a
  * redemption.  STORE_OK also when the guard refused (it says so in its
- * argument); the secret is then wiped.
+ * argument): the caller then wipes the secret.
  */
 static enum store_err
 mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
-    const char *prefix, store_modify_fn guard, void *garg, const int *refused,
-    char *secret, size_t secretsz)
+    const char *prefix, store_modify_fn guard, void *garg, char *secret,
+    size_t secretsz)
 {
 	enum store_err	 e = STORE_OK;
 	int		 tries;
@@ -596,7 +596,7 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 		if (e != STORE_EXISTS)
 			break;
 	}
-	if (e != STORE_OK || (refused != NULL && *refused))
+	if (e != STORE_OK)
 		sodium_memzero(secret, secretsz);
 	return e;
 }
@@ -743,13 +743,13 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	ev.detail = m->kind == KIND_ENROLLMENT ? "enrollment" : NULL;
 	if (caller == NULL) {
 		*se = mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
-		    NULL, NULL, NULL, secret, secretsz);
+		    NULL, NULL, secret, secretsz);
 		return *se == STORE_OK ? MINT_OK : MINT_STORE;
 	}
 	/* The caller is read again in the insert's transaction, and decides there. */
 	caller_guard_init(&g, caller, out, now);
-	e = mint_store(st, out, &ev, m->prefix, caller_guard_fn, &g,
-	    (const int *)&g.err, secret, secretsz);
+	e = mint_store(st, out, &ev, m->prefix, caller_guard_fn, &g, secret,
+	    secretsz);
 	me = e != STORE_OK ? MINT_STORE : g.err == GUARD_INACTIVE ?
 	    MINT_INACTIVE : g.err == GUARD_BOUND ? bound_mint_err[g.bound] :
 	    MINT_OK;
@@ -757,6 +757,8 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 		me = MINT_INACTIVE;
 	else if (e != STORE_OK)
 		*se = e;
+	if (me != MINT_OK)
+		sodium_memzero(secret, secretsz);
 	caller_guard_free(&g);
 	return me;
 }
@@ -895,12 +897,14 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	g.seen = &enr;
 	g.now = now;
 	g.refused = 0;
-	e = mint_store(st, out, &ev, NULL, redeem_guard, &g, &g.refused,
-	    secret, secretsz);
+	e = mint_store(st, out, &ev, NULL, redeem_guard, &g, secret,
+	    secretsz);
 	me = e == STORE_OK ? (g.refused ? MINT_INACTIVE : MINT_OK) :
 	    e == STORE_NOTFOUND ? MINT_INACTIVE : MINT_STORE;
 	if (me == MINT_STORE)
 		*se = e;
+	if (me != MINT_OK)
+		sodium_memzero(secret, secretsz);
 done:
 	tok_rec_free(&enr);
 	return me;
