@@ -524,17 +524,15 @@ policy_grants_free(struct grant_set *gs)
 }
 
 void
-policy_scopes_at(const struct tok_rec *t, const char *entity, struct buf *out)
+policy_scopes_at(const struct grant_set *gs, const char *entity,
+    struct buf *out)
 {
-	struct grant_set	 gs;
-	size_t			 i;
+	size_t	 i;
 
 	buf_reset(out);
-	policy_grants(t, &gs);
-	for (i = 0; i < gs.n; i++)
-		if (policy_entity_contains(gs.g[i].entity, entity))
-			(void)each_item(buf_cstr(&gs.g[i].scopes), add_item, out);
-	policy_grants_free(&gs);
+	for (i = 0; i < gs->n; i++)
+		if (policy_entity_contains(gs->g[i].entity, entity))
+			(void)each_item(buf_cstr(&gs->g[i].scopes), add_item, out);
 }
 
 int64_t

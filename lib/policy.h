@@ -95,10 +95,10 @@ struct grant_set {
 void		 policy_grants(const struct tok_rec *, struct grant_set *);
 void		 policy_grants_free(struct grant_set *);
 /*
- * The scopes that hold at entity as a whole: those of every grant whose
- * entity contains it, into out (sorted, unique, space-separated).
+ * The scopes that hold at entity as a whole: those of every grant of the
+ * set whose entity contains it, into out (sorted, unique, space-separated).
  */
-void		 policy_scopes_at(const struct tok_rec *, const char *entity,
+void		 policy_scopes_at(const struct grant_set *, const char *entity,
 		    struct buf *out);
 /* Does caller hold scope at entity (a grant there or around it)? */
 int		 policy_allows_at(const struct tok_rec *caller,

@@ -992,6 +992,7 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	static const unsigned char zero[UUID_LEN];
 	static const char *const kinds[KIND__MAX] = { "standard", "enrollment" };
 	static const char *const formats[FORMAT__MAX] = { "opaque", "jwt" };
+	struct grant_set gs;
 	struct buf	 scopes = BUF_INIT;
 	char		 id[UUID_STRLEN + 1];
 
@@ -1000,7 +1001,9 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 	jw_strn(w, "name", r->name.ptr, r->name.len);
 	str_or_null(w, "description", &r->description);
 	/* What holds at its entity; grants in narrower entities are bindings. */
-	policy_scopes_at(r, policy_entity_of(r), &scopes);
+	policy_grants(r, &gs);
+	policy_scopes_at(&gs, policy_entity_of(r), &scopes);
+	policy_grants_free(&gs);
 	tokens_scopes_json(w, "scopes", buf_cstr(&scopes));
 	buf_free(&scopes);
 	str_or_null(w, "organization", &r->organization);
@@ -1075,7 +1078,8 @@ tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 	uuid_format(r->id, id);
 	jw_bool(w, "active", 1);
 	/* Only what holds at the token's entity as a whole: never more. */
-	policy_scopes_at(r, policy_entity_of(r), &scope);
+	policy_grants(r, &gs);
+	policy_scopes_at(&gs, policy_entity_of(r), &scope);
 	jw_str(w, "scope", buf_cstr(&scope));
 	jw_str(w, "jti", id);
 	str_or_null(w, "sub", &r->subject);
@@ -1088,7 +1092,6 @@ tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 	str_or_null(w, "organization", &r->organization);
 	jw_str(w, "entity", policy_entity_of(r));
 	/* Every grant where it holds: RFC 9396, one object per entity. */
-	policy_grants(r, &gs);
 	jw_arr_open(w, "authorization_details");
 	for (i = 0; i < gs.n; i++) {
 		jw_obj_open(w, NULL);
