@@ -26,14 +26,14 @@ redeem(struct req *r)
 
 	tok_rec_init(&tok);
 	mint_req_init(&m);
-	if (!req_method(r, "POST", ALLOW_POST) || !api_store_ok(r) ||
+	if (!api_store_ok(r) ||
 	    !api_json_body(r, &doc))
 		goto done;
 	if (api_redeem_parse(r, &doc, &enr, &m)) {
 		e = tokens_redeem(r->store, enr.ptr, enr.len, &m, r->now,
 		    r->remote_addr, secret, sizeof(secret), &tok, &se);
 		if (e == MINT_OK) {
-			api_token_reply(r, 201, &tok, secret);
+			r->dialect->token(r, 201, &tok, secret);
 			sodium_memzero(secret, sizeof(secret));
 		} else if (e == MINT_INACTIVE)
 			api_auth_refused(r, "enrollment token not active", NULL,
@@ -51,5 +51,5 @@ done:
 int
 main(void)
 {
-	return req_serve(redeem);
+	return req_serve(ACT_REDEEM, redeem);
 }

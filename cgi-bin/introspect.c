@@ -22,9 +22,7 @@ introspect(struct req *r)
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
-	r->oauth = 1;
-	if (!req_method(r, "POST", ALLOW_POST) ||
-	    !api_caller(r, SCOPE_TOKENS_INTROSPECT, &caller) ||
+	if (!api_caller(r, SCOPE_TOKENS_INTROSPECT, &caller) ||
 	    !api_token_param(r, &secret))
 		goto done;
 	ar = tokens_lookup(r->store, secret.ptr, secret.len, KIND_STANDARD,
@@ -57,5 +55,5 @@ done:
 int
 main(void)
 {
-	return req_serve(introspect);
+	return req_serve(ACT_INTROSPECT, introspect);
 }

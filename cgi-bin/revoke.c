@@ -18,8 +18,7 @@ revoke(struct req *r)
 	enum store_err	 se;
 
 	tok_rec_init(&caller);
-	r->oauth = 1;
-	if (!req_method(r, "POST", ALLOW_POST) || !api_store_ok(r))
+	if (!api_store_ok(r))
 		goto done;
 	if (r->authorization[0] != '\0') {
 		if (!api_caller(r, SCOPE_TOKENS_REVOKE, &caller))
@@ -42,5 +41,5 @@ done:
 int
 main(void)
 {
-	return req_serve(revoke);
+	return req_serve(ACT_REVOKE_SECRET, revoke);
 }

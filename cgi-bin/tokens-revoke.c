@@ -43,15 +43,16 @@ revoke(struct req *r)
 	int		 cascade;
 
 	tok_rec_init(&caller);
-	if (!req_method(r, "DELETE", ALLOW_TOKEN) ||
-	    !api_caller(r, SCOPE_TOKENS_REVOKE, &caller) ||
-	    !api_path_id(r, "/v1/tokens/{}", id) ||
+	if (!api_caller(r, SCOPE_TOKENS_REVOKE, &caller) ||
+	    !api_path_id(r, id) ||
 	    !cascade_param(r, &cascade))
 		goto done;
 	e = tokens_revoke(r->store, id, &caller, cascade, r->now,
 	    r->remote_addr, &se);
 	if (e != OP_OK)
 		api_op_error(r, e, se, &caller, id);
+	else if (r->dialect->revoked != NULL)
+		r->dialect->revoked(r, id);
 	else
 		req_reply(r, 204, NULL, NULL, 0);
 done:
@@ -61,5 +62,5 @@ done:
 int
 main(void)
 {
-	return req_serve(revoke);
+	return req_serve(ACT_REVOKE, revoke);
 }

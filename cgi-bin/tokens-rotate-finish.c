@@ -16,9 +16,8 @@ finish(struct req *r)
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
-	if (!req_method(r, "POST", ALLOW_POST) ||
-	    !api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
-	    !api_path_id(r, "/v1/tokens/{}/rotate/finish", id))
+	if (!api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
+	    !api_path_id(r, id))
 		goto done;
 	e = tokens_rotate_finish(r->store, id, &caller, r->now, r->remote_addr,
 	    &tok, &se);
@@ -26,7 +25,7 @@ finish(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	api_token_reply(r, 200, &tok, NULL);
+	r->dialect->token(r, 200, &tok, NULL);
 done:
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
@@ -35,5 +34,5 @@ done:
 int
 main(void)
 {
-	return req_serve(finish);
+	return req_serve(ACT_FINISH, finish);
 }

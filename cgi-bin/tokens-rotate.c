@@ -57,9 +57,8 @@ rotate(struct req *r)
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
-	if (!req_method(r, "POST", ALLOW_POST) ||
-	    !api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
-	    !api_path_id(r, "/v1/tokens/{}/rotate", id) ||
+	if (!api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
+	    !api_path_id(r, id) ||
 	    !grace_param(r, &grace))
 		goto done;
 	e = tokens_rotate(r->store, id, &caller, grace, r->now, r->remote_addr,
@@ -68,7 +67,7 @@ rotate(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	api_token_reply(r, 200, &tok, secret);
+	r->dialect->token(r, 200, &tok, secret);
 	sodium_memzero(secret, sizeof(secret));
 done:
 	tok_rec_free(&tok);
@@ -78,5 +77,5 @@ done:
 int
 main(void)
 {
-	return req_serve(rotate);
+	return req_serve(ACT_ROTATE, rotate);
 }

@@ -14,10 +14,9 @@ show(struct req *r)
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
-	if (!req_method(r, "GET HEAD", ALLOW_TOKEN) ||
-	    !api_caller(r, SCOPE_TOKENS_READ, &caller))
+	if (!api_caller(r, SCOPE_TOKENS_READ, &caller))
 		goto done;
-	if (!api_path_id(r, "/v1/tokens/{}", id))
+	if (!api_path_id(r, id))
 		goto done;
 	e = store_get(r->store, id, &tok);
 	if (e == STORE_OK && !policy_sees(&caller, &tok, SCOPE_TOKENS_READ))
@@ -27,7 +26,7 @@ show(struct req *r)
 	else if (e != STORE_OK)
 		api_store_error(r, e);
 	else
-		api_token_reply(r, 200, &tok, NULL);
+		r->dialect->token(r, 200, &tok, NULL);
 done:
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);
@@ -36,5 +35,5 @@ done:
 int
 main(void)
 {
-	return req_serve(show);
+	return req_serve(ACT_SHOW, show);
 }

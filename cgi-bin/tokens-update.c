@@ -21,16 +21,15 @@ update(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	patch_req_init(&p);
-	if (!req_method(r, "PATCH", ALLOW_TOKEN) ||
-	    !api_caller(r, SCOPE_TOKENS_UPDATE, &caller) ||
-	    !api_path_id(r, "/v1/tokens/{}", id) ||
+	if (!api_caller(r, SCOPE_TOKENS_UPDATE, &caller) ||
+	    !api_path_id(r, id) ||
 	    !api_patch_body(r, &doc))
 		goto done;
 	if (api_patch_parse(r, &doc, &p)) {
 		e = tokens_update(r->store, id, &caller, &p, r->now,
 		    r->remote_addr, &tok, &se);
 		if (e == OP_OK) {
-			api_token_reply(r, 200, &tok, NULL);
+			r->dialect->token(r, 200, &tok, NULL);
 		} else
 			api_op_error(r, e, se, &caller, id);
 	}
@@ -44,5 +43,5 @@ done:
 int
 main(void)
 {
-	return req_serve(update);
+	return req_serve(ACT_UPDATE, update);
 }

@@ -1,13 +1,15 @@
-/* api: the HTTP side the native endpoints share — caller authentication, JSON bodies, mint fields, answers. */
+/* api: the HTTP side every route shares — the caller check's answers, JSON bodies, mint fields, errors of the domain's outcomes. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api.h"
+#include "dialect.h"
 #include "policy.h"
 #include "problem.h"
 
 static int	 json_body(struct req *, struct json_doc *);
+static int	 mint_status(enum mint_err);
 
 int
 api_mint_parse(struct req *r, const struct json_doc *d, struct mint_req *m)
@@ -66,10 +68,10 @@ api_mint_error(struct req *r, enum mint_err e, enum store_err se,
 			return;
 		}
 	/* An attempt to reach past the caller's own grants is worth a record. */
-	if (tokens_mint_status(e) == 403 && caller != NULL)
+	if (mint_status(e) == 403 && caller != NULL)
 		tokens_audit_refused(r->store, tokens_mint_strerror(e), caller,
 		    NULL, r->now, r->remote_addr);
-	problem_send(r, tokens_mint_status(e), tokens_mint_strerror(e));
+	problem_send(r, mint_status(e), tokens_mint_strerror(e));
 }
 
 void
@@ -172,55 +174,62 @@ api_auth_refused(struct req *r, const char *reason, const struct tok_rec *actor,
 int
 api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 {
-	const char	*a = r->authorization, *s;
 	enum auth_result ar;
 	enum store_err	 se;
+	const char	*cred;
+	size_t		 len;
 	char		 msg[128];
 
 	if (r->store == NULL) {
 		deny(r, 503, "", "The token store is not available.");
 		return 0;
 	}
-	if (strncasecmp(a, "Bearer ", 7) != 0) {
+	if (!r->dialect->credential(r, &cred, &len)) {
 		deny(r, 401, "", "This endpoint needs a bearer token.");
 		return 0;
 	}
-	for (s = a + 7; *s == ' '; s++)
-		continue;
-	ar = tokens_lookup(r->store, s, strlen(s), KIND_STANDARD, r->now,
-	    caller, &se);
-	if (ar == AUTH_STORE) {
+	ar = tokens_caller(r->store, cred, len, scope, r->now, r->remote_addr,
+	    r->user_agent, caller, &se);
+	switch (ar) {
+	case AUTH_OK:
+		return 1;
+	case AUTH_STORE:
 		deny(r, 503, "", "The token store is busy; try again.");
 		return 0;
-	}
-	/* Held at no entity at all: 403.  Where it holds is each act's check. */
-	if (ar == AUTH_OK && !policy_holds(caller, scope)) {
-		snprintf(msg, sizeof(msg), "scope %s missing", scope);
-		tokens_audit_refused(r->store, msg, caller, NULL, r->now,
-		    r->remote_addr);
+	case AUTH_SCOPE:
 		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
 		    scope);
 		deny(r, 403, "insufficient_scope", msg);
 		return 0;
-	}
-	/* The call is a use: a limited token spends one now. */
-	if (ar == AUTH_OK)
-		ar = tokens_use(r->store, caller, r->now, r->remote_addr,
-		    r->user_agent, &se);
-	if (ar == AUTH_STORE) {
-		deny(r, 503, "", "The token store is busy; try again.");
-		return 0;
-	}
-	if (ar != AUTH_OK) {
+	default:
 		api_auth_refused(r, ar == AUTH_MALFORMED ? "malformed token" :
 		    ar == AUTH_UNKNOWN ? "unknown token" : "inactive token",
 		    ar == AUTH_INACTIVE ? caller : NULL, "invalid_token");
 		return 0;
 	}
-	/* What it has left after this call bounds what it hands out. */
-	if (caller->uses_left > 0)
-		caller->uses_left--;
-	return 1;
+}
+
+/* The status of a refused mint. */
+static int
+mint_status(enum mint_err e)
+{
+	switch (e) {
+	case MINT_OK:
+		return 201;
+	case MINT_SCOPE:
+	case MINT_ORGANIZATION:
+	case MINT_ENTITY:
+	case MINT_LIFETIME:
+	case MINT_SUBJECT:
+	case MINT_USES:
+		return 403;
+	case MINT_INACTIVE:
+		return 401;
+	case MINT_STORE:
+		return 503;
+	default:
+		return 422;
+	}
 }
 
 int
@@ -268,12 +277,9 @@ json_body(struct req *r, struct json_doc *d)
 }
 
 int
-api_path_id(struct req *r, const char *pattern, unsigned char id[UUID_LEN])
+api_path_id(struct req *r, unsigned char id[UUID_LEN])
 {
-	char	 seg[1][64];
-
-	if (!req_route(r, pattern, seg, 1) ||
-	    uuid_parse(seg[0], strlen(seg[0]), id) == -1) {
+	if (uuid_parse(r->params[0], strlen(r->params[0]), id) == -1) {
 		problem_send(r, 404, "No token has this id.");
 		return 0;
 	}
@@ -284,23 +290,6 @@ void
 api_json_reply(struct req *r, int status, const struct buf *b)
 {
 	req_reply(r, status, "application/json", b->ptr, b->len);
-}
-
-void
-api_token_reply(struct req *r, int status, const struct tok_rec *tok,
-    const char *secret)
-{
-	struct buf	 out = BUF_SECRET_INIT;	/* it may hold the secret */
-	struct jsonw	 w;
-
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	tokens_json(&w, tok, r->now);
-	if (secret != NULL)
-		jw_str(&w, "token", secret);
-	jw_obj_close(&w);
-	api_json_reply(r, status, &out);
-	buf_free(&out);
 }
 
 /* Every query parameter a listing accepts. */
@@ -562,4 +551,62 @@ api_audit_query(struct req *r, const struct tok_rec *caller,
 	if (caller->organization.len > 0)
 		buf_puts(&q->organization, buf_cstr(&caller->organization));
 	return 1;
+}
+
+int
+api_body_fields(const struct json_doc *d, const struct body_field *f,
+    size_t nf, struct mint_req *m, int *at, struct problem *p)
+{
+	struct buf	 key = BUF_INIT;
+	size_t		 i;
+	int		 it = -1, k, v;
+
+	for (i = 0; i < nf; i++)
+		at[i] = -1;
+	while (json_each(d, 0, &it, &k, &v)) {
+		for (i = 0; i < nf && !json_key_is(d, k, f[i].name); i++)
+			continue;
+		if (i == nf) {
+			buf_reset(&key);
+			json_str(d, k, &key);
+			problem_field(p, key.ptr, key.len, "is not a known field");
+			continue;
+		}
+		at[i] = v;
+		/* A seed's null is its absence. */
+		if (d->tok[v].type == JSON_NULL && f[i].nullable)
+			at[i] = -1;
+		else if (f[i].as != NULL)
+			(void)mint_field(d, f[i].as, v, m, p);
+	}
+	for (i = 0; i < nf; i++)
+		if (f[i].required && at[i] == -1)
+			problem_field(p, f[i].name, strlen(f[i].name),
+			    "is required");
+	buf_free(&key);
+	return p->nerr == 0;
+}
+
+int
+api_query(struct req *r, const char *const *names, size_t n, struct buf *vals,
+    struct problem *p)
+{
+	const char	*qs = r->query;
+	size_t		 i, len = strlen(qs);
+	int		 rc;
+
+	if (!req_form_names_ok(qs, len, names, n)) {
+		problem_field(p, "query", 5, "has an unknown or repeated "
+		    "parameter");
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		buf_reset(&vals[i]);
+		rc = req_form_get(qs, len, names[i], &vals[i]);
+		if (rc == -1 || (rc == 1 && (vals[i].len == 0 ||
+		    memchr(vals[i].ptr, '\0', vals[i].len) != NULL)))
+			problem_field(p, names[i], strlen(names[i]),
+			    "is malformed or empty");
+	}
+	return p->nerr == 0;
 }

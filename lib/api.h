@@ -1,4 +1,4 @@
-/* api: the HTTP side the native endpoints share — caller authentication, JSON bodies, mint fields, answers. */
+/* api: the HTTP side every route shares — the caller check's answers, JSON bodies, mint fields, errors of the domain's outcomes. */
 #ifndef KH_API_H
 #define KH_API_H
 
@@ -7,16 +7,9 @@
 #include "store.h"
 #include "tokens.h"
 
-/* The methods of each resource, for Allow. */
-#define ALLOW_TOKENS	"GET, HEAD, POST"	/* /v1/tokens */
-#define ALLOW_TOKEN	"GET, HEAD, PATCH, DELETE"	/* /v1/tokens/{id} */
-#define ALLOW_POST	"POST"
-#define ALLOW_GET	"GET, HEAD"
-
 /*
- * Authenticates the caller from "Authorization: Bearer" and checks that it
- * holds scope at some entity (where it must hold it is each act's own
- * check).  1: caller is filled in, its uses_left as after this call.
+ * The caller check (tokens_caller) on the credential the route's dialect
+ * reads.  1: caller is filled in, its uses_left as after this call.
  * 0: answered already — 401 (with WWW-Authenticate), 429, 403, or 503.
  */
 int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
@@ -50,8 +43,8 @@ void	 api_mint_error(struct req *, enum mint_err, enum store_err,
 /* Answers a refused operation on a token (404, 403, 409, 422, 503). */
 void	 api_op_error(struct req *, enum op_err, enum store_err,
 	    const struct tok_rec *caller, const unsigned char *id);
-/* The token id in a path such as "/v1/tokens/{}/rotate"; 0 answered 404. */
-int	 api_path_id(struct req *, const char *pattern, unsigned char id[UUID_LEN]);
+/* The token id, the route's first "{}"; 0 answered 404. */
+int	 api_path_id(struct req *, unsigned char id[UUID_LEN]);
 /* Validates a PATCH body (name, description, metadata); 0 answered 422. */
 int	 api_patch_parse(struct req *, const struct json_doc *, struct patch_req *);
 /*
@@ -73,11 +66,30 @@ int	 api_audit_query(struct req *, const struct tok_rec *caller,
  */
 int	 api_token_param(struct req *, struct buf *);
 /*
- * Answers status with the token object, and the secret (shown this once)
- * in "token" unless it is NULL.
+ * A dialect's body field: its name, the native mint field it is read as
+ * (NULL: the dialect reads it), whether it must be there, whether null
+ * stands for its absence.
  */
-void	 api_token_reply(struct req *, int status, const struct tok_rec *,
-	    const char *secret);
+struct body_field {
+	const char	*name;
+	const char	*as;
+	int		 required;
+	int		 nullable;
+};
+/*
+ * Reads the members of the object body d by the table f: each known
+ * one's value token into at[i] (-1: absent), validated into m when it
+ * has a native field; unknown and missing ones are errors in p.
+ * 1 when p holds no error.
+ */
+int	 api_body_fields(const struct json_doc *, const struct body_field *f,
+	    size_t nf, struct mint_req *, int *at, struct problem *);
+/*
+ * Reads the query's parameters names[0..n) into vals (empty: absent);
+ * an unknown, repeated, empty or malformed one is an error in p.
+ */
+int	 api_query(struct req *, const char *const *names, size_t n,
+	    struct buf *vals, struct problem *);
 /* Answers status with a JSON body. */
 void	 api_json_reply(struct req *, int status, const struct buf *);
 

@@ -11,5 +11,7 @@
 #include "problem.h"
 #include "tokens.h"
 #include "api.h"
+#include "route.h"
+#include "dialect.h"
 
 #endif

@@ -156,6 +156,29 @@ use_fn(struct tok_rec *r, void *arg)
 }
 
 enum auth_result
+tokens_caller(struct store *st, const char *secret, size_t len,
+    const char *scope, int64_t now, const char *address, const char *agent,
+    struct tok_rec *caller, enum store_err *se)
+{
+	enum auth_result ar;
+	char		 msg[128];
+
+	ar = tokens_lookup(st, secret, len, KIND_STANDARD, now, caller, se);
+	if (ar != AUTH_OK)
+		return ar;
+	if (!policy_holds(caller, scope)) {
+		snprintf(msg, sizeof(msg), "scope %s missing", scope);
+		tokens_audit_refused(st, msg, caller, NULL, now, address);
+		return AUTH_SCOPE;
+	}
+	/* The call is a use: a limited token spends one now. */
+	ar = tokens_use(st, caller, now, address, agent, se);
+	if (ar == AUTH_OK && caller->uses_left > 0)
+		caller->uses_left--;
+	return ar;
+}
+
+enum auth_result
 tokens_use(struct store *st, const struct tok_rec *tok, int64_t now,
     const char *address, const char *agent, enum store_err *se)
 {

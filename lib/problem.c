@@ -1,8 +1,9 @@
-/* problem: RFC 9457 problem documents, and the OAuth error envelope of the RFC 7662/7009 endpoints. */
+/* problem: an error as keyhole models it (a status, a detail, bad fields), answered in the route's dialect; the OAuth envelope. */
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "dialect.h"
 #include "json.h"
 #include "problem.h"
 #include "request.h"
@@ -71,45 +72,14 @@ problem_element(struct problem *p, const char *key, int index,
 void
 problem_reply(struct req *r, const struct problem *p)
 {
-	struct buf	 b = BUF_INIT;
-	struct jsonw	 w;
-	int		 i;
-
-	jw_init(&w, &b);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "type", "about:blank");
-	jw_str(&w, "title", req_reason(p->status));
-	jw_int(&w, "status", p->status);
-	jw_str(&w, "detail", p->detail);
-	if (p->nerr > 0) {
-		jw_arr_open(&w, "errors");
-		for (i = 0; i < p->nerr; i++) {
-			jw_obj_open(&w, NULL);
-			jw_str(&w, "pointer", p->err[i].pointer);
-			jw_str(&w, "detail", p->err[i].detail);
-			jw_obj_close(&w);
-		}
-		jw_arr_close(&w);
-	}
-	jw_obj_close(&w);
 	challenge(r, p->status);
-	req_reply(r, p->status, "application/problem+json", b.ptr, b.len);
-	buf_free(&b);
+	(r->dialect != NULL ? r->dialect : &dialect_native)->error(r, p);
 }
 
 void
 problem_send(struct req *r, int status, const char *detail)
 {
 	struct problem	 p;
-
-	if (r->oauth) {
-		oauth_error(r, status, status == 503 ? "temporarily_unavailable" :
-		    status >= 500 ? "server_error" :
-		    status == 401 || status == 429 ? "invalid_client" :
-		    status == 403 ?
-		    "insufficient_scope" : "invalid_request", detail);
-		return;
-	}
 
 	problem_init(&p, status, detail);
 	problem_reply(r, &p);

@@ -1,4 +1,4 @@
-/* problem: RFC 9457 problem documents, and the OAuth error envelope of the RFC 7662/7009 endpoints. */
+/* problem: an error as keyhole models it (a status, a detail, bad fields), answered in the route's dialect; the OAuth envelope. */
 #ifndef KH_PROBLEM_H
 #define KH_PROBLEM_H
 
@@ -8,7 +8,11 @@ struct req;
 
 #define PROBLEM_MAXERR	16
 
-/* A problem under construction: a status, a detail, and bad fields by JSON pointer. */
+/*
+ * A problem under construction: a status (the native API's number for
+ * the outcome: 400 unreadable, 422 invalid fields, 401, 403, 404, 409,
+ * 429, 503...), a detail, and bad fields by JSON pointer.
+ */
 struct problem {
 	int	 status;
 	char	 detail[160];
@@ -26,7 +30,7 @@ void	 problem_field(struct problem *, const char *key, size_t keylen,
 /* Adds an error for element index of the array member key: "/key/index". */
 void	 problem_element(struct problem *, const char *key, int index,
 	    const char *detail);
-/* Answers with the problem (application/problem+json). */
+/* Answers with the problem, in the route's dialect (native: RFC 9457). */
 void	 problem_reply(struct req *, const struct problem *);
 /* Shorthand for a problem with no field errors. */
 void	 problem_send(struct req *, int status, const char *detail);

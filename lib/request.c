@@ -14,6 +14,7 @@
 #include <fcgiapp.h>
 #include <sodium.h>
 
+#include "dialect.h"
 #include "json.h"
 #include "problem.h"
 #include "request.h"
@@ -24,6 +25,7 @@ extern char	**environ;
 static const char *param(struct req *, const char *);
 static void	 req_begin(struct req *, FCGX_Request *, struct store *);
 static void	 req_end(struct req *);
+static void	 dispatch(struct req *, enum act, req_handler);
 static int	 hexval(int);
 
 static const char *
@@ -44,6 +46,7 @@ req_begin(struct req *r, FCGX_Request *f, struct store *st)
 	const char	*uri, *q;
 
 	memset(r, 0, sizeof(*r));
+	r->dialect = &dialect_native;
 	r->body.secret = 1;	/* bodies may carry secrets */
 	r->fcgi = f;
 	r->store = st;
@@ -81,8 +84,37 @@ req_end(struct req *r)
 	buf_free(&r->pathbuf);
 }
 
+/*
+ * Finds the request's route: its dialect, its "{}" segments.  A path
+ * with no route for the method is 405 with Allow; a route of another
+ * act means the web server's configuration is not the route table's.
+ */
+static void
+dispatch(struct req *r, enum act act, req_handler handler)
+{
+	const struct route	*any;
+	const char		*allow;
+
+	r->route = route_find(r->method, r->path, r->params, &allow, &any);
+	if (r->route == NULL && any != NULL) {
+		r->dialect = any->dialect;
+		req_header(r, "Allow", allow);
+		problem_send(r, 405, "This method is not allowed on this "
+		    "resource.");
+	} else if (r->route == NULL)
+		problem_send(r, 404, "There is no such resource.");
+	else if ((r->dialect = r->route->dialect), r->route->act != act) {
+		fprintf(stderr, "keyhole[%ld]: %s %s reached %s: the server's "
+		    "routes are not keyhole's (keyholectl routes)\n",
+		    (long)getpid(), r->method, r->path, act_program(act));
+		problem_send(r, 500, "The web server sent this request to the "
+		    "wrong program.");
+	} else
+		handler(r);
+}
+
 int
-req_serve(req_handler handler)
+req_serve(enum act act, req_handler handler)
 {
 	FCGX_Request	 f;
 	struct store	*st = NULL;
@@ -106,7 +138,7 @@ req_serve(req_handler handler)
 
 	if (cgi) {
 		req_begin(&r, NULL, st);
-		handler(&r);
+		dispatch(&r, act, handler);
 		req_end(&r);
 		fflush(stdout);
 		store_close(st);
@@ -118,7 +150,7 @@ req_serve(req_handler handler)
 		if (st != NULL)
 			(void)store_maintain(st);
 		req_begin(&r, &f, st);
-		handler(&r);
+		dispatch(&r, act, handler);
 		req_end(&r);
 		FCGX_Finish_r(&f);
 		/* After a panic this process must leave the environment. */
@@ -198,37 +230,6 @@ req_type_is(const struct req *r, const char *type)
 	return *ct == '\0' || *ct == ';';
 }
 
-int
-req_route(const struct req *r, const char *pattern, char params[][64],
-    int nparams)
-{
-	const char	*p = r->path, *q = pattern, *pe, *qe;
-	int		 i = 0;
-	size_t		 n;
-
-	while (*p == '/' && *q == '/') {
-		p++;
-		q++;
-		pe = strchr(p, '/');
-		if (pe == NULL)
-			pe = p + strlen(p);
-		qe = strchr(q, '/');
-		if (qe == NULL)
-			qe = q + strlen(q);
-		n = (size_t)(pe - p);
-		if (qe - q == 2 && q[0] == '{' && q[1] == '}') {
-			if (i >= nparams || n == 0 || n >= 64)
-				return 0;
-			memcpy(params[i], p, n);
-			params[i++][n] = '\0';
-		} else if ((size_t)(qe - q) != n || memcmp(p, q, n) != 0)
-			return 0;
-		p = pe;
-		q = qe;
-	}
-	return *p == '\0' && *q == '\0';
-}
-
 static int
 hexval(int c)
 {
@@ -305,25 +306,6 @@ req_form_names_ok(const char *s, size_t len, const char *const names[],
 		p = amp + 1;
 	}
 	return 1;
-}
-
-int
-req_method(struct req *r, const char *served, const char *allow)
-{
-	const char	*p = served, *e;
-	size_t		 n = strlen(r->method);
-
-	while (*p != '\0') {
-		e = strchr(p, ' ');
-		if (e == NULL)
-			e = p + strlen(p);
-		if ((size_t)(e - p) == n && memcmp(p, r->method, n) == 0)
-			return 1;
-		p = *e ? e + 1 : e;
-	}
-	req_header(r, "Allow", allow);
-	problem_send(r, 405, "This method is not allowed on this resource.");
-	return 0;
 }
 
 void

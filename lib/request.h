@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "route.h"
 
 #define REQ_BODY_MAX	(64 * 1024)	/* KEYHOLE_BODY_MAX overrides */
 
@@ -28,7 +29,9 @@ struct req {
 	/* The response, written once by req_reply(). */
 	struct buf	 headers;	/* extra header lines, each ending "\r\n" */
 	int		 replied;
-	int		 oauth;		/* errors OAuth-style (RFC 7662/7009 endpoints) */
+	const struct route *route;	/* what the request is (route.h) */
+	const struct dialect *dialect;	/* how it speaks: the route's */
+	char		 params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN];	/* its "{}" segments */
 
 	/* private */
 	struct FCGX_Request *fcgi;	/* NULL under plain CGI */
@@ -42,9 +45,11 @@ typedef void	(*req_handler)(struct req *);
 /*
  * The process's main loop: opens the store once, then serves FastCGI
  * requests until the web server stops it, or one request as plain CGI.
- * Returns the process exit status.
+ * Each request is looked up in the route table first: the handler sees
+ * only requests whose route is act, with r->route, r->dialect and
+ * r->params set.  Returns the process exit status.
  */
-int		 req_serve(req_handler);
+int		 req_serve(enum act, req_handler);
 
 /*
  * Reads the body: 413 above the limit (without reading it), 400 when it
@@ -53,25 +58,11 @@ int		 req_serve(req_handler);
 int		 req_body(struct req *);
 /* Is the media type (parameters ignored, case-insensitive) this one? */
 int		 req_type_is(const struct req *, const char *);
-/*
- * Matches the path against a pattern of literal segments and "{}"
- * placeholders; the placeholder segments are copied (bounded, NUL-
- * terminated) into params[i].  1 on a match.
- */
-int		 req_route(const struct req *, const char *pattern,
-		    char params[][64], int nparams);
 /* Finds a parameter in a query or form string and URL-decodes it. 1 found, 0 absent, -1 malformed or repeated. */
 int		 req_form_get(const char *, size_t, const char *name, struct buf *);
 /* 1 if every parameter name in the query or form string is in names, none repeated. */
 int		 req_form_names_ok(const char *, size_t, const char *const names[],
 		    size_t nnames);
-/*
- * Is the method one of the space-separated list this program serves?
- * Otherwise answers 405 with "Allow: allow" (every method the resource
- * has, whichever program serves it) and returns 0.
- */
-int		 req_method(struct req *, const char *served, const char *allow);
-
 void		 req_header(struct req *, const char *name, const char *value);
 /* The single response: status, media type, body. */
 void		 req_reply(struct req *, int status, const char *type,

@@ -401,6 +401,22 @@ mint_field(const struct json_doc *d, const char *name, int t,
 	return 0;
 }
 
+void
+mint_copy_caller(struct mint_req *m, const struct tok_rec *caller)
+{
+	buf_reset(&m->organization);
+	buf_append(&m->organization, caller->organization.ptr,
+	    caller->organization.len);
+	buf_reset(&m->entity);
+	buf_append(&m->entity, caller->entity.ptr, caller->entity.len);
+	buf_reset(&m->bindings);
+	buf_append(&m->bindings, caller->bindings.ptr, caller->bindings.len);
+	buf_reset(&m->scopes);
+	buf_append(&m->scopes, caller->direct.ptr, caller->direct.len);
+	m->expires_at = policy_expiry(caller);
+	m->max_uses = caller->uses_left;
+}
+
 int
 redeem_parse(const struct json_doc *d, struct buf *secret, struct mint_req *m,
     struct problem *p)
@@ -786,28 +802,6 @@ tokens_mint_strerror(enum mint_err e)
 	};
 
 	return e < MINT__MAX ? msg[e] : "unknown";
-}
-
-int
-tokens_mint_status(enum mint_err e)
-{
-	switch (e) {
-	case MINT_OK:
-		return 201;
-	case MINT_SCOPE:
-	case MINT_ORGANIZATION:
-	case MINT_ENTITY:
-	case MINT_LIFETIME:
-	case MINT_SUBJECT:
-	case MINT_USES:
-		return 403;
-	case MINT_INACTIVE:
-		return 401;
-	case MINT_STORE:
-		return 503;
-	default:
-		return 422;
-	}
 }
 
 struct redeem_arg {

@@ -65,6 +65,12 @@ int	 redeem_parse(const struct json_doc *, struct buf *secret,
 /* Validates one mint field by name (value token t); 1 valid. */
 int	 mint_field(const struct json_doc *, const char *name, int t,
 	    struct mint_req *, struct problem *);
+/*
+ * The caller's whole reach into m: its organization, entity, bindings,
+ * direct scopes, expiry and uses left (for dialects whose tokens act for
+ * the account that made them).
+ */
+void	 mint_copy_caller(struct mint_req *, const struct tok_rec *caller);
 void	 mint_req_free(struct mint_req *);
 void	 patch_req_init(struct patch_req *);
 void	 patch_req_free(struct patch_req *);
@@ -104,8 +110,6 @@ enum mint_err	 tokens_mint(struct store *, const struct tok_rec *caller,
 		    char *secret, size_t secretsz, struct tok_rec *out,
 		    enum store_err *se);
 const char	*tokens_mint_strerror(enum mint_err);
-/* The HTTP status of a refused mint (403, 422, 401; 503 for the store). */
-int		 tokens_mint_status(enum mint_err);
 
 /*
  * Trades an enrollment secret for a standard token with its grants
@@ -123,6 +127,7 @@ enum auth_result {
 	AUTH_MALFORMED,		/* not a keyhole secret: the store was not asked */
 	AUTH_UNKNOWN,
 	AUTH_INACTIVE,		/* revoked, expired, not yet valid, used up */
+	AUTH_SCOPE,		/* valid, but holds the scope at no entity */
 	AUTH_STORE,		/* the store failed; see *se */
 	AUTH__MAX
 };
@@ -160,6 +165,18 @@ void	 tok_rec_copy(struct tok_rec *dst, const struct tok_rec *src);
  */
 enum auth_result tokens_lookup(struct store *, const char *secret, size_t len,
 		    enum tok_kind kind, int64_t now, struct tok_rec *out,
+		    enum store_err *se);
+/*
+ * The caller check every route and the authorizer make: the secret's
+ * token, active and of the standard kind, holding scope at some entity
+ * (where it must hold it is each act's own check), its use spent.  On
+ * AUTH_OK caller->uses_left is what it has left after this call, which
+ * bounds what it may hand out; AUTH_INACTIVE and AUTH_SCOPE fill caller
+ * in too.  A missing scope is audited.
+ */
+enum auth_result tokens_caller(struct store *, const char *secret, size_t len,
+		    const char *scope, int64_t now, const char *address,
+		    const char *agent, struct tok_rec *caller,
 		    enum store_err *se);
 /*
  * Records one successful use of tok: spends a use of a limited token

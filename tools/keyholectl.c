@@ -74,6 +74,7 @@ usage(void)
 	    "       keyholectl [-d home] checkpoint\n"
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
+	    "       keyholectl routes lighttpd\n"
 	    "The store is -d, else $KEYHOLE_HOME.\n");
 	exit(2);
 }
@@ -839,6 +840,19 @@ cmd_load(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_routes(int argc, char **argv)
+{
+	struct buf	 b = BUF_INIT;
+
+	if (argc != 2 || strcmp(argv[1], "lighttpd") != 0)
+		usage();
+	route_lighttpd(&b);
+	fwrite(b.ptr, 1, b.len, stdout);
+	buf_free(&b);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -859,6 +873,9 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage();
+	/* The web server's configuration, from the route table: no store. */
+	if (strcmp(argv[0], "routes") == 0)
+		return cmd_routes(argc, argv);
 	if (home == NULL || *home == '\0')
 		errx(2, "no store: give -d or set KEYHOLE_HOME");
 	/* With a trailing slash, lstat() would follow a link named home. */

@@ -1,0 +1,63 @@
+/*
+ * dialect: how one platform's token API speaks over keyhole's one model —
+ * where the caller's credential is, how a request maps onto a mint or a
+ * listing, how a token, a page and an error are written.  The native API
+ * and the OAuth (RFC 7662/7009) shape are dialects like the seeds'.  A
+ * dialect only maps: the caller check, the policy and the store are the
+ * same for all (api.c, tokens.c, policy.c).
+ */
+#ifndef KH_DIALECT_H
+#define KH_DIALECT_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+struct req;
+struct problem;
+struct mint_req;
+struct list_query;
+
+/* One page of a listing, as the store gave it. */
+struct page {
+	const struct tok_rec	*recs;
+	size_t			 n;
+	int			 more;
+	unsigned char		 last[UUID_LEN];	/* resume after it */
+};
+
+struct dialect {
+	const char	*name;
+	/* The caller's secret from the request: 1 found, 0 none sent. */
+	int	(*credential)(const struct req *, const char **, size_t *);
+	/*
+	 * Writes an error.  p->status names the outcome as the native API
+	 * numbers it (422 invalid fields, 401, 403, ...); the dialect
+	 * answers its own status and envelope for it.
+	 */
+	void	(*error)(struct req *, const struct problem *);
+	/* Maps a mint request (path, query, body) onto m: 0 answered. */
+	int	(*mint)(struct req *, const struct tok_rec *caller,
+		    struct mint_req *);
+	int	 minted;	/* a mint's success status */
+	/* Answers a token (secret: shown this once, or NULL). */
+	void	(*token)(struct req *, int status, const struct tok_rec *,
+		    const char *secret);
+	/* Maps a listing's query onto q: 0 answered. */
+	int	(*list)(struct req *, const struct tok_rec *caller,
+		    struct list_query *);
+	void	(*page)(struct req *, const struct page *);
+	/* Answers a revoked token (NULL: 204, no body). */
+	void	(*revoked)(struct req *, const unsigned char id[UUID_LEN]);
+};
+
+extern const struct dialect dialect_native;	/* /v1: schema/openapi.yaml */
+extern const struct dialect dialect_oauth;	/* RFC 7662, RFC 7009 */
+extern const struct dialect dialect_archil;	/* Archil's /api/tokens */
+
+/* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
+int	 dialect_bearer(const struct req *, const char **, size_t *);
+/* The RFC 9457 problem document (the native API's and Timbal's errors). */
+void	 dialect_problem(struct req *, const struct problem *);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * dialect_archil: Archil's control-plane API keys (/api/tokens).  The
+ * secret is the whole Authorization header ("key-..."; Bearer works too),
+ * every answer is the envelope {success, data} or {success: false, error},
+ * and a key acts for the whole account: it is a copy of its minter's
+ * reach.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "dialect.h"
+#include "problem.h"
+
+#define ARCHIL_PREFIX		"key-"
+#define ARCHIL_LIST_MAX		100
+
+static int
+credential(const struct req *r, const char **s, size_t *len)
+{
+	if (strncmp(r->authorization, ARCHIL_PREFIX,
+	    sizeof(ARCHIL_PREFIX) - 1) == 0) {
+		*s = r->authorization;
+		*len = strlen(*s);
+		return 1;
+	}
+	return dialect_bearer(r, s, len);
+}
+
+static void
+reply(struct req *r, int status, struct buf *out)
+{
+	api_json_reply(r, status, out);
+	buf_free(out);
+}
+
+/* Invalid fields are 400; the message names the first bad one. */
+static void
+error(struct req *r, const struct problem *p)
+{
+	struct buf	 out = BUF_INIT, msg = BUF_INIT;
+	struct jsonw	 w;
+
+	if (p->nerr > 0)
+		buf_printf(&msg, "%s: %s", p->err[0].pointer + 1,
+		    p->err[0].detail);
+	else
+		buf_puts(&msg, p->detail);
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_bool(&w, "success", 0);
+	jw_str(&w, "error", buf_cstr(&msg));
+	jw_obj_close(&w);
+	buf_free(&msg);
+	reply(r, p->status == 422 ? 400 : p->status, &out);
+}
+
+static const struct body_field fields[] = {
+	{ "name", "name", 1, 0 },
+	{ "description", "description", 0, 0 },
+};
+
+static int
+mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
+{
+	struct json_doc	 doc;
+	struct problem	 p;
+	int		 at[2], ok;
+
+	if (!api_json_body(r, &doc))
+		return 0;
+	problem_init(&p, 422, "Invalid request parameters");
+	ok = api_body_fields(&doc, fields, 2, m, at, &p);
+	json_free(&doc);
+	if (!ok) {
+		problem_reply(r, &p);
+		return 0;
+	}
+	mint_copy_caller(m, caller);
+	m->prefix = ARCHIL_PREFIX;
+	return 1;
+}
+
+/* ApiTokenResponse: strings only, an absent one left out. */
+static void
+object(struct jsonw *w, const struct tok_rec *t)
+{
+	char	 id[UUID_STRLEN + 1];
+
+	uuid_format(t->id, id);
+	jw_str(w, "id", id);
+	jw_str(w, "name", buf_cstr(&t->name));
+	if (t->description.len > 0)
+		jw_str(w, "description", buf_cstr(&t->description));
+	jw_str(w, "tokenSuffix", t->hint);
+	jw_time(w, "createdAt", t->created_at);
+	if (t->last_used_at != 0)
+		jw_time(w, "lastUsedAt", t->last_used_at);
+}
+
+static void
+token(struct req *r, int status, const struct tok_rec *t, const char *secret)
+{
+	struct buf	 out = BUF_SECRET_INIT;
+	struct jsonw	 w;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_bool(&w, "success", 1);
+	jw_obj_open(&w, "data");
+	object(&w, t);
+	if (secret != NULL)
+		jw_str(&w, "token", secret);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	reply(r, status, &out);
+}
+
+static int
+list(struct req *r, const struct tok_rec *caller, struct list_query *q)
+{
+	static const char *const names[] = { "limit", "cursor" };
+	struct buf	 v[2] = { BUF_INIT, BUF_INIT };
+	struct problem	 p;
+	int64_t		 limit;
+
+	problem_init(&p, 400, "Invalid request parameters");
+	q->limit = ARCHIL_LIST_MAX;
+	if (api_query(r, names, 2, v, &p)) {
+		if (v[0].len > 0 && json_int_text(v[0].ptr, v[0].len, 1,
+		    ARCHIL_LIST_MAX, &limit) == -1)
+			problem_field(&p, "limit", 5, "must be 1 to 100");
+		else if (v[0].len > 0)
+			q->limit = (size_t)limit;
+		if (v[1].len > 0 && uuid_parse(v[1].ptr, v[1].len,
+		    q->after) == -1)
+			problem_field(&p, "cursor", 6, "is not a cursor this "
+			    "service gave");
+		else
+			q->has_after = v[1].len > 0;
+	}
+	buf_free(&v[0]);
+	buf_free(&v[1]);
+	if (p.nerr > 0) {
+		problem_reply(r, &p);
+		return 0;
+	}
+	/* A key acts for its whole account: it lists what its minter may. */
+	q->now = r->now;
+	q->state = TOK_ACTIVE;
+	buf_puts(&q->organization, buf_cstr(&caller->organization));
+	q->viewer = caller;
+	return 1;
+}
+
+static void
+page(struct req *r, const struct page *pg)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 next[UUID_STRLEN + 1];
+	size_t		 i;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_bool(&w, "success", 1);
+	jw_obj_open(&w, "data");
+	jw_arr_open(&w, "tokens");
+	for (i = 0; i < pg->n; i++) {
+		jw_obj_open(&w, NULL);
+		object(&w, &pg->recs[i]);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	if (pg->more) {
+		uuid_format(pg->last, next);
+		jw_str(&w, "nextCursor", next);
+	}
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	reply(r, 200, &out);
+}
+
+static void
+revoked(struct req *r, const unsigned char id[UUID_LEN])
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 s[UUID_STRLEN + 1];
+
+	uuid_format(id, s);
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_bool(&w, "success", 1);
+	jw_obj_open(&w, "data");
+	jw_str(&w, "id", s);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	reply(r, 200, &out);
+}
+
+const struct dialect dialect_archil = {
+	.name = "archil",
+	.credential = credential,
+	.error = error,
+	.mint = mint,
+	.minted = 201,
+	.token = token,
+	.list = list,
+	.page = page,
+	.revoked = revoked,
+};

@@ -1,0 +1,118 @@
+/* dialect_native: keyhole's own API (schema/openapi.yaml) — Bearer credentials, RFC 9457 problems, the token object, cursor pages. */
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "dialect.h"
+#include "problem.h"
+
+int
+dialect_bearer(const struct req *r, const char **s, size_t *len)
+{
+	const char	*a = r->authorization;
+
+	if (strncasecmp(a, "Bearer ", 7) != 0)
+		return 0;
+	for (a += 7; *a == ' '; a++)
+		continue;
+	*s = a;
+	*len = strlen(a);
+	return 1;
+}
+
+void
+dialect_problem(struct req *r, const struct problem *p)
+{
+	struct buf	 b = BUF_INIT;
+	struct jsonw	 w;
+	int		 i;
+
+	jw_init(&w, &b);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "type", "about:blank");
+	jw_str(&w, "title", req_reason(p->status));
+	jw_int(&w, "status", p->status);
+	jw_str(&w, "detail", p->detail);
+	if (p->nerr > 0) {
+		jw_arr_open(&w, "errors");
+		for (i = 0; i < p->nerr; i++) {
+			jw_obj_open(&w, NULL);
+			jw_str(&w, "pointer", p->err[i].pointer);
+			jw_str(&w, "detail", p->err[i].detail);
+			jw_obj_close(&w);
+		}
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+	req_reply(r, p->status, "application/problem+json", b.ptr, b.len);
+	buf_free(&b);
+}
+
+static int
+mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
+{
+	struct json_doc	 doc;
+	int		 ok;
+
+	(void)caller;
+	if (!api_json_body(r, &doc))
+		return 0;
+	ok = api_mint_parse(r, &doc, m);
+	json_free(&doc);
+	return ok;
+}
+
+static void
+token(struct req *r, int status, const struct tok_rec *tok, const char *secret)
+{
+	struct buf	 out = BUF_SECRET_INIT;	/* it may hold the secret */
+	struct jsonw	 w;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	tokens_json(&w, tok, r->now);
+	if (secret != NULL)
+		jw_str(&w, "token", secret);
+	jw_obj_close(&w);
+	api_json_reply(r, status, &out);
+	buf_free(&out);
+}
+
+static void
+page(struct req *r, const struct page *pg)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 next[UUID_STRLEN + 1];
+	size_t		 i;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_arr_open(&w, "tokens");
+	for (i = 0; i < pg->n; i++) {
+		jw_obj_open(&w, NULL);
+		tokens_json(&w, &pg->recs[i], r->now);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	if (pg->more) {
+		uuid_format(pg->last, next);
+		jw_str(&w, "next_cursor", next);
+	} else
+		jw_null(&w, "next_cursor");
+	jw_obj_close(&w);
+	api_json_reply(r, 200, &out);
+	buf_free(&out);
+}
+
+const struct dialect dialect_native = {
+	.name = "native",
+	.credential = dialect_bearer,
+	.error = dialect_problem,
+	.mint = mint,
+	.minted = 201,
+	.token = token,
+	.list = api_list_query,
+	.page = page,
+	.revoked = NULL,
+};

@@ -1,0 +1,55 @@
+/* route: the one table of keyhole's routes (method, path, act, dialect), the lookup every program does, and the server configuration made from it. */
+#ifndef KH_ROUTE_H
+#define KH_ROUTE_H
+
+#include "buf.h"
+
+struct dialect;
+
+/* What a route does.  Each act is one program (act_program). */
+enum act {
+	ACT_MINT = 0,
+	ACT_LIST,
+	ACT_SHOW,
+	ACT_UPDATE,
+	ACT_REVOKE,
+	ACT_ROTATE,
+	ACT_FINISH,
+	ACT_INTROSPECT,
+	ACT_REVOKE_SECRET,
+	ACT_REDEEM,
+	ACT_AUDIT,
+	ACT__MAX
+};
+
+#define ROUTE_MAXPARAMS	2	/* "{}" segments in a pattern, at most */
+#define ROUTE_PARAMLEN	128	/* a segment's bytes, at most (longer: no match) */
+
+struct route {
+	const char		*method;	/* "GET" serves HEAD too */
+	const char		*pattern;	/* literal segments and "{}" */
+	enum act		 act;
+	const struct dialect	*dialect;
+};
+
+/* The program serving an act, e.g. "tokens-create". */
+const char	*act_program(enum act);
+
+/*
+ * The first route, in table order, whose method and pattern match; its
+ * "{}" segments are copied into params.  NULL if none: then *allow
+ * (when the path matches some route, else NULL) lists the methods the
+ * path has, for a 405, and *any is the first route of that path.
+ */
+const struct route *route_find(const char *method, const char *path,
+		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
+		    const char **allow, const struct route **any);
+
+/* Does path match pattern?  The "{}" segments go into params. */
+int		 route_match(const char *pattern, const char *path,
+		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN]);
+
+/* The lighttpd configuration (httpd-conf/lighttpd.conf), routes and all. */
+void		 route_lighttpd(struct buf *);
+
+#endif
