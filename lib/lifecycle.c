@@ -552,11 +552,23 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
     enum store_err *se)
 {
 	struct rotate_arg	 a;
+	struct tok_rec		 cur;
 	unsigned char		 hash[TOK_HASH_LEN];
 	char			 hint[TOK_HINT_LEN + 1];
 	enum op_err		 err;
+	int			 rc;
 
-	if (tokens_new_secret(st, NULL, secret, secretsz, hash, hint) == -1) {
+	/* The new secret keeps the token's prefix ("key-", "api_"). */
+	tok_rec_init(&cur);
+	*se = store_get(st, id, &cur);
+	if (*se != STORE_OK && *se != STORE_NOTFOUND) {
+		tok_rec_free(&cur);
+		return OP_STORE;
+	}
+	rc = tokens_new_secret(st, cur.prefix[0] != '\0' ? cur.prefix : NULL,
+	    secret, secretsz, hash, hint);
+	tok_rec_free(&cur);
+	if (rc == -1) {
 		*se = STORE_FATAL;
 		return OP_STORE;
 	}

@@ -84,6 +84,7 @@ enum rec_tag {
 	T_UPDATED_AT,
 	T_GRANT_USES,
 	T_FENCE,
+	T_PREFIX,
 	T__MAX
 };
 
@@ -266,6 +267,8 @@ rec_encode(const struct tok_rec *r, struct buf *b)
 	if (r->grant_uses >= 0)
 		put_int(b, T_GRANT_USES, (uint64_t)r->grant_uses);
 	put_str(b, T_FENCE, &r->fence);
+	if (r->prefix[0] != '\0')
+		put_field(b, T_PREFIX, r->prefix, strlen(r->prefix));
 }
 
 /* 0 on success, -1 for a record that does not decode. */
@@ -298,7 +301,7 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 	r->uses_left = r->grant_uses = -1;
 	r->kind = KIND_STANDARD;
 	r->format = FORMAT_OPAQUE;
-	r->hint[0] = r->prev_hint[0] = '\0';
+	r->hint[0] = r->prev_hint[0] = r->prefix[0] = '\0';
 
 	if (len < 1 + TOK_HASH_LEN || p[0] != REC_VERSION)
 		return -1;
@@ -341,6 +344,12 @@ decode_fields(const unsigned char *p, const unsigned char *end,
 				return -1;
 			memcpy(tag == T_HINT ? r->hint : r->prev_hint, v, n);
 			(tag == T_HINT ? r->hint : r->prev_hint)[n] = '\0';
+			continue;
+		case T_PREFIX:
+			if (n > TOK_PREFIX_MAX)
+				return -1;
+			memcpy(r->prefix, v, n);
+			r->prefix[n] = '\0';
 			continue;
 		case T_FENCE:
 			if (n % UUID_LEN != 0)

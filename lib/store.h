@@ -59,6 +59,7 @@ struct tok_rec {
 	enum tok_format	 format;
 	char		 hint[TOK_HINT_LEN + 1];
 	char		 prev_hint[TOK_HINT_LEN + 1];
+	char		 prefix[TOK_PREFIX_MAX + 1];	/* its secrets'; "": KEYHOLE_PREFIX */
 	struct buf	 name;
 	struct buf	 description;
 	struct buf	 organization;	/* empty: every organization */

@@ -608,6 +608,9 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 			e = STORE_FATAL;
 			break;
 		}
+		/* Its rotations keep the prefix it was minted with. */
+		snprintf(out->prefix, sizeof(out->prefix), "%.*s",
+		    (int)strcspn(secret, "_-") + 1, secret);
 		e = store_insert(st, out, ev, guard, garg);
 		if (e != STORE_EXISTS)
 			break;

@@ -94,7 +94,8 @@ req() {
 	local args=(-s -S -X "$m" -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 30)
 	# FROM=127.0.0.N: another client address (any of 127/8 is this host).
 	[ -z "${FROM:-}" ] || args+=(--interface "$FROM")
-	[ -z "$tok" ] || args+=(-H "Authorization: Bearer $tok")
+	# SCHEME='' sends the token as the whole header (Archil's way).
+	[ -z "$tok" ] || args+=(-H "Authorization: ${SCHEME-Bearer }$tok")
 	if [ -n "${4+x}" ]; then
 		args+=(-H "Content-Type: $ct" --data-binary "$data")
 	fi
@@ -117,3 +118,18 @@ introspect() {	# introspect CALLER TOKEN: form-encoded, as RFC 7662 says
 }
 
 header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | cut -d' ' -f2-; }
+
+# conforms DESCRIPTION CONTRACT DEFINITION: the last body against
+# definitions.DEFINITION of tests/contracts/CONTRACT.json
+conforms() {
+	local errs
+	errs=$(jq -L "$top/tests/contracts" --slurpfile c "$top/tests/contracts/$2.json" \
+	    -r "include \"schema\"; check(\"$3\") | .[]" <<<"$BODY" 2>&1)
+	if [ -z "$errs" ] && jq -e . >/dev/null 2>&1 <<<"$BODY"; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		echo "#   status $STATUS, body: ${BODY:0:300}"
+		sed 's/^/#   /' <<<"$errs" | head -n 8
+	fi
+}
