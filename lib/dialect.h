@@ -54,6 +54,8 @@ struct dialect {
 extern const struct dialect dialect_native;	/* /v1: schema/openapi.yaml */
 extern const struct dialect dialect_oauth;	/* RFC 7662, RFC 7009 */
 extern const struct dialect dialect_archil;	/* Archil's /api/tokens */
+extern const struct dialect dialect_timbal;	/* Timbal's enrollment tokens */
+extern const struct dialect dialect_deepset;	/* deepset's /api/v1/token */
 
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);

@@ -1,8 +1,13 @@
 /* policy: what a token may do — scope syntax, scope grants, activity, and no escalation. */
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy.h"
 #include "store.h"
+
+static int	 each_item(const char *, int (*)(const char *, size_t, void *),
+	    void *);
 
 static int	 scope_part_ok(const char *, size_t);
 static int	 grant_covers(const char *, size_t, const char *, size_t);
@@ -204,20 +209,71 @@ policy_org_visible(const char *caller_org, const char *org)
 
 /* ---- roles and entities ---- */
 
+/* The ids are keyhole's own, fixed forever (schema/scopes.md). */
 const struct role policy_roles[] = {
-	{ "ADMIN", ENT_ORGANIZATION, "* tokens:assign" },
-	{ "MEMBER", ENT_ORGANIZATION, "*:read *:write tokens:*" },
-	{ "EXTERNAL", ENT_ORGANIZATION, "*:read" },
-	{ "ORGANIZATION_OWNER", ENT_ORGANIZATION, "* tokens:assign" },
-	{ "ORGANIZATION_MEMBER", ENT_ORGANIZATION, "*:read" },
-	{ "WORKSPACE_OWNER", ENT_WORKSPACE, "*" },
-	{ "WORKSPACE_OPERATOR", ENT_WORKSPACE, "*:read *:write tokens:*" },
-	{ "WORKSPACE_MEMBER", ENT_WORKSPACE, "*:read" },
-	{ "DEPLOYMENT_ADMIN", ENT_DEPLOYMENT, "*" },
-	{ "full-access", ENT_ORGANIZATION | ENT_GROUP, "*" },
-	{ "read-only", ENT_ORGANIZATION | ENT_GROUP, "*:read" },
-	{ NULL, 0, NULL },
+	{ "ADMIN", ENT_ORGANIZATION, "* tokens:assign",
+	    "4b657968-6f6c-4500-8000-000000000001" },
+	{ "MEMBER", ENT_ORGANIZATION, "*:read *:write tokens:*",
+	    "4b657968-6f6c-4500-8000-000000000002" },
+	{ "EXTERNAL", ENT_ORGANIZATION, "*:read",
+	    "4b657968-6f6c-4500-8000-000000000003" },
+	{ "ORGANIZATION_OWNER", ENT_ORGANIZATION, "* tokens:assign",
+	    "4b657968-6f6c-4500-8000-000000000004" },
+	{ "ORGANIZATION_MEMBER", ENT_ORGANIZATION, "*:read",
+	    "4b657968-6f6c-4500-8000-000000000005" },
+	{ "WORKSPACE_OWNER", ENT_WORKSPACE, "*",
+	    "4b657968-6f6c-4500-8000-000000000006" },
+	{ "WORKSPACE_OPERATOR", ENT_WORKSPACE, "*:read *:write tokens:*",
+	    "4b657968-6f6c-4500-8000-000000000007" },
+	{ "WORKSPACE_MEMBER", ENT_WORKSPACE, "*:read",
+	    "4b657968-6f6c-4500-8000-000000000008" },
+	{ "DEPLOYMENT_ADMIN", ENT_DEPLOYMENT, "*",
+	    "4b657968-6f6c-4500-8000-000000000009" },
+	{ "full-access", ENT_ORGANIZATION | ENT_GROUP, "*",
+	    "4b657968-6f6c-4500-8000-00000000000a" },
+	{ "read-only", ENT_ORGANIZATION | ENT_GROUP, "*:read",
+	    "4b657968-6f6c-4500-8000-00000000000b" },
+	{ NULL, 0, NULL, NULL },
 };
+
+const struct role *
+policy_role_by_uuid(const char *uuid)
+{
+	const struct role	*r;
+
+	for (r = policy_roles; r->name != NULL; r++)
+		if (strcasecmp(r->uuid, uuid) == 0)
+			return r;
+	return NULL;
+}
+
+/* Does caller hold this one scope at the organization? */
+static int
+org_holds(const char *scope, size_t len, void *arg)
+{
+	char	 s[SCOPE_MAXLEN + 1];
+
+	if (len > SCOPE_MAXLEN)
+		return 0;
+	memcpy(s, scope, len);
+	s[len] = '\0';
+	return policy_allows_at(arg, ENTITY_ORG, s);
+}
+
+const struct role *
+policy_org_role(const struct tok_rec *caller)
+{
+	static const char *const order[] = { "ADMIN", "MEMBER", "EXTERNAL" };
+	const struct role	*r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		r = policy_role(order[i], strlen(order[i]));
+		if (each_item(r->scopes, org_holds, (void *)(uintptr_t)caller))
+			return r;
+	}
+	return NULL;
+}
 
 const struct role *
 policy_role(const char *name, size_t len)

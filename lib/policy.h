@@ -64,6 +64,7 @@ struct role {
 	const char	*name;
 	unsigned	 at;		/* enum entity_type bits */
 	const char	*scopes;
+	const char	*uuid;		/* its stable id (deepset's role_id) */
 };
 
 /* The entity type of s, or 0 when s is not an entity. */
@@ -72,6 +73,14 @@ unsigned	 policy_entity_type(const char *s, size_t len);
 int		 policy_entity_contains(const char *outer, const char *inner);
 /* The role named name, or NULL. */
 const struct role *policy_role(const char *name, size_t len);
+/* The role whose stable id is uuid (any case), or NULL. */
+const struct role *policy_role_by_uuid(const char *uuid);
+/*
+ * The caller's own organization role: the first of ADMIN, MEMBER,
+ * EXTERNAL all of whose scopes it holds at the organization; NULL if
+ * none.
+ */
+const struct role *policy_org_role(const struct tok_rec *caller);
 /* The role table, NULL-terminated by name. */
 extern const struct role policy_roles[];
 /*

@@ -22,6 +22,7 @@ problem_init(struct problem *p, int status, const char *detail)
 {
 	memset(p, 0, sizeof(*p));
 	p->status = status;
+	p->in = "body";
 	snprintf(p->detail, sizeof(p->detail), "%s", detail);
 }
 

@@ -15,6 +15,7 @@ struct req;
  */
 struct problem {
 	int	 status;
+	const char *in;		/* where the bad fields are: "body" (the default), "query", "path" */
 	char	 detail[160];
 	int	 nerr;
 	struct {

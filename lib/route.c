@@ -42,6 +42,11 @@ static const struct route routes[] = {
 	{ "POST", "/api/tokens", ACT_MINT, &dialect_archil },
 	{ "GET", "/api/tokens", ACT_LIST, &dialect_archil },
 	{ "DELETE", "/api/tokens/{}", ACT_REVOKE, &dialect_archil },
+	/* Timbal. */
+	{ "POST", "/orgs/{}/connectors/enrollment-tokens", ACT_MINT,
+	    &dialect_timbal },
+	/* deepset. */
+	{ "POST", "/api/v1/token", ACT_MINT, &dialect_deepset },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -659,6 +659,9 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
 		return me;
 	asked = exp != 0;
+	/* A dialect's default lifetime shortens like the native none. */
+	if (exp == 0 && m->default_life > 0)
+		exp = now + m->default_life;
 	if (m->kind == KIND_ENROLLMENT) {
 		/* Enrollment tokens are for a moment: a short default, a cap. */
 		ttl = json_int_env("KEYHOLE_ENROLLMENT_TTL", 1,
@@ -688,7 +691,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	    &out->scopes);
 	if (m->subject.len > 0)
 		buf_append(&out->subject, m->subject.ptr, m->subject.len);
-	else if (caller != NULL)
+	else if (caller != NULL && !m->no_subject)
 		buf_puts(&out->subject, buf_cstr(&caller->subject));
 
 	if (caller != NULL) {
@@ -995,7 +998,7 @@ tokens_json(struct jsonw *w, const struct tok_rec *r, int64_t now)
 
 	uuid_format(r->id, id);
 	jw_str(w, "id", id);
-	jw_strn(w, "name", r->name.ptr, r->name.len);
+	str_or_null(w, "name", &r->name);
 	str_or_null(w, "description", &r->description);
 	/* What holds at its entity; grants in narrower entities are bindings. */
 	policy_grants(r, &gs);

@@ -30,7 +30,7 @@ struct mint_req {
 	struct buf	 name;
 	struct buf	 description;
 	struct buf	 organization;	/* empty: the caller's */
-	struct buf	 subject;	/* empty: the caller's */
+	struct buf	 subject;	/* empty: the caller's (none with no_subject) */
 	struct buf	 scopes;	/* direct scopes: sorted, unique, space-separated */
 	struct buf	 bindings;	/* "ROLE@entity" or "ROLE@" (the token's entity) */
 	struct buf	 entity;	/* empty: the caller's */
@@ -38,10 +38,13 @@ struct mint_req {
 	int64_t		 expires_at;	/* 0: none asked */
 	int64_t		 expires_in;	/* 0: none asked */
 	int64_t		 starts_at;	/* 0: at once */
+	int64_t		 default_life;	/* none asked: this, shortened to the caller's
+					   expiry and KEYHOLE_MAX_LIFETIME (0: none) */
 	int64_t		 max_uses;	/* -1: unlimited (enrollment: 1) */
 	enum tok_kind	 kind;
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
 	int		 unaudited;	/* a bulk load: audited once for the batch */
+	int		 no_subject;	/* a service token: speaks for no one */
 };
 
 struct json_doc;
