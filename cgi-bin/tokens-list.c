@@ -24,12 +24,11 @@ list(struct req *r)
 	    !r->dialect->list(r, &caller, &q))
 		goto done;
 	recs = tok_recs_new(q.limit);
-	e = tokens_list(r->store, &q, recs, &pg.n, &pg.more, pg.last);
+	e = tokens_list(r->store, &q, recs, &pg);
 	if (e != STORE_OK) {
 		api_store_error(r, e);
 		goto done;
 	}
-	pg.recs = recs;
 	r->dialect->page(r, &pg);
 done:
 	tok_recs_free(recs, q.limit);

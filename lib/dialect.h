@@ -12,19 +12,12 @@
 #include <stddef.h>
 
 #include "store.h"
+#include "tokens.h"
 
 struct req;
 struct problem;
 struct mint_req;
 struct list_query;
-
-/* One page of a listing, as the store gave it. */
-struct page {
-	const struct tok_rec	*recs;
-	size_t			 n;
-	int			 more;
-	unsigned char		 last[UUID_LEN];	/* resume after it */
-};
 
 struct dialect {
 	const char	*name;

@@ -144,11 +144,22 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 		problem_reply(r, &p);
 		return 0;
 	}
-	/* A key acts for its whole account: it lists what its minter may. */
+	/*
+	 * A key acts for its whole account, and lists its keys: the
+	 * organization's list, for a caller that reads there; every
+	 * organization's, for one bound to none.
+	 */
 	q->now = r->now;
-	q->state = TOK_ACTIVE;
-	buf_puts(&q->organization, buf_cstr(&caller->organization));
-	q->viewer = caller;
+	if (caller->organization.len == 0) {
+		q->unrevoked = 1;
+		return 1;
+	}
+	if (!policy_allows_at(caller, ENTITY_ORG, SCOPE_TOKENS_READ)) {
+		problem_send(r, 403, "This key may not list the account's keys.");
+		return 0;
+	}
+	store_list_key(&q->list, LIST_ORG, buf_cstr(&caller->organization),
+	    NULL);
 	return 1;
 }
 

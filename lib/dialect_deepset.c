@@ -253,6 +253,96 @@ token(struct req *r, int status, const struct tok_rec *t, const char *secret)
 	buf_free(&out);
 }
 
+/*
+ * GET /api/v1/workspaces/{workspace_name}/token: the workspace's list (a
+ * token bound there is in it), for a caller that reads there; limit,
+ * then page_number, or a token id to go on after or before.
+ */
+static int
+list(struct req *r, const struct tok_rec *caller, struct list_query *q)
+{
+	static const char *const names[] = { "limit", "after", "before",
+	    "page_number" };
+	struct buf	 v[4] = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
+	struct buf	 ent = BUF_INIT;
+	struct problem	 p;
+	int64_t		 limit = DEEPSET_LIST_DEFAULT, pageno = 1;
+	size_t		 i;
+	int		 ok;
+
+	problem_init(&p, 422, "The query has invalid parameters.");
+	p.in = "query";
+	buf_printf(&ent, "workspace:%s", r->params[0]);
+	if (api_query(r, names, 4, v, &p)) {
+		if (v[0].len > 0 && json_int_text(v[0].ptr, v[0].len, 1,
+		    DEEPSET_LIST_MAX, &limit) == -1)
+			problem_field(&p, "limit", 5, "must be 1 to 100");
+		if (v[3].len > 0 && json_int_text(v[3].ptr, v[3].len, 1,
+		    1000000, &pageno) == -1)
+			problem_field(&p, "page_number", 11, "must be a page "
+			    "number from 1");
+		for (i = 1; i <= 2; i++)
+			if (v[i].len > 0 && uuid_parse(v[i].ptr, v[i].len,
+			    q->after) == -1)
+				problem_field(&p, names[i], strlen(names[i]),
+				    "must be an api_token_id");
+		if (v[1].len > 0 && v[2].len > 0)
+			problem_field(&p, "before", 6, "goes with no after");
+	}
+	if (policy_entity_type(ent.ptr, ent.len) != ENT_WORKSPACE) {
+		problem_init(&p, 404, "There is no such workspace.");
+	} else if (p.nerr == 0 &&
+	    !policy_allows_at(caller, buf_cstr(&ent), SCOPE_TOKENS_READ))
+		problem_init(&p, 403, "This token may not read the tokens of "
+		    "this workspace.");
+	ok = p.nerr == 0 && p.status == 422;
+	if (ok) {
+		q->limit = (size_t)limit;
+		q->offset = (size_t)(pageno - 1) * q->limit;
+		q->has_after = v[1].len > 0 || v[2].len > 0;
+		q->before = v[2].len > 0;
+		q->now = r->now;
+		store_list_key(&q->list, LIST_ENTITY,
+		    buf_cstr(&caller->organization), buf_cstr(&ent));
+	} else
+		problem_reply(r, &p);
+	for (i = 0; i < 4; i++)
+		buf_free(&v[i]);
+	buf_free(&ent);
+	return ok;
+}
+
+static void
+page(struct req *r, const struct page *pg)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 id[UUID_STRLEN + 1];
+	size_t		 i;
+
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_arr_open(&w, "data");
+	for (i = 0; i < pg->n; i++) {
+		uuid_format(pg->recs[i].id, id);
+		jw_obj_open(&w, NULL);
+		jw_str(&w, "api_token_id", id);
+		if (pg->recs[i].name.len > 0)
+			jw_str(&w, "name", buf_cstr(&pg->recs[i].name));
+		else
+			jw_null(&w, "name");
+		jw_time(&w, "expires_at", pg->recs[i].expires_at);
+		jw_time(&w, "created_at", pg->recs[i].created_at);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	jw_bool(&w, "has_more", pg->more);
+	jw_int(&w, "total", (int64_t)pg->total);
+	jw_obj_close(&w);
+	api_json_reply(r, 200, &out);
+	buf_free(&out);
+}
+
 const struct dialect dialect_deepset = {
 	.name = "deepset",
 	.credential = dialect_bearer,
@@ -260,4 +350,6 @@ const struct dialect dialect_deepset = {
 	.mint = mint,
 	.minted = 200,
 	.token = token,
+	.list = list,
+	.page = page,
 };

@@ -47,6 +47,7 @@ static const struct route routes[] = {
 	    &dialect_timbal },
 	/* deepset. */
 	{ "POST", "/api/v1/token", ACT_MINT, &dialect_deepset },
+	{ "GET", "/api/v1/workspaces/{}/token", ACT_LIST, &dialect_deepset },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "json.h"
+#include "policy.h"
 #include "store.h"
 
 #define REC_VERSION	1
@@ -40,6 +41,8 @@ struct store {
 	DB		*tokens;	/* id -> record */
 	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
 	DB		*byparent;	/* created_by -> ids (secondary, duplicates) */
+	DB		*bylist;	/* list keys -> id (secondary, counted) */
+	DB		*lists;		/* the same file, read by record number */
 	DB		*audit;		/* event id (UUIDv7) -> audit record */
 	unsigned char	 key[TOK_KEY_LEN];
 	char		*home;
@@ -112,6 +115,7 @@ static int		 is_alive(DB_ENV *, pid_t, db_threadid_t, u_int32_t);
 static void		 thread_id(DB_ENV *, pid_t *, db_threadid_t *);
 static void		 watchdog(int);
 static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
+static int		 lists_open(struct store *);
 static enum store_err	 run(struct store *, txn_fn, void *, int);
 static enum store_err	 map_err(struct store *, int);
 static int		 key_load(struct store *, const char *, int, char *, size_t);
@@ -628,6 +632,143 @@ parent_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
 	return 0;
 }
 
+/* One list key: kind, one or two strings, each ended by NUL, then the id. */
+static int
+list_key(DBT *k, int kind, const char *a, size_t alen, const char *b,
+    size_t blen, const void *id)
+{
+	unsigned char	*p;
+	size_t		 n = 1 + alen + 1 + (b != NULL ? blen + 1 : 0);
+
+	if ((p = malloc(n + UUID_LEN)) == NULL)
+		return ENOMEM;
+	p[0] = (unsigned char)kind;
+	memcpy(p + 1, a, alen);
+	p[1 + alen] = '\0';
+	if (b != NULL) {
+		memcpy(p + 2 + alen, b, blen);
+		p[2 + alen + blen] = '\0';
+	}
+	memcpy(p + n, id, UUID_LEN);
+	memset(k, 0, sizeof(*k));
+	k->data = p;
+	k->size = (u_int32_t)(n + UUID_LEN);
+	k->flags = DB_DBT_APPMALLOC;
+	return 0;
+}
+
+/*
+ * The lists a token is in (schema/storage.md, tokens-list.db): its
+ * organization's, each entity's it acts or is bound in, its subject's,
+ * and its subject's under its name.  A revoked token is in none, so a
+ * list's count is of the tokens not revoked.
+ */
+static int
+list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
+{
+	const char	*org, *ent, *bind, *subj, *name, *b, *e, *at;
+	size_t		 orglen = 0, entlen, bindlen = 0, subjlen = 0, namelen = 0;
+	size_t		 i, j, nents = 0, n = 0;
+	const char	*ents[BINDINGS_MAX + 1];
+	size_t		 entlens[BINDINGS_MAX + 1];
+	DBT		*keys;
+	int		 rc = 0;
+
+	(void)sec;
+	if (key->size != UUID_LEN || rec_field(data, T_REVOKED_AT, &i) != NULL)
+		return DB_DONOTINDEX;
+	if ((org = (const char *)rec_field(data, T_ORGANIZATION, &orglen)) == NULL)
+		org = "";
+	if ((ent = (const char *)rec_field(data, T_ENTITY, &entlen)) != NULL &&
+	    !(entlen == sizeof(ENTITY_ORG) - 1 &&
+	    memcmp(ent, ENTITY_ORG, entlen) == 0)) {
+		ents[nents] = ent;
+		entlens[nents++] = entlen;
+	}
+	if ((bind = (const char *)rec_field(data, T_BINDINGS, &bindlen)) == NULL)
+		bindlen = 0;
+	for (b = bind; bindlen > 0 && b < bind + bindlen; b = e + 1) {
+		e = memchr(b, ' ', (size_t)(bind + bindlen - b));
+		if (e == NULL)
+			e = bind + bindlen;
+		if ((at = memchr(b, '@', (size_t)(e - b))) == NULL)
+			continue;
+		at++;
+		if ((size_t)(e - at) == sizeof(ENTITY_ORG) - 1 &&
+		    memcmp(at, ENTITY_ORG, (size_t)(e - at)) == 0)
+			continue;
+		for (j = 0; j < nents; j++)
+			if (entlens[j] == (size_t)(e - at) &&
+			    memcmp(ents[j], at, entlens[j]) == 0)
+				break;
+		if (j == nents && nents < BINDINGS_MAX + 1) {
+			ents[nents] = at;
+			entlens[nents++] = (size_t)(e - at);
+		}
+	}
+	subj = (const char *)rec_field(data, T_SUBJECT, &subjlen);
+	name = (const char *)rec_field(data, T_NAME, &namelen);
+
+	if ((keys = calloc(nents + 3, sizeof(*keys))) == NULL)
+		return ENOMEM;
+	rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0, key->data);
+	for (j = 0; rc == 0 && j < nents; j++)
+		rc = list_key(&keys[n++], LIST_ENTITY, org, orglen, ents[j],
+		    entlens[j], key->data);
+	if (rc == 0 && subj != NULL && subjlen > 0) {
+		rc = list_key(&keys[n++], LIST_SUBJECT, subj, subjlen, NULL, 0,
+		    key->data);
+		if (rc == 0 && name != NULL && namelen > 0)
+			rc = list_key(&keys[n++], LIST_NAME, subj, subjlen, name,
+			    namelen, key->data);
+	}
+	if (rc != 0) {
+		for (i = 0; i < n; i++)
+			free(keys[i].data);
+		free(keys);
+		return rc;
+	}
+	memset(result, 0, sizeof(*result));
+	result->data = keys;
+	result->size = (u_int32_t)n;
+	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
+	return 0;
+}
+
+/*
+ * The list index: a counted B-tree (DB_RECNUM), so a list's size and a
+ * page at any offset cost a descent each.  A store made before it gets
+ * it built here, once, in one transaction (associate's DB_CREATE fills
+ * an empty index from the tokens).  A second handle on the same file,
+ * not associated, reads keys and their record numbers.
+ */
+static int
+lists_open(struct store *st)
+{
+	DB_TXN	*txn = NULL;
+	int	 rc;
+
+	if ((rc = db_create(&st->bylist, st->env, 0)) != 0 ||
+	    (rc = st->bylist->set_flags(st->bylist, DB_RECNUM)) != 0 ||
+	    (rc = st->bylist->open(st->bylist, NULL, "tokens-list.db", NULL,
+	    DB_BTREE, DB_AUTO_COMMIT | DB_CREATE, 0660)) != 0 ||
+	    (rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		return rc;
+	if ((rc = st->tokens->associate(st->tokens, txn, st->bylist, list_keys,
+	    DB_CREATE)) != 0) {
+		txn->abort(txn);
+		return rc;
+	}
+	if ((rc = txn->commit(txn, 0)) != 0)
+		return rc;
+	if ((rc = db_create(&st->lists, st->env, 0)) != 0 ||
+	    (rc = st->lists->set_flags(st->lists, DB_RECNUM)) != 0 ||
+	    (rc = st->lists->open(st->lists, NULL, "tokens-list.db", NULL,
+	    DB_BTREE, DB_AUTO_COMMIT, 0660)) != 0)
+		return rc;
+	return 0;
+}
+
 static int
 key_load(struct store *st, const char *home, int create, char *err, size_t errsz)
 {
@@ -712,6 +853,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 
 	st->env = NULL;
 	st->tokens = st->byhash = st->byparent = st->audit = NULL;
+	st->bylist = st->lists = NULL;
 	self = getpid();
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
@@ -781,7 +923,8 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	    parent_of, 0)) != 0 ||
 	    (rc = db_create(&st->audit, env, 0)) != 0 ||
 	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0) {
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = lists_open(st)) != 0) {
 		alarm(0);
 		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
@@ -880,6 +1023,10 @@ store_close(struct store *st)
 			st->byhash->close(st->byhash, DB_NOSYNC);
 		if (st->byparent != NULL)
 			st->byparent->close(st->byparent, DB_NOSYNC);
+		if (st->lists != NULL)
+			st->lists->close(st->lists, DB_NOSYNC);
+		if (st->bylist != NULL)
+			st->bylist->close(st->bylist, DB_NOSYNC);
 		if (st->tokens != NULL)
 			st->tokens->close(st->tokens, DB_NOSYNC);
 		if (st->env != NULL)
@@ -1562,6 +1709,174 @@ store_list(struct store *st, const unsigned char *after, store_match_fn match,
 	*more = a.more;
 	memcpy(last, a.last, UUID_LEN);
 	return e;
+}
+
+void
+store_list_key(struct buf *b, enum list_kind kind, const char *a,
+    const char *c)
+{
+	buf_reset(b);
+	buf_putc(b, (char)kind);
+	buf_append(b, a, strlen(a) + 1);
+	if (c != NULL)
+		buf_append(b, c, strlen(c) + 1);
+}
+
+struct page_arg {
+	const struct buf	*prefix;
+	size_t			 offset;
+	const unsigned char	*from;
+	int			 desc;
+	struct tok_rec		*recs;
+	size_t			 max, n, total;
+	int			 more, corrupt;
+};
+
+/*
+ * The record number of the first key at or after k (n + 1 past the
+ * end); a descent.
+ */
+static int
+recno_at(DBC *c, const void *k, size_t len, db_recno_t *out)
+{
+	DBT		 kd, d;
+	db_recno_t	 rn;
+	int		 rc;
+
+	dbt_set(&kd, k, len);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* the key's position, not its data */
+	rc = c->get(c, &kd, &d, DB_SET_RANGE);
+	if (rc == DB_NOTFOUND) {
+		rc = c->get(c, &kd, &d, DB_LAST);
+		if (rc == DB_NOTFOUND) {
+			*out = 1;
+			return 0;
+		}
+		if (rc == 0 && (rc = c->get(c, &kd, &d, DB_CURRENT)) == 0) {
+			dbt_set(&d, &rn, sizeof(rn));
+			d.ulen = sizeof(rn);
+			d.flags = DB_DBT_USERMEM;
+			if ((rc = c->get(c, &kd, &d, DB_GET_RECNO)) == 0)
+				*out = rn + 1;
+		}
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	dbt_set(&d, &rn, sizeof(rn));
+	d.ulen = sizeof(rn);
+	d.flags = DB_DBT_USERMEM;
+	if ((rc = c->get(c, &kd, &d, DB_GET_RECNO)) == 0)
+		*out = rn;
+	return rc;
+}
+
+static int
+page_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct page_arg	*a = arg;
+	struct buf	 k = BUF_INIT;
+	DBC		*c;
+	DBT		 kd, d, pd;
+	db_recno_t	 first, end, at;
+	size_t		 plen = a->prefix->len;
+	int		 rc, op;
+
+	a->n = a->total = 0;
+	a->more = a->corrupt = 0;
+	if ((rc = st->lists->cursor(st->lists, txn, &c, 0)) != 0)
+		return rc;
+	/* The list is the keys from prefix to prefix with its last NUL as 1. */
+	buf_append(&k, a->prefix->ptr, plen);
+	rc = recno_at(c, k.ptr, k.len, &first);
+	k.ptr[plen - 1] = '\1';
+	if (rc == 0)
+		rc = recno_at(c, k.ptr, k.len, &end);
+	if (rc != 0)
+		goto out;
+	a->total = end - first;
+
+	/* Where the page starts: an id to go on from, or an offset. */
+	if (a->from != NULL) {
+		buf_reset(&k);
+		buf_append(&k, a->prefix->ptr, plen);
+		buf_append(&k, a->from, UUID_LEN);
+		if ((rc = recno_at(c, k.ptr, k.len, &at)) != 0)
+			goto out;
+		/* After it: past it if it is there.  Before it: the one before. */
+		if (!a->desc) {
+			dbt_set(&kd, NULL, 0);
+			dbt_set(&d, NULL, 0);
+			d.flags = DB_DBT_PARTIAL;
+			if (at < end && c->get(c, &kd, &d, DB_CURRENT) == 0 &&
+			    kd.size == k.len && memcmp(kd.data, k.ptr, k.len) == 0)
+				at++;
+		} else
+			at--;
+	} else if (!a->desc)
+		at = first + (db_recno_t)(a->offset < end - first ? a->offset :
+		    end - first);
+	else
+		at = a->offset < end - first ? end - 1 - (db_recno_t)a->offset :
+		    first - 1;
+	op = DB_SET_RECNO;
+	while (at >= first && at < end) {
+		dbt_set(&kd, &at, sizeof(at));
+		dbt_set(&d, NULL, 0);
+		rc = c->get(c, &kd, &d, op);
+		op = a->desc ? DB_PREV : DB_NEXT;
+		if (rc != 0 || kd.size != plen + UUID_LEN ||
+		    memcmp(kd.data, a->prefix->ptr, plen) != 0)
+			break;
+		if (a->n == a->max) {
+			a->more = 1;
+			break;
+		}
+		/* The record itself, from the tokens. */
+		dbt_set(&pd, NULL, 0);
+		rc = st->tokens->get(st->tokens, txn, &d, &pd, 0);
+		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
+			rc = 0;
+			at += a->desc ? -1 : 1;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		memcpy(a->recs[a->n].id, d.data, UUID_LEN);
+		if (rec_decode(pd.data, pd.size, &a->recs[a->n]) == -1)
+			a->corrupt = 1;
+		else
+			a->n++;
+		at += a->desc ? -1 : 1;
+	}
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+out:
+	buf_free(&k);
+	return cursor_end(c, rc);
+}
+
+enum store_err
+store_list_page(struct store *st, const struct buf *prefix, size_t offset,
+    const unsigned char *from, int desc, struct tok_rec *recs, size_t max,
+    size_t *n, size_t *total, int *more)
+{
+	struct page_arg	 a;
+	enum store_err	 e;
+
+	memset(&a, 0, sizeof(a));
+	a.prefix = prefix;
+	a.offset = offset;
+	a.from = from;
+	a.desc = desc;
+	a.recs = recs;
+	a.max = max;
+	e = run(st, page_fn, &a, RUN_READ);
+	*n = a.n;
+	*total = a.total;
+	*more = a.more;
+	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }
 
 static int

@@ -192,6 +192,31 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
 		    size_t scanmax, size_t *n, int *more,
 		    unsigned char last[UUID_LEN]);
 
+/*
+ * The lists of tokens (tokens-list.db): each a key prefix under which the
+ * tokens not revoked are, oldest first, in a counted B-tree.
+ */
+enum list_kind {
+	LIST_ORG = 'o',		/* organization: every token of it */
+	LIST_ENTITY = 'e',	/* organization, entity: acting or bound there */
+	LIST_SUBJECT = 's',	/* subject: the tokens speaking for it */
+	LIST_NAME = 'n',	/* subject, name: its tokens of that name */
+};
+/* A list's key prefix into b; c is NULL for the one-string kinds. */
+void		 store_list_key(struct buf *b, enum list_kind, const char *a,
+		    const char *c);
+/*
+ * One page of a list: up to max records into recs, starting offset
+ * tokens in (newest first with desc), or, with from, just after (before,
+ * with desc) the token from.  *total is the list's exact size, *more
+ * whether the page stops short of its end.  The size and the page's
+ * start cost a B-tree descent each, whatever the offset.
+ */
+enum store_err	 store_list_page(struct store *, const struct buf *prefix,
+		    size_t offset, const unsigned char *from, int desc,
+		    struct tok_rec *recs, size_t max, size_t *n, size_t *total,
+		    int *more);
+
 /* Appends an audit entry in its own durable transaction. */
 enum store_err	 store_audit(struct store *, const struct audit_ev *);
 /*

@@ -1119,6 +1119,7 @@ list_query_free(struct list_query *q)
 {
 	buf_free(&q->organization);
 	buf_free(&q->name);
+	buf_free(&q->list);
 	list_query_init(q);
 }
 
@@ -1163,13 +1164,36 @@ list_match(const struct tok_rec *r, void *arg)
 	if (q->name.len > 0 &&
 	    strcmp(buf_cstr(&r->name), buf_cstr(&q->name)) != 0)
 		return 0;
+	if (q->unrevoked && r->revoked_at != 0)
+		return 0;
 	return q->state == -1 || (int)policy_state(r, q->now) == q->state;
 }
 
 enum store_err
 tokens_list(struct store *st, const struct list_query *q, struct tok_rec *recs,
-    size_t *n, int *more, unsigned char next[UUID_LEN])
+    struct page *pg)
 {
-	return store_list(st, q->has_after ? q->after : NULL, list_match,
-	    (void *)q, recs, q->limit, LIST_SCANMAX, n, more, next);
+	struct tok_rec	 t;
+	enum store_err	 e;
+	size_t		 i;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->recs = recs;
+	if (q->list.len == 0)
+		return store_list(st, q->has_after ? q->after : NULL,
+		    list_match, (void *)q, recs, q->limit, LIST_SCANMAX, &pg->n,
+		    &pg->more, pg->last);
+	e = store_list_page(st, &q->list, q->offset, q->has_after ? q->after :
+	    NULL, q->desc != (q->has_after && q->before), recs, q->limit,
+	    &pg->n, &pg->total, &pg->more);
+	pg->counted = 1;
+	/* A page before the cursor was read backwards: put it in list order. */
+	for (i = 0; q->has_after && q->before && i < pg->n / 2; i++) {
+		t = recs[i];
+		recs[i] = recs[pg->n - 1 - i];
+		recs[pg->n - 1 - i] = t;
+	}
+	if (pg->n > 0)
+		memcpy(pg->last, recs[pg->n - 1].id, UUID_LEN);
+	return e;
 }

@@ -291,6 +291,22 @@ struct list_query {
 	unsigned char	 created_by[UUID_LEN];
 	struct buf	 name;		/* empty: any */
 	int64_t		 now;
+	struct buf	 list;		/* a list's key (store_list_key): its tokens,
+					   counted; empty: every token, by a scan */
+	size_t		 offset;	/* in the list, where no cursor is given */
+	int		 desc;		/* the list newest first */
+	int		 before;	/* the page before the cursor, in list order */
+	int		 unrevoked;	/* a scan leaves revoked tokens out */
+};
+
+/* One page of a listing. */
+struct page {
+	const struct tok_rec	*recs;
+	size_t			 n;
+	int			 more;
+	unsigned char		 last[UUID_LEN];	/* resume after it */
+	int			 counted;	/* a list's: total is exact */
+	size_t			 total;
 };
 
 #define LIST_DEFAULT	50
@@ -303,12 +319,12 @@ void	 list_query_free(struct list_query *);
 struct tok_rec	*tok_recs_new(size_t n);
 void		 tok_recs_free(struct tok_rec *, size_t n);
 /*
- * One page of tokens matching q into recs (q->limit of them).  *next is
- * set (UUID_LEN bytes) and *more true when the listing goes on from there.
+ * One page of tokens matching q into recs (q->limit of them), described
+ * by pg (pg->recs is recs): from q's list, counted, or else by a scan of
+ * every token (filters and the viewer apply then).
  */
 enum store_err	 tokens_list(struct store *, const struct list_query *,
-		    struct tok_rec *recs, size_t *n, int *more,
-		    unsigned char next[UUID_LEN]);
+		    struct tok_rec *recs, struct page *pg);
 
 /* The token object of the native API (schema/openapi.yaml). */
 void		 tokens_json(struct jsonw *, const struct tok_rec *, int64_t now);

@@ -410,10 +410,10 @@ cmd_list(int argc, char **argv)
 	struct store		*st;
 	struct list_query	 q;
 	struct tok_rec		*recs;
-	unsigned char		 last[UUID_LEN];
+	struct page		 pg;
 	char			 id[UUID_STRLEN + 1];
-	size_t			 i, n;
-	int			 c, all = 0, more;
+	size_t			 i;
+	int			 c, all = 0;
 	enum store_err		 e;
 
 	while ((c = getopt(argc, argv, "a")) != -1)
@@ -430,10 +430,10 @@ cmd_list(int argc, char **argv)
 	q.state = all ? -1 : TOK_ACTIVE;
 	recs = tok_recs_new(q.limit);
 	do {
-		e = tokens_list(st, &q, recs, &n, &more, last);
+		e = tokens_list(st, &q, recs, &pg);
 		if (e != STORE_OK)
 			errx(1, "%s", store_strerror(e));
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < pg.n; i++) {
 			uuid_format(recs[i].id, id);
 			printf("%s\t%s\t%s\t%s\t%s\n", id,
 			    policy_state_name(policy_state(&recs[i], q.now)),
@@ -441,9 +441,9 @@ cmd_list(int argc, char **argv)
 			    buf_cstr(&recs[i].organization) : "-",
 			    buf_cstr(&recs[i].name), buf_cstr(&recs[i].scopes));
 		}
-		memcpy(q.after, last, UUID_LEN);
+		memcpy(q.after, pg.last, UUID_LEN);
 		q.has_after = 1;
-	} while (more);
+	} while (pg.more);
 	tok_recs_free(recs, q.limit);
 	list_query_free(&q);
 	store_close(st);

@@ -75,3 +75,44 @@ conforms "... {detail: string}" deepset ErrorMessage
 ok "secrets start api_" grep -qE '^api_[0-9A-Za-z]{38}$' <<<"$T1"
 req POST "/v1/tokens/$T1ID/rotate" "$ROOT" '{}'
 ok "a rotated api_ token keeps api_" grep -qE '^api_' <<<"$(jget .token)"
+
+# GET /api/v1/workspaces/{workspace_name}/token: the workspace's list, counted.
+for i in 1 2 3 4 5; do
+	req POST /api/v1/token "$ADMIN" "{\"name\":\"w$i\",\"workspaces\":[\"lists\"]}"
+	eval "W$i=$(jget .api_token_id)"
+done
+req POST /api/v1/token "$ADMIN" '{"name":"both","workspaces":["lists","other"]}'
+BOTH=$(jget .api_token_id)
+req GET /api/v1/workspaces/lists/token "$ADMIN"
+is "GET the workspace's tokens: 200" "$STATUS" 200
+conforms "... the body is TokenList" deepset TokenList
+is "... every token bound there, oldest first, total exact" "$(jget '[.data[].name] | join(",")') $(jget .total) $(jget .has_more)" \
+    "w1,w2,w3,w4,w5,both 6 false"
+req GET /api/v1/workspaces/other/token "$ADMIN"
+is "a token bound in two workspaces is in both lists" "$(jget '[.data[].name] | join(",")') $(jget .total)" "both 1"
+req GET "/api/v1/workspaces/lists/token?limit=2&page_number=2" "$ADMIN"
+is "limit=2&page_number=2: the third and fourth" "$(jget '[.data[].name] | join(",")') $(jget .total) $(jget .has_more)" "w3,w4 6 true"
+req GET "/api/v1/workspaces/lists/token?limit=2&page_number=9" "$ADMIN"
+is "a page past the end is empty" "$(jget '.data | length') $(jget .total) $(jget .has_more)" "0 6 false"
+req GET "/api/v1/workspaces/lists/token?limit=2&after=$W2" "$ADMIN"
+is "after an id: the next ones" "$(jget '[.data[].name] | join(",")')" "w3,w4"
+req GET "/api/v1/workspaces/lists/token?limit=2&before=$W4" "$ADMIN"
+is "before an id: the ones before it, in order" "$(jget '[.data[].name] | join(",")')" "w2,w3"
+req DELETE "/v1/tokens/$W3" "$ROOT"
+req GET /api/v1/workspaces/lists/token "$ADMIN"
+is "a revoked token leaves the list and its total" "$(jget '[.data[].name] | join(",")') $(jget .total)" "w1,w2,w4,w5,both 5"
+req GET /api/v1/workspaces/empty/token "$ADMIN"
+is "a workspace with no tokens: empty, total 0" "$(jget '.data | length') $(jget .total)" "0 0"
+for q in limit=0 limit=101 page_number=0 after=x "after=$W1&before=$W2" unknown=1; do
+	req GET "/api/v1/workspaces/lists/token?$q" "$ADMIN"
+	is "query $q: 422" "$STATUS" 422
+	conforms "... HTTPValidationError" deepset HTTPValidationError
+done
+is "... loc names the query parameter" "$(req GET "/api/v1/workspaces/lists/token?limit=0" "$ADMIN"; jq -c '.detail[0].loc' <<<"$BODY")" '["query","limit"]'
+mint ws-reader '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_MEMBER","entity":"workspace:other"}]'
+req GET /api/v1/workspaces/lists/token "$TOKEN"
+is "a caller that cannot read in the workspace: 403" "$STATUS" 403
+conforms "... {detail: string}" deepset ErrorMessage
+mint ws-reader2 '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:other"}]'
+req GET /api/v1/workspaces/other/token "$TOKEN"
+is "a caller reading in the workspace lists it, native tokens bound there too" "$STATUS $(jget '[.data[].name] | join(",")')" "200 both,ws-reader,ws-reader2"

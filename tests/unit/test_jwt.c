@@ -181,7 +181,7 @@ START_TEST(test_rotate_creates)
 	struct jwt_keys		 keys;
 	const struct jwt_key	*k;
 	struct stat		 sb;
-	char			 text[256], seed[64];
+	char			 text[256], kid[64], seed[64];
 	long long		 created, retire;
 	FILE			*fp;
 	size_t			 i;
@@ -213,19 +213,30 @@ START_TEST(test_rotate_creates)
 	ck_assert_ptr_nonnull(fgets(text, sizeof(text), fp));
 	ck_assert_int_eq(fgetc(fp), EOF);
 	fclose(fp);
-	n = sscanf(text, "%32s %lld %lld %63s", seed, &created, &retire, seed);
+	n = sscanf(text, "%63s %lld %lld %63s", kid, &created, &retire, seed);
 	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(kid, k->kid);
 	ck_assert_int_eq(created, NOW);
 	ck_assert_int_eq(retire, 0);
 	ck_assert_uint_eq(strlen(seed), 43);
 	ck_assert_uint_eq(strlen(text), 16 + 1 + 10 + 1 + 1 + 1 + 43 + 1);
 	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	/* The seed written is the key pair's. */
+	{
+		unsigned char	 s[64], pk[32], sk[64];
+		size_t		 len;
+
+		ck_assert_int_eq(sodium_base642bin(s, sizeof(s), seed,
+		    strlen(seed), NULL, &len, NULL, B64), 0);
+		ck_assert_uint_eq(len, 32);
+		crypto_sign_seed_keypair(pk, sk, s);
+		ck_assert_int_eq(memcmp(pk, k->pk, 32), 0);
+		ck_assert_int_eq(memcmp(sk, k->sk, 64), 0);
+	}
 	jwt_keys_wipe(&keys);
 	ck_assert_uint_eq(keys.n, 0);
 	for (i = 0; i < sizeof(keys.k[0].sk); i++)
 		ck_assert_int_eq(keys.k[0].sk[i], 0);
-
-	/* The key pair is the seed's. */
 }
 END_TEST
 
@@ -292,7 +303,7 @@ START_TEST(test_sign_refuses)
 	buf_puts(&tok, "x");
 	ck_assert_int_eq(jwt_sign(&keys, big, 3000, &tok), -1);
 	ck_assert_str_eq(tok.ptr, "x");
-	/* The longest that fits is accepted back. */
+	/* A long one that fits is accepted back. */
 	buf_reset(&tok);
 	ck_assert_int_eq(jwt_sign(&keys, big, 2900, &tok), 0);
 	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len), 1);
@@ -357,8 +368,7 @@ START_TEST(test_header_refused)
 		"{\"alg\":[\"EdDSA\"],\"kid\":\"%s\"}",
 		"{\"typ\":\"JWT\",\"kid\":\"%s\"}",
 		"{\"alg\":\"EdDSA\",\"alg\":\"EdDSA\",\"kid\":\"%s\"}",
-		"{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"crit\":[\"b64\"],"
-		    "\"b64\":false}",
+		"{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"crit\":[\"exp\"]}",
 		"{\"alg\":\"EdDSA\",\"kid\":\"%s\"",
 		"[\"alg\",\"EdDSA\",\"kid\",\"%s\"]",
 		"{\"alg\":\"EdDSA\",\"kid\":\"%s \"}",
@@ -448,6 +458,7 @@ START_TEST(test_rotate_grace)
 	struct jwt_keys	 keys;
 	struct buf	 old = BUF_INIT, cur = BUF_INIT;
 	char		 oldkid[JWT_KIDMAX + 1], curkid[JWT_KIDMAX + 1];
+	char		 err[256];
 
 	rotate(NOW - 100, 0);
 	load(&keys);
@@ -496,12 +507,11 @@ START_TEST(test_rotate_grace)
 	ck_assert_int_eq(jwks_count(&keys, NOW + 11, NULL), 1);
 	jwt_keys_wipe(&keys);
 
-	ck_assert_int_eq(jwt_keys_rotate(dir, 0, 10, oldkid, sizeof(oldkid)),
-	    -1);
-	ck_assert_int_eq(jwt_keys_rotate(dir, NOW, -1, oldkid, sizeof(oldkid)),
-	    -1);
-	ck_assert_int_eq(jwt_keys_rotate(dir, NOW, INT64_MAX, oldkid,
-	    sizeof(oldkid)), -1);
+	/* A time of 0 would write a current key; no negative grace, no overflow. */
+	ck_assert_int_eq(jwt_keys_rotate(dir, 0, 10, err, sizeof(err)), -1);
+	ck_assert_int_eq(jwt_keys_rotate(dir, NOW, -1, err, sizeof(err)), -1);
+	ck_assert_int_eq(jwt_keys_rotate(dir, NOW, INT64_MAX, err,
+	    sizeof(err)), -1);
 	buf_free(&old);
 	buf_free(&cur);
 }
@@ -522,11 +532,14 @@ START_TEST(test_rotate_full)
 	ck_assert_uint_eq(keys.n, JWT_MAXKEYS);
 	ck_assert_int_eq(jwt_signer(&keys)->created_at, NOW + JWT_MAXKEYS - 1);
 	jwt_keys_wipe(&keys);
-	/* Once the first has retired there is room. */
-	rotate(NOW + 1000, 1000);
+	/* The first retires at NOW + 1 + 1000: then there is room. */
+	ck_assert_int_eq(jwt_keys_rotate(dir, NOW + 1000, 1000, err,
+	    sizeof(err)), -1);
+	rotate(NOW + 1001, 1000);
 	load(&keys);
 	ck_assert_uint_eq(keys.n, JWT_MAXKEYS);
-	ck_assert_int_eq(jwt_signer(&keys)->created_at, NOW + 1000);
+	ck_assert_int_eq(keys.k[0].created_at, NOW + 1);
+	ck_assert_int_eq(jwt_signer(&keys)->created_at, NOW + 1001);
 	jwt_keys_wipe(&keys);
 }
 END_TEST
@@ -586,11 +599,13 @@ START_TEST(test_jwks)
 	}
 	json_free(&doc);
 
-	/* No keys: an empty set, still a JWKS. */
+	/* At the end of the grace, only the new key. */
 	buf_reset(&out);
 	jw_init(&w, &out);
 	jwt_jwks(&keys, NOW + 60, &w);
+	ck_assert_ptr_null(strstr(out.ptr, keys.k[0].kid));
 	ck_assert_ptr_nonnull(strstr(out.ptr, keys.k[1].kid));
+	/* No keys: an empty set, still a JWKS. */
 	buf_reset(&out);
 	jw_init(&w, &out);
 	keys.n = 0;
@@ -626,6 +641,19 @@ START_TEST(test_file_refused)
 	load(&keys);
 	ck_assert_int_eq(chmod(path, 0640), 0);
 	load(&keys);
+
+	/* Owned by a stranger: refused, unless the stranger owns the store. */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(path, 54321, (gid_t)-1), 0);
+		ck_assert_int_eq(jwt_keys_load(dir, &keys, err, sizeof(err)),
+		    -1);
+		ck_assert_ptr_nonnull(strstr(err, "owned by"));
+		ck_assert_int_eq(chown(dir, 54321, (gid_t)-1), 0);
+		load(&keys);
+		ck_assert_uint_eq(keys.n, 1);
+		ck_assert_int_eq(chown(path, 0, (gid_t)-1), 0);
+		ck_assert_int_eq(chown(dir, 0, (gid_t)-1), 0);
+	}
 
 	/* A link, even to the right file. */
 	snprintf(other, sizeof(other), "%s/other", dir);
@@ -682,6 +710,13 @@ START_TEST(test_file_malformed)
 	ck_assert_str_eq(keys.k[1].kid, "k.2-_");
 	ck_assert_int_eq(keys.k[1].retire_at, 5);
 	ck_assert_ptr_eq(jwt_signer(&keys), &keys.k[0]);
+	/* Of several current keys (edited by hand), the newest signs. */
+	write_file("a 5 0 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+	    "b 9 0 BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA\n"
+	    "c 7 0 CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA\n"
+	    "d 20 30 DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDA\n");
+	load(&keys);
+	ck_assert_str_eq(jwt_signer(&keys)->kid, "b");
 	write_file("");
 	load(&keys);
 	ck_assert_uint_eq(keys.n, 0);
@@ -714,7 +749,7 @@ START_TEST(test_shaped)
 		"kh_0123456789ABCDEFGHIJKLMNOPQRSTUV000000",
 	};
 	static const char	*good[] = {
-		"ab.cd.ef", "abc.abcd.a-_B", "ab.cd.efghi",
+		"ab.cd.ef", "abc.abcd.a-_B", "ab.cd.efghij",
 	};
 	struct jwt_keys	 keys;
 	struct buf	 tok = BUF_INIT;
@@ -725,7 +760,9 @@ START_TEST(test_shaped)
 	load(&keys);
 	sign(&keys, &tok);
 	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len), 1);
-	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len - 1), 1);
+	/* 85 characters are no base64 of anything. */
+	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len - 1), 0);
+	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len - 2), 1);
 	ck_assert_int_eq(jwt_shaped(tok.ptr, tok.len + 1), 0);	/* the NUL */
 	for (i = 0; i < NITEMS(bad); i++)
 		ck_assert_msg(jwt_shaped(bad[i], strlen(bad[i])) == 0, "%s",
