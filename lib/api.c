@@ -279,7 +279,9 @@ json_body(struct req *r, struct json_doc *d)
 int
 api_path_id(struct req *r, unsigned char id[UUID_LEN])
 {
-	if (uuid_parse(r->params[0], strlen(r->params[0]), id) == -1) {
+	const char	*s = req_param(r, "id");
+
+	if (uuid_parse(s, strlen(s), id) == -1) {
 		problem_send(r, 404, "No token has this id.");
 		return 0;
 	}

@@ -272,7 +272,7 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 
 	problem_init(&p, 422, "The query has invalid parameters.");
 	p.in = "query";
-	buf_printf(&ent, "workspace:%s", r->params[0]);
+	buf_printf(&ent, "workspace:%s", req_param(r, "workspace"));
 	if (api_query(r, names, 4, v, &p)) {
 		if (v[0].len > 0 && json_int_text(v[0].ptr, v[0].len, 1,
 		    DEEPSET_LIST_MAX, &limit) == -1)

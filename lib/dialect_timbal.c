@@ -33,15 +33,16 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 {
 	struct json_doc	 doc;
 	struct problem	 p;
+	const char	*org = req_param(r, "org");
 	int		 at[2];
 
 	(void)caller;
 	problem_init(&p, 400, "The request has invalid fields.");
-	if (!policy_org_ok(r->params[0], strlen(r->params[0])))
+	if (!policy_org_ok(org, strlen(org)))
 		problem_field(&p, "org_id", 6, "is not an organization "
 		    "identifier");
 	else
-		buf_puts(&m->organization, r->params[0]);
+		buf_puts(&m->organization, org);
 	if (!api_json_body(r, &doc))
 		return 0;
 	if (api_body_fields(&doc, fields, 2, m, at, &p) && at[1] != -1 &&

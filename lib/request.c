@@ -308,6 +308,15 @@ req_form_names_ok(const char *s, size_t len, const char *const names[],
 	return 1;
 }
 
+const char *
+req_param(const struct req *r, const char *name)
+{
+	const char	*v;
+
+	v = r->route != NULL ? route_param(r->route, r->params, name) : NULL;
+	return v != NULL ? v : "";
+}
+
 void
 req_header(struct req *r, const char *name, const char *value)
 {

@@ -31,7 +31,7 @@ struct req {
 	int		 replied;
 	const struct route *route;	/* what the request is (route.h) */
 	const struct dialect *dialect;	/* how it speaks: the route's */
-	char		 params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN];	/* its "{}" segments */
+	char		 params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN];	/* its "{name}" segments */
 
 	/* private */
 	struct FCGX_Request *fcgi;	/* NULL under plain CGI */
@@ -63,6 +63,8 @@ int		 req_form_get(const char *, size_t, const char *name, struct buf *);
 /* 1 if every parameter name in the query or form string is in names, none repeated. */
 int		 req_form_names_ok(const char *, size_t, const char *const names[],
 		    size_t nnames);
+/* The route's path segment "{name}", or "" when it has none. */
+const char	*req_param(const struct req *, const char *name);
 void		 req_header(struct req *, const char *name, const char *value);
 /* The single response: status, media type, body. */
 void		 req_reply(struct req *, int status, const char *type,

@@ -20,19 +20,20 @@ static const char *const programs[ACT__MAX] = {
 
 /*
  * Every route keyhole serves.  The first whose method and path match
- * serves the request, so a literal segment goes before a "{}" it would
- * also match.  The web server's configuration is made from this table
+ * serves the request, so a literal segment goes before a "{name}" it
+ * would also match.  The names say what a segment is: id (a token's),
+ * org (an organization), and a dialect's own.  The web server's configuration is made from this table
  * (route_lighttpd), and each program looks its request up here again.
  */
 static const struct route routes[] = {
 	/* The native API (schema/openapi.yaml). */
 	{ "POST", "/v1/tokens", ACT_MINT, &dialect_native },
 	{ "GET", "/v1/tokens", ACT_LIST, &dialect_native },
-	{ "GET", "/v1/tokens/{}", ACT_SHOW, &dialect_native },
-	{ "PATCH", "/v1/tokens/{}", ACT_UPDATE, &dialect_native },
-	{ "DELETE", "/v1/tokens/{}", ACT_REVOKE, &dialect_native },
-	{ "POST", "/v1/tokens/{}/rotate", ACT_ROTATE, &dialect_native },
-	{ "POST", "/v1/tokens/{}/rotate/finish", ACT_FINISH, &dialect_native },
+	{ "GET", "/v1/tokens/{id}", ACT_SHOW, &dialect_native },
+	{ "PATCH", "/v1/tokens/{id}", ACT_UPDATE, &dialect_native },
+	{ "DELETE", "/v1/tokens/{id}", ACT_REVOKE, &dialect_native },
+	{ "POST", "/v1/tokens/{id}/rotate", ACT_ROTATE, &dialect_native },
+	{ "POST", "/v1/tokens/{id}/rotate/finish", ACT_FINISH, &dialect_native },
 	{ "POST", "/v1/enrollments/redeem", ACT_REDEEM, &dialect_native },
 	{ "GET", "/v1/audit", ACT_AUDIT, &dialect_native },
 	/* RFC 7662 and RFC 7009. */
@@ -41,13 +42,13 @@ static const struct route routes[] = {
 	/* Archil. */
 	{ "POST", "/api/tokens", ACT_MINT, &dialect_archil },
 	{ "GET", "/api/tokens", ACT_LIST, &dialect_archil },
-	{ "DELETE", "/api/tokens/{}", ACT_REVOKE, &dialect_archil },
+	{ "DELETE", "/api/tokens/{id}", ACT_REVOKE, &dialect_archil },
 	/* Timbal. */
-	{ "POST", "/orgs/{}/connectors/enrollment-tokens", ACT_MINT,
+	{ "POST", "/orgs/{org}/connectors/enrollment-tokens", ACT_MINT,
 	    &dialect_timbal },
 	/* deepset. */
 	{ "POST", "/api/v1/token", ACT_MINT, &dialect_deepset },
-	{ "GET", "/api/v1/workspaces/{}/token", ACT_LIST, &dialect_deepset },
+	{ "GET", "/api/v1/workspaces/{workspace}/token", ACT_LIST, &dialect_deepset },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -79,7 +80,7 @@ route_match(const char *pattern, const char *path,
 		pe = p + strcspn(p, "/");
 		qe = q + strcspn(q, "/");
 		n = (size_t)(pe - p);
-		if (qe - q == 2 && q[0] == '{' && q[1] == '}') {
+		if (qe - q >= 2 && q[0] == '{' && qe[-1] == '}') {
 			if (i >= ROUTE_MAXPARAMS || n == 0 || n >= ROUTE_PARAMLEN)
 				return 0;
 			memcpy(params[i], p, n);
@@ -90,6 +91,22 @@ route_match(const char *pattern, const char *path,
 		q = qe;
 	}
 	return *q == '\0' && (*p == '\0' || (p[0] == '/' && p[1] == '\0'));
+}
+
+const char *
+route_param(const struct route *rt,
+    const char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN], const char *name)
+{
+	const char	*q;
+	size_t		 n = strlen(name);
+	int		 i = 0;
+
+	for (q = strchr(rt->pattern, '{'); q != NULL; q = strchr(q + 1, '{')) {
+		if (strncmp(q + 1, name, n) == 0 && q[1 + n] == '}')
+			return params[i];
+		i++;
+	}
+	return NULL;
 }
 
 /* Does the route serve this method?  GET routes serve HEAD. */
@@ -136,16 +153,16 @@ route_find(const char *method, const char *path,
 	return NULL;
 }
 
-/* A pattern as a lighttpd URL regex's body: "{}" is one segment. */
+/* A pattern as a lighttpd URL regex's body: "{name}" is one segment. */
 static void
 url_regex(struct buf *b, const char *pattern)
 {
 	const char	*p;
 
 	for (p = pattern; *p != '\0'; p++) {
-		if (p[0] == '{' && p[1] == '}') {
+		if (p[0] == '{') {
 			buf_puts(b, "[^/?]+");
-			p++;
+			p += strcspn(p, "}");
 			continue;
 		}
 		if (strchr(".+*?()[]{}|^$\\", *p) != NULL)

@@ -22,12 +22,12 @@ enum act {
 	ACT__MAX
 };
 
-#define ROUTE_MAXPARAMS	2	/* "{}" segments in a pattern, at most */
+#define ROUTE_MAXPARAMS	2	/* "{name}" segments in a pattern, at most */
 #define ROUTE_PARAMLEN	128	/* a segment's bytes, at most (longer: no match) */
 
 struct route {
 	const char		*method;	/* "GET" serves HEAD too */
-	const char		*pattern;	/* literal segments and "{}" */
+	const char		*pattern;	/* literal segments and "{name}" */
 	enum act		 act;
 	const struct dialect	*dialect;
 };
@@ -37,7 +37,7 @@ const char	*act_program(enum act);
 
 /*
  * The first route, in table order, whose method and pattern match; its
- * "{}" segments are copied into params.  NULL if none: then *allow
+ * "{name}" segments are copied into params.  NULL if none: then *allow
  * (when the path matches some route, else NULL) lists the methods the
  * path has, for a 405, and *any is the first route of that path.
  */
@@ -45,9 +45,13 @@ const struct route *route_find(const char *method, const char *path,
 		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
 		    const char **allow, const struct route **any);
 
-/* Does path match pattern?  The "{}" segments go into params. */
+/* Does path match pattern?  The "{name}" segments go into params. */
 int		 route_match(const char *pattern, const char *path,
 		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN]);
+/* The segment "{name}" of the route's matched path, or NULL. */
+const char	*route_param(const struct route *,
+		    const char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
+		    const char *name);
 
 /* The lighttpd configuration (httpd-conf/lighttpd.conf), routes and all. */
 void		 route_lighttpd(struct buf *);
