@@ -10,41 +10,6 @@
 
 #include "keyhole.h"
 
-/* The body is optional: none, or an object with grace_seconds only. */
-static int
-grace_param(struct req *r, int64_t *grace)
-{
-	struct json_doc	 doc;
-	struct problem	 p;
-	struct buf	 key = BUF_INIT;
-	int		 it = -1, k, v, ok = 1;
-
-	*grace = 0;
-	if (req_body(r) == -1)
-		return 0;
-	if (r->body.len == 0)
-		return 1;
-	if (!api_json_body(r, &doc))
-		return 0;
-	problem_init(&p, 422, "The request has invalid fields.");
-	while (json_each(&doc, 0, &it, &k, &v))
-		if (!json_key_is(&doc, k, "grace_seconds")) {
-			buf_reset(&key);
-			json_str(&doc, k, &key);
-			problem_field(&p, key.ptr, key.len, "is not a known field; "
-			    "rotate takes only grace_seconds");
-		} else if (json_int(&doc, v, 0, GRACE_MAX, grace) == -1)
-			problem_field(&p, "grace_seconds", 13, "must be a whole "
-			    "number of seconds from 0 to 2592000 (30 days)");
-	buf_free(&key);
-	json_free(&doc);
-	if (p.nerr > 0) {
-		problem_reply(r, &p);
-		ok = 0;
-	}
-	return ok;
-}
-
 static void
 rotate(struct req *r)
 {
@@ -59,7 +24,7 @@ rotate(struct req *r)
 	tok_rec_init(&tok);
 	if (!api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
 	    !api_path_id(r, id) ||
-	    !grace_param(r, &grace))
+	    !r->dialect->rotate(r, &grace))
 		goto done;
 	e = tokens_rotate(r->store, id, &caller, grace, r->now, r->remote_addr,
 	    secret, sizeof(secret), &tok, &se);

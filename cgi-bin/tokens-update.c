@@ -21,20 +21,19 @@ update(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	patch_req_init(&p);
+	doc.tok = NULL;
 	if (!api_caller(r, SCOPE_TOKENS_UPDATE, &caller) ||
-	    !api_path_id(r, id) ||
-	    !api_patch_body(r, &doc))
+	    !api_path_id(r, id) || !r->dialect->update(r, &doc, &p))
 		goto done;
-	if (api_patch_parse(r, &doc, &p)) {
-		e = tokens_update(r->store, id, &caller, &p, r->now,
-		    r->remote_addr, &tok, &se);
-		if (e == OP_OK) {
-			r->dialect->token(r, 200, &tok, NULL);
-		} else
-			api_op_error(r, e, se, &caller, id);
-	}
-	json_free(&doc);
+	e = tokens_update(r->store, id, &caller, &p, r->now, r->remote_addr,
+	    &tok, &se);
+	if (e == OP_OK)
+		r->dialect->token(r, 200, &tok, NULL);
+	else
+		api_op_error(r, e, se, &caller, id);
 done:
+	if (doc.tok != NULL)
+		json_free(&doc);
 	patch_req_free(&p);
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);

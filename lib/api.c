@@ -101,6 +101,10 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 		problem_send(r, 422, "The merged metadata would not be an "
 		    "object of at most 4096 bytes.");
 		break;
+	case OP_BINDING:
+		problem_send(r, 422, "A role lies outside the token's entity, "
+		    "or cannot be bound at that kind of entity.");
+		break;
 	case OP_INCOMPLETE:
 		problem_send(r, 503, "The cascade revoked the tokens it reached "
 		    "but not all: the tree is larger than one revocation "
@@ -279,13 +283,25 @@ json_body(struct req *r, struct json_doc *d)
 int
 api_path_id(struct req *r, unsigned char id[UUID_LEN])
 {
-	const char	*s = req_param(r, "id");
+	const char	*s = req_param(r, "id"), *org = req_param(r, "org");
+	struct tok_rec	 t;
+	enum store_err	 e = STORE_OK;
 
-	if (uuid_parse(s, strlen(s), id) == -1) {
-		problem_send(r, 404, "No token has this id.");
-		return 0;
+	if (uuid_parse(s, strlen(s), id) == -1)
+		e = STORE_NOTFOUND;
+	/* A path naming an organization holds only that organization's tokens. */
+	else if (*org != '\0') {
+		tok_rec_init(&t);
+		e = store_get(r->store, id, &t);
+		if (e == STORE_OK && strcmp(buf_cstr(&t.organization), org) != 0)
+			e = STORE_NOTFOUND;
+		tok_rec_free(&t);
 	}
-	return 1;
+	if (e == STORE_NOTFOUND)
+		problem_send(r, 404, "No token has this id.");
+	else if (e != STORE_OK)
+		api_store_error(r, e);
+	return e == STORE_OK;
 }
 
 void

@@ -43,7 +43,10 @@ void	 api_mint_error(struct req *, enum mint_err, enum store_err,
 /* Answers a refused operation on a token (404, 403, 409, 422, 503). */
 void	 api_op_error(struct req *, enum op_err, enum store_err,
 	    const struct tok_rec *caller, const unsigned char *id);
-/* The token id, the route's first "{}"; 0 answered 404. */
+/*
+ * The token id, the route's "{id}"; 0 answered 404 (also when the route
+ * names an organization, "{org}", and the token is not of it).
+ */
 int	 api_path_id(struct req *, unsigned char id[UUID_LEN]);
 /* Validates a PATCH body (name, description, metadata); 0 answered 422. */
 int	 api_patch_parse(struct req *, const struct json_doc *, struct patch_req *);

@@ -18,6 +18,8 @@ struct req;
 struct problem;
 struct mint_req;
 struct list_query;
+struct json_doc;
+struct patch_req;
 
 struct dialect {
 	const char	*name;
@@ -40,6 +42,10 @@ struct dialect {
 	int	(*list)(struct req *, const struct tok_rec *caller,
 		    struct list_query *);
 	void	(*page)(struct req *, const struct page *);
+	/* Maps a change (PATCH or the dialect's) onto pr: 0 answered. */
+	int	(*update)(struct req *, struct json_doc *, struct patch_req *);
+	/* Reads a rotation's grace (seconds) from the request: 0 answered. */
+	int	(*rotate)(struct req *, int64_t *grace);
 	/* Answers a revoked token (NULL: 204, no body). */
 	void	(*revoked)(struct req *, const unsigned char id[UUID_LEN]);
 };
@@ -49,9 +55,12 @@ extern const struct dialect dialect_oauth;	/* RFC 7662, RFC 7009 */
 extern const struct dialect dialect_archil;	/* Archil's /api/tokens */
 extern const struct dialect dialect_timbal;	/* Timbal's enrollment tokens */
 extern const struct dialect dialect_deepset;	/* deepset's /api/v1/token */
+extern const struct dialect dialect_astronomer;	/* Astronomer's organization tokens */
 
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);
+/* A rotation whose old secret dies at once (no grace), for dialects with no say. */
+int	 dialect_no_grace(struct req *, int64_t *);
 /* The RFC 9457 problem document (the native API's and Timbal's errors). */
 void	 dialect_problem(struct req *, const struct problem *);
 

@@ -62,6 +62,55 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	return ok;
 }
 
+int
+dialect_no_grace(struct req *r, int64_t *grace)
+{
+	(void)r;
+	*grace = 0;
+	return 1;
+}
+
+static int
+update(struct req *r, struct json_doc *doc, struct patch_req *pr)
+{
+	return api_patch_body(r, doc) && api_patch_parse(r, doc, pr);
+}
+
+/* The body is optional: none, or an object with grace_seconds only. */
+static int
+rotate(struct req *r, int64_t *grace)
+{
+	struct json_doc	 doc;
+	struct problem	 p;
+	struct buf	 key = BUF_INIT;
+	int		 it = -1, k, v, ok = 1;
+
+	*grace = 0;
+	if (req_body(r) == -1)
+		return 0;
+	if (r->body.len == 0)
+		return 1;
+	if (!api_json_body(r, &doc))
+		return 0;
+	problem_init(&p, 422, "The request has invalid fields.");
+	while (json_each(&doc, 0, &it, &k, &v))
+		if (!json_key_is(&doc, k, "grace_seconds")) {
+			buf_reset(&key);
+			json_str(&doc, k, &key);
+			problem_field(&p, key.ptr, key.len, "is not a known field; "
+			    "rotate takes only grace_seconds");
+		} else if (json_int(&doc, v, 0, GRACE_MAX, grace) == -1)
+			problem_field(&p, "grace_seconds", 13, "must be a whole "
+			    "number of seconds from 0 to 2592000 (30 days)");
+	buf_free(&key);
+	json_free(&doc);
+	if (p.nerr > 0) {
+		problem_reply(r, &p);
+		ok = 0;
+	}
+	return ok;
+}
+
 static void
 token(struct req *r, int status, const struct tok_rec *tok, const char *secret)
 {
@@ -114,5 +163,7 @@ const struct dialect dialect_native = {
 	.token = token,
 	.list = api_list_query,
 	.page = page,
+	.update = update,
+	.rotate = rotate,
 	.revoked = NULL,
 };

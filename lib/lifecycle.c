@@ -383,6 +383,7 @@ patch_req_free(struct patch_req *p)
 {
 	buf_free(&p->name);
 	buf_free(&p->description);
+	buf_free(&p->bindings);
 	patch_req_init(p);
 }
 
@@ -415,6 +416,21 @@ update_fn(struct tok_rec *r, void *arg)
 		buf_reset(&r->description);
 		buf_append(&r->description, a->p->description.ptr,
 		    a->p->description.len);
+	}
+	/* New roles: inside the token's entity, and within the caller's reach. */
+	if (a->p->has_bindings) {
+		if (!resolve_bindings(buf_cstr(&a->p->bindings),
+		    policy_entity_of(r), &r->bindings)) {
+			a->err = OP_BINDING;
+			return -1;
+		}
+		buf_reset(&r->scopes);
+		policy_expand(buf_cstr(&r->bindings), buf_cstr(&r->direct),
+		    &r->scopes);
+		if (a->caller != NULL && !policy_covers(a->caller, r)) {
+			a->err = OP_DENIED;
+			return -1;
+		}
 	}
 	if (a->p->meta != -1 && a->p->doc->tok[a->p->meta].type == JSON_NULL)
 		buf_reset(&r->metadata);	/* null: no metadata, {} */

@@ -48,7 +48,21 @@ static const struct route routes[] = {
 	    &dialect_timbal },
 	/* deepset. */
 	{ "POST", "/api/v1/token", ACT_MINT, &dialect_deepset },
-	{ "GET", "/api/v1/workspaces/{workspace}/token", ACT_LIST, &dialect_deepset },
+	{ "GET", "/api/v1/workspaces/{workspace}/token", ACT_LIST,
+	    &dialect_deepset },
+	/* Astronomer. */
+	{ "POST", "/organizations/{org}/tokens", ACT_MINT, &dialect_astronomer },
+	{ "GET", "/organizations/{org}/tokens", ACT_LIST, &dialect_astronomer },
+	{ "GET", "/organizations/{org}/tokens/{id}", ACT_SHOW,
+	    &dialect_astronomer },
+	{ "POST", "/organizations/{org}/tokens/{id}", ACT_UPDATE,
+	    &dialect_astronomer },
+	{ "DELETE", "/organizations/{org}/tokens/{id}", ACT_REVOKE,
+	    &dialect_astronomer },
+	{ "POST", "/organizations/{org}/tokens/{id}/roles", ACT_UPDATE,
+	    &dialect_astronomer },
+	{ "POST", "/organizations/{org}/tokens/{id}/rotate", ACT_ROTATE,
+	    &dialect_astronomer },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -709,9 +709,12 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 	subj = (const char *)rec_field(data, T_SUBJECT, &subjlen);
 	name = (const char *)rec_field(data, T_NAME, &namelen);
 
-	if ((keys = calloc(nents + 3, sizeof(*keys))) == NULL)
+	if ((keys = calloc(nents + 4, sizeof(*keys))) == NULL)
 		return ENOMEM;
 	rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0, key->data);
+	if (rc == 0 && (ent == NULL || nents == 0 || ents[0] != ent))
+		rc = list_key(&keys[n++], LIST_ORG_LEVEL, org, orglen, NULL, 0,
+		    key->data);
 	for (j = 0; rc == 0 && j < nents; j++)
 		rc = list_key(&keys[n++], LIST_ENTITY, org, orglen, ents[j],
 		    entlens[j], key->data);

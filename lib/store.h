@@ -198,6 +198,7 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
  */
 enum list_kind {
 	LIST_ORG = 'o',		/* organization: every token of it */
+	LIST_ORG_LEVEL = 'a',	/* organization: those acting at it as a whole */
 	LIST_ENTITY = 'e',	/* organization, entity: acting or bound there */
 	LIST_SUBJECT = 's',	/* subject: the tokens speaking for it */
 	LIST_NAME = 'n',	/* subject, name: its tokens of that name */

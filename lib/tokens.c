@@ -498,7 +498,7 @@ mint_parse(const struct json_doc *d, struct mint_req *m, struct problem *p)
  * Completes "ROLE@" with the token's entity into out; 0 when a binding
  * lies outside that entity or its role cannot be bound at its type.
  */
-static int
+int
 resolve_bindings(const char *in, const char *entity, struct buf *out)
 {
 	const struct role	*r;
@@ -1179,6 +1179,8 @@ tokens_list(struct store *st, const struct list_query *q, struct tok_rec *recs,
 
 	memset(pg, 0, sizeof(*pg));
 	pg->recs = recs;
+	pg->limit = q->limit;
+	pg->offset = q->offset;
 	if (q->list.len == 0)
 		return store_list(st, q->has_after ? q->after : NULL,
 		    list_match, (void *)q, recs, q->limit, LIST_SCANMAX, &pg->n,

@@ -219,6 +219,13 @@ int		 tokens_auth_flush(struct store *, int64_t now);
 enum store_err	 tokens_audit_trim(struct store *, int64_t cutoff, int64_t now,
 		    size_t *count);
 
+/*
+ * "ROLE@entity" or "ROLE@" (the token's entity) bindings, completed with
+ * entity, sorted and unique, into out; 0 when one lies outside entity or
+ * its role cannot be bound at its type.
+ */
+int	 resolve_bindings(const char *in, const char *entity, struct buf *out);
+
 /* Why an operation on an existing token was refused. */
 enum op_err {
 	OP_OK = 0,
@@ -226,14 +233,16 @@ enum op_err {
 	OP_DENIED,		/* 403: the caller does not hold all it holds */
 	OP_CONFLICT,		/* 409: revoked or expired */
 	OP_INVALID,		/* 422: the result would be invalid (metadata size) */
+	OP_BINDING,		/* 422: a role binding outside the token's entity */
 	OP_INCOMPLETE,		/* 503: a cascade revoked what it reached, not all */
 	OP_INACTIVE,		/* 401: the caller was revoked, expired or rotated meanwhile */
 	OP_STORE,		/* see *se */
 };
 
-/* A PATCH: what to change (a merge of name, description, metadata). */
+/* A PATCH: what to change (a merge of name, description, metadata; roles). */
 struct patch_req {
-	int		 has_name, has_description;
+	int		 has_name, has_description, has_bindings;
+	struct buf	 bindings;	/* the roles anew: "ROLE@entity ..." */
 	struct buf	 name;
 	struct buf	 description;	/* empty: cleared */
 	const struct json_doc *doc;	/* holds the metadata merge patch */
@@ -307,6 +316,7 @@ struct page {
 	unsigned char		 last[UUID_LEN];	/* resume after it */
 	int			 counted;	/* a list's: total is exact */
 	size_t			 total;
+	size_t			 limit, offset;	/* as asked */
 };
 
 #define LIST_DEFAULT	50
