@@ -22,7 +22,7 @@ redeem(struct req *r)
 	struct buf	 enr = BUF_SECRET_INIT;
 	enum mint_err	 e;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1];
+	char		 secret[SECRET_BUFSZ];
 
 	tok_rec_init(&tok);
 	mint_req_init(&m);

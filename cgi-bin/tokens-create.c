@@ -18,7 +18,7 @@ create(struct req *r)
 	struct mint_req	 m;
 	enum mint_err	 e;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1];
+	char		 secret[SECRET_BUFSZ];
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);

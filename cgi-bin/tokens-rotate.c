@@ -18,7 +18,7 @@ rotate(struct req *r)
 	int64_t		 grace;
 	enum op_err	 e;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1];
+	char		 secret[SECRET_BUFSZ];
 
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);

@@ -26,6 +26,7 @@
 #define FILE_MAX	(JWT_MAXKEYS * LINE_MAX_LEN)
 #define HDR_MAXTOK	64	/* a header is a handful of members */
 
+static int	 add_key(const char *, int64_t, int64_t, int, char *, size_t);
 static int	 dir_open(const char *, char *, size_t);
 static int	 keys_read(int, const char *, struct jwt_keys *, char *, size_t);
 static int	 keys_parse(const char *, size_t, struct jwt_keys *,
@@ -380,6 +381,20 @@ int
 jwt_keys_rotate(const char *home, int64_t now, int64_t grace, char *err,
     size_t errsz)
 {
+	return add_key(home, now, grace, 0, err, errsz);
+}
+
+int
+jwt_keys_ensure(const char *home, int64_t now, char *err, size_t errsz)
+{
+	return add_key(home, now, 0, 1, err, errsz);
+}
+
+/* A rotation; with ensure, only when no key signs (a first key). */
+static int
+add_key(const char *home, int64_t now, int64_t grace, int ensure, char *err,
+    size_t errsz)
+{
 	struct jwt_keys	 keys;
 	unsigned char	 rnd[KID_BYTES], seed[SEED_LEN];
 	struct jwt_key	*k;
@@ -403,6 +418,11 @@ jwt_keys_rotate(const char *home, int64_t now, int64_t grace, char *err,
 	}
 	if (keys_read(dfd, home, &keys, err, errsz) == -1)
 		goto out;
+	/* Under the lock: whoever came first made it. */
+	if (ensure && jwt_signer(&keys) != NULL) {
+		rc = 0;
+		goto out;
+	}
 	for (i = j = 0; i < keys.n; i++) {
 		k = &keys.k[i];
 		if (k->retire_at == 0 || k->retire_at > until)

@@ -49,6 +49,8 @@ void	 jwt_keys_wipe(struct jwt_keys *);
  */
 int	 jwt_keys_rotate(const char *home, int64_t now, int64_t grace,
 	    char *err, size_t errsz);
+/* A first key, made under the rotation lock only if none signs yet.  0 ok, -1 with err. */
+int	 jwt_keys_ensure(const char *home, int64_t now, char *err, size_t errsz);
 /* The key that signs: the newest with retire_at == 0; NULL if none. */
 const struct jwt_key *jwt_signer(const struct jwt_keys *);
 /*

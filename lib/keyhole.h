@@ -11,6 +11,8 @@
 #include "problem.h"
 #include "tokens.h"
 #include "api.h"
+#include "claims.h"
+#include "jwt.h"
 #include "route.h"
 #include "dialect.h"
 

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "limit.h"
 #include "policy.h"
+#include "claims.h"
 #include "tokens.h"
 
 #define CASCADE_BATCH	500	/* tokens revoked per transaction */
@@ -478,6 +479,8 @@ tokens_update(struct store *st, const unsigned char id[UUID_LEN],
 struct rotate_arg {
 	const struct tok_rec	*caller;
 	int64_t			 now, grace;
+	int			 jwt;		/* the new secret is a JWT of ... */
+	int64_t			 rotations;	/* ... the generation after this */
 	const unsigned char	*hash;
 	const char		*hint;
 	int			 finish;
@@ -516,6 +519,11 @@ rotate_fn(struct tok_rec *r, void *arg)
 		r->has_prev = 0;
 		tok_rec_copy(a->out, r);
 		return 1;
+	}
+	/* A JWT rotated meanwhile: its new one names a spent generation. */
+	if (a->jwt && r->rotations != a->rotations) {
+		a->err = OP_CONFLICT;
+		return -1;
 	}
 	/* Its new secret is handed out: fenced as the caller is. */
 	if (a->caller != NULL && !policy_fence(a->caller, r)) {
@@ -574,21 +582,30 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
 	enum op_err		 err;
 	int			 rc;
 
-	/* The new secret keeps the token's prefix ("key-", "api_"). */
+	/*
+	 * The new secret keeps the token's prefix ("key-", "api_"); a JWT is
+	 * signed as the next generation, which the write checks is still so.
+	 */
 	tok_rec_init(&cur);
 	*se = store_get(st, id, &cur);
 	if (*se != STORE_OK && *se != STORE_NOTFOUND) {
 		tok_rec_free(&cur);
 		return OP_STORE;
 	}
-	rc = tokens_new_secret(st, cur.prefix[0] != '\0' ? cur.prefix : NULL,
-	    secret, secretsz, hash, hint);
+	memset(&a, 0, sizeof(a));
+	a.jwt = *se == STORE_OK && cur.format == FORMAT_JWT;
+	a.rotations = cur.rotations;
+	if (a.jwt)
+		rc = claims_sign(st, &cur, cur.rotations + 1, now, secret,
+		    secretsz, hash, hint);
+	else
+		rc = tokens_new_secret(st, cur.prefix[0] != '\0' ? cur.prefix :
+		    NULL, secret, secretsz, hash, hint);
 	tok_rec_free(&cur);
 	if (rc == -1) {
-		*se = STORE_FATAL;
+		*se = a.jwt ? STORE_BUSY : STORE_FATAL;
 		return OP_STORE;
 	}
-	memset(&a, 0, sizeof(a));
 	a.now = now;
 	a.grace = grace;
 	a.hash = hash;

@@ -16,6 +16,7 @@ static const char *const programs[ACT__MAX] = {
 	[ACT_REVOKE_SECRET] = "revoke",
 	[ACT_REDEEM] = "enrollments-redeem",
 	[ACT_AUDIT] = "audit",
+	[ACT_JWKS] = "jwks",
 };
 
 /*
@@ -36,6 +37,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/tokens/{id}/rotate/finish", ACT_FINISH, &dialect_native },
 	{ "POST", "/v1/enrollments/redeem", ACT_REDEEM, &dialect_native },
 	{ "GET", "/v1/audit", ACT_AUDIT, &dialect_native },
+	{ "GET", "/.well-known/jwks.json", ACT_JWKS, &dialect_native },
 	/* RFC 7662 and RFC 7009. */
 	{ "POST", "/v1/introspect", ACT_INTROSPECT, &dialect_oauth },
 	{ "POST", "/v1/revoke", ACT_REVOKE_SECRET, &dialect_oauth },

@@ -19,6 +19,7 @@ enum act {
 	ACT_REVOKE_SECRET,
 	ACT_REDEEM,
 	ACT_AUDIT,
+	ACT_JWKS,
 	ACT__MAX
 };
 

@@ -8,6 +8,8 @@
 #include "json.h"
 #include "policy.h"
 #include "problem.h"
+#include "claims.h"
+#include "jwt.h"
 #include "tokens.h"
 
 
@@ -70,6 +72,7 @@ static int	 v_entity(const struct json_doc *, int, struct mint_req *, struct pro
 static int	 v_starts_at(const struct json_doc *, int, struct mint_req *, struct problem *);
 static int	 v_max_uses(const struct json_doc *, int, struct mint_req *, struct problem *);
 static int	 v_kind(const struct json_doc *, int, struct mint_req *, struct problem *);
+static int	 v_format(const struct json_doc *, int, struct mint_req *, struct problem *);
 
 /* Every field a mint accepts; anything else is refused before use. */
 static const struct field mint_fields[] = {
@@ -86,6 +89,7 @@ static const struct field mint_fields[] = {
 	{ "starts_at", v_starts_at },
 	{ "max_uses", v_max_uses },
 	{ "kind", v_kind },
+	{ "format", v_format },
 };
 
 #define NFIELDS	(sizeof(mint_fields) / sizeof(mint_fields[0]))
@@ -266,6 +270,20 @@ v_kind(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
 	else {
 		problem_field(p, "kind", 4, "must be \"standard\" or "
 		    "\"enrollment\"");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+v_format(const struct json_doc *d, int t, struct mint_req *m, struct problem *p)
+{
+	if (json_key_is(d, t, "opaque") && d->tok[t].type == JSON_STRING)
+		m->format = FORMAT_OPAQUE;
+	else if (json_key_is(d, t, "jwt") && d->tok[t].type == JSON_STRING)
+		m->format = FORMAT_JWT;
+	else {
+		problem_field(p, "format", 6, "must be \"opaque\" or \"jwt\"");
 		return 0;
 	}
 	return 1;
@@ -603,14 +621,21 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 
 	/* A hash collision is impossible in practice; retry rather than assume. */
 	for (tries = 0; tries < 3; tries++) {
-		if (tokens_new_secret(st, prefix, secret, secretsz, out->hash,
-		    out->hint) == -1) {
+		if (out->format == FORMAT_JWT) {
+			/* A signature over its claims, no key: 503. */
+			if (claims_sign(st, out, 0, out->created_at, secret,
+			    secretsz, out->hash, out->hint) == -1) {
+				e = STORE_BUSY;
+				break;
+			}
+		} else if (tokens_new_secret(st, prefix, secret, secretsz,
+		    out->hash, out->hint) == -1) {
 			e = STORE_FATAL;
 			break;
-		}
-		/* Its rotations keep the prefix it was minted with. */
-		snprintf(out->prefix, sizeof(out->prefix), "%.*s",
-		    (int)strcspn(secret, "_-") + 1, secret);
+		} else
+			/* Its rotations keep the prefix it was minted with. */
+			snprintf(out->prefix, sizeof(out->prefix), "%.*s",
+			    (int)strcspn(secret, "_-") + 1, secret);
 		e = store_insert(st, out, ev, guard, garg);
 		if (e != STORE_EXISTS)
 			break;
@@ -734,6 +759,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	out->starts_at = m->starts_at;
 	out->expires_at = exp;
 	out->kind = m->kind;
+	out->format = m->format;
 	out->uses_left = m->max_uses;
 	if (m->kind == KIND_ENROLLMENT) {
 		if (out->uses_left < 0)
@@ -914,12 +940,20 @@ enum auth_result
 tokens_lookup(struct store *st, const char *secret, size_t len,
     enum tok_kind kind, int64_t now, struct tok_rec *out, enum store_err *se)
 {
-	unsigned char	 hash[TOK_HASH_LEN];
+	unsigned char	 hash[TOK_HASH_LEN], jti[UUID_LEN];
+	int64_t		 gen = -1;
 	enum store_err	 e;
+	int		 jwt;
 
 	*se = STORE_OK;
-	/* The checksum refuses typos and junk before any store call. */
-	if (!tok_check(secret, len))
+	/*
+	 * The checksum refuses typos and junk before any store call; a JWT's
+	 * signature does.
+	 */
+	if ((jwt = jwt_shaped(secret, len))) {
+		if (claims_check(st, secret, len, now, jti, &gen) == -1)
+			return AUTH_MALFORMED;
+	} else if (!tok_check(secret, len))
 		return AUTH_MALFORMED;
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, out);
@@ -934,6 +968,10 @@ tokens_lookup(struct store *st, const char *secret, size_t len,
 	out->via_previous = !tok_hash_eq(out->hash, hash);
 	if (out->via_previous && now >= out->grace_until)
 		return AUTH_INACTIVE;
+	/* A JWT names its token and its generation: the record's, or the one before in its grace. */
+	if (jwt && (memcmp(jti, out->id, UUID_LEN) != 0 ||
+	    gen != out->rotations - (out->via_previous ? 1 : 0)))
+		return AUTH_UNKNOWN;
 	if (out->kind != kind)
 		return AUTH_INACTIVE;
 	return policy_state(out, now) == TOK_ACTIVE ? AUTH_OK : AUTH_INACTIVE;
@@ -1070,17 +1108,10 @@ tokens_audit_json(struct jsonw *w, const struct audit_rec *r)
 void
 tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 {
-	struct grant_set	 gs;
-	struct buf		 scope = BUF_INIT;
-	char			 id[UUID_STRLEN + 1];
-	size_t			 i;
+	char	 id[UUID_STRLEN + 1];
 
 	uuid_format(r->id, id);
 	jw_bool(w, "active", 1);
-	/* Only what holds at the token's entity as a whole: never more. */
-	policy_grants(r, &gs);
-	policy_scopes_at(&gs, policy_entity_of(r), &scope);
-	jw_str(w, "scope", buf_cstr(&scope));
 	jw_str(w, "jti", id);
 	str_or_null(w, "sub", &r->subject);
 	jw_int(w, "iat", r->created_at);
@@ -1090,20 +1121,7 @@ tokens_introspection_json(struct jsonw *w, const struct tok_rec *r)
 		jw_int(w, "nbf", r->starts_at);
 	jw_str(w, "token_type", "Bearer");
 	str_or_null(w, "organization", &r->organization);
-	jw_str(w, "entity", policy_entity_of(r));
-	/* Every grant where it holds: RFC 9396, one object per entity. */
-	jw_arr_open(w, "authorization_details");
-	for (i = 0; i < gs.n; i++) {
-		jw_obj_open(w, NULL);
-		jw_str(w, "type", "keyhole");
-		str_or_null(w, "organization", &r->organization);
-		jw_str(w, "entity", gs.g[i].entity);
-		tokens_scopes_json(w, "actions", buf_cstr(&gs.g[i].scopes));
-		jw_obj_close(w);
-	}
-	jw_arr_close(w);
-	policy_grants_free(&gs);
-	buf_free(&scope);
+	claims_grants(w, r);
 }
 
 void

@@ -24,6 +24,7 @@ struct jsonw;
 #define AGENT_MAXBYTES		200
 #define CASCADE_MAX		1000000	/* tokens one cascade revocation reaches (16 MB) */
 #define AUDIT_RETENTION		(400LL * 86400)	/* keyholectl sweep -a overrides */
+#define SECRET_BUFSZ		4097	/* a secret, opaque or a JWT (JWT_MAXLEN), and its NUL */
 
 /* What a mint asks for, already validated for form (api.c or keyholectl). */
 struct mint_req {
@@ -42,6 +43,7 @@ struct mint_req {
 					   expiry and KEYHOLE_MAX_LIFETIME (0: none) */
 	int64_t		 max_uses;	/* -1: unlimited (enrollment: 1) */
 	enum tok_kind	 kind;
+	enum tok_format	 format;	/* its secret: opaque, or a signed JWT */
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
 	int		 unaudited;	/* a bulk load: audited once for the batch */
 	int		 no_subject;	/* a service token: speaks for no one */
@@ -105,7 +107,7 @@ enum mint_err {
 /*
  * Mints a token for caller (NULL: the admin tool, bound by nothing but
  * the maximum lifetime).  On MINT_OK the secret is in secret (size at
- * least TOK_SECRET_MAX + 1), to be shown once and wiped, and out (an
+ * least SECRET_BUFSZ), to be shown once and wiped, and out (an
  * initialised record, which may be reused) holds the stored record.
  */
 enum mint_err	 tokens_mint(struct store *, const struct tok_rec *caller,

@@ -36,6 +36,9 @@ static int	 cmd_audit(int, char **);
 static int	 cmd_sweep(int, char **);
 static int	 cmd_checkpoint(int, char **);
 static int	 cmd_load(int, char **);
+static int	 cmd_keys(int, char **);
+
+#define KEYS_GRACE	(7 * 86400)	/* keys rotate: how long old keys verify */
 
 static const struct {
 	const char	*name;
@@ -52,6 +55,7 @@ static const struct {
 	{ "sweep", cmd_sweep },
 	{ "checkpoint", cmd_checkpoint },
 	{ "load", cmd_load },
+	{ "keys", cmd_keys },
 };
 
 static void
@@ -74,6 +78,7 @@ usage(void)
 	    "       keyholectl [-d home] checkpoint\n"
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
+	    "       keyholectl [-d home] keys list | rotate [-g grace-seconds]\n"
 	    "       keyholectl routes lighttpd\n"
 	    "The store is -d, else $KEYHOLE_HOME.\n");
 	exit(2);
@@ -172,7 +177,7 @@ cmd_init(int argc, char **argv)
 	struct mint_req	 m;
 	struct tok_rec	 rec;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1], msg[256];
+	char		 secret[SECRET_BUFSZ], msg[256];
 	uid_t		 uid = (uid_t)-1;
 	gid_t		 gid = (gid_t)-1;
 	int		 c, fd;
@@ -254,6 +259,9 @@ cmd_init(int argc, char **argv)
 	if (tokens_mint(st, NULL, &m, (int64_t)time(NULL), "", secret,
 	    sizeof(secret), &rec, &se) != MINT_OK)
 		errx(1, "minting the root token: %s", store_strerror(se));
+	/* The key JWT-format tokens are signed with. */
+	if (jwt_keys_ensure(home, (int64_t)time(NULL), msg, sizeof(msg)) == -1)
+		errx(1, "%s", msg);
 	store_close(st);
 	fprintf(stderr, "keyholectl: store created in %s; the root token "
 	    "follows on standard output, shown this once\n", home);
@@ -292,7 +300,7 @@ cmd_create(int argc, char **argv)
 	struct jsonw	 w, rw;
 	enum mint_err	 me;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1], id[UUID_STRLEN + 1];
+	char		 secret[SECRET_BUFSZ], id[UUID_STRLEN + 1];
 	const char	*name = NULL, *org = NULL, *desc = NULL, *ent = NULL;
 	const char	*kind = NULL, *at;
 	int64_t		 ttl = 0, uses = 0;
@@ -538,7 +546,7 @@ cmd_rotate(int argc, char **argv)
 	struct store	*st;
 	struct tok_rec	 rec;
 	unsigned char	 id[UUID_LEN];
-	char		 secret[TOK_SECRET_MAX + 1];
+	char		 secret[SECRET_BUFSZ];
 	int64_t		 grace = 0;
 	enum store_err	 se;
 	enum op_err	 e;
@@ -764,7 +772,7 @@ cmd_load(int argc, char **argv)
 	struct tok_rec	 rec;
 	struct audit_ev	 ev;
 	enum store_err	 se;
-	char		 secret[TOK_SECRET_MAX + 1], detail[64];
+	char		 secret[SECRET_BUFSZ], detail[64];
 	const char	*file = NULL;
 	FILE		*out = NULL;
 	int64_t		 count = 0, sample = 0, i, every;
@@ -837,6 +845,56 @@ cmd_load(int argc, char **argv)
 	store_close(st);
 	mint_req_free(&m);
 	tok_rec_free(&rec);
+	return 0;
+}
+
+/*
+ * The JWT signing keys: list them, or add a new one that signs from now
+ * on, the others verifying for the grace (default 7 days) and no longer.
+ */
+static int
+cmd_keys(int argc, char **argv)
+{
+	struct jwt_keys	 k;
+	char		 msg[256], at[TIME_STRLEN + 1], until[TIME_STRLEN + 1];
+	const struct jwt_key *signer;
+	const char	*e;
+	int64_t		 grace = KEYS_GRACE, now = (int64_t)time(NULL);
+	size_t		 i;
+	int		 c;
+
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "rotate") == 0) {
+		optind = 2;
+		while ((c = getopt(argc, argv, "g:")) != -1)
+			if (c == 'g' && json_int_text(optarg, strlen(optarg), 0,
+			    10LL * 366 * 86400, &grace) == 0)
+				continue;
+			else
+				usage();
+		if (optind != argc)
+			usage();
+		if (jwt_keys_rotate(home, now, grace, msg, sizeof(msg)) == -1)
+			errx(1, "%s", msg);
+		return 0;
+	}
+	if (strcmp(argv[1], "list") != 0 || argc != 2)
+		usage();
+	if (jwt_keys_load(home, &k, msg, sizeof(msg)) == -1)
+		errx(1, "%s", msg);
+	signer = jwt_signer(&k);
+	for (i = 0; i < k.n; i++) {
+		time_format(k.k[i].created_at, at);
+		time_format(k.k[i].retire_at, until);
+		e = &k.k[i] == signer ? "signs" : k.k[i].retire_at == 0 ?
+		    "current" : k.k[i].retire_at > now ? "verifies until" :
+		    "retired";
+		printf("%s\t%s\t%s%s%s\n", k.k[i].kid, at, e,
+		    k.k[i].retire_at != 0 ? " " : "",
+		    k.k[i].retire_at != 0 ? until : "");
+	}
+	jwt_keys_wipe(&k);
 	return 0;
 }
 

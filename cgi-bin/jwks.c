@@ -1,0 +1,28 @@
+/*
+ * GET /.well-known/jwks.json — the public keys JWT-format tokens are
+ * signed with (RFC 7517, OKP Ed25519), every key that still verifies.
+ * No credential: a verifier needs only this to check a keyhole JWT's
+ * signature and times (revocation reaches it through exp, or at once
+ * through introspection).
+ */
+#include "keyhole.h"
+
+static void
+jwks(struct req *r)
+{
+	struct buf	 out = BUF_INIT;
+
+	if (!api_store_ok(r))
+		return;
+	if (claims_jwks(r->store, r->now, &out) == -1)
+		problem_send(r, 503, "The signing keys cannot be read.");
+	else
+		req_reply(r, 200, "application/jwk-set+json", out.ptr, out.len);
+	buf_free(&out);
+}
+
+int
+main(void)
+{
+	return req_serve(ACT_JWKS, jwks);
+}
