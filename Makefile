@@ -27,10 +27,11 @@ LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
 	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect_native.o \
 	$(B)/dialect_oauth.o $(B)/dialect_archil.o $(B)/dialect_timbal.o \
-	$(B)/dialect_deepset.o $(B)/dialect_astronomer.o $(B)/jwt.o $(B)/claims.o
+	$(B)/dialect_deepset.o $(B)/dialect_astronomer.o $(B)/jwt.o $(B)/claims.o \
+	$(B)/dialect_turso.o
 ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
 	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit \
-	jwks
+	jwks validate
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
 UNIT	= test_json test_token test_store test_policy test_buf test_limit test_jwt
 

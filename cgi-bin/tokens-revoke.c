@@ -44,7 +44,7 @@ revoke(struct req *r)
 
 	tok_rec_init(&caller);
 	if (!api_caller(r, SCOPE_TOKENS_REVOKE, &caller) ||
-	    !api_path_id(r, id) ||
+	    !api_target(r, &caller, id) ||
 	    !cascade_param(r, &cascade))
 		goto done;
 	e = tokens_revoke(r->store, id, &caller, cascade, r->now,

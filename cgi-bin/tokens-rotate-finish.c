@@ -17,7 +17,7 @@ finish(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	if (!api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
-	    !api_path_id(r, id))
+	    !api_target(r, &caller, id))
 		goto done;
 	e = tokens_rotate_finish(r->store, id, &caller, r->now, r->remote_addr,
 	    &tok, &se);

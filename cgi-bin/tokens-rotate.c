@@ -23,7 +23,7 @@ rotate(struct req *r)
 	tok_rec_init(&caller);
 	tok_rec_init(&tok);
 	if (!api_caller(r, SCOPE_TOKENS_ROTATE, &caller) ||
-	    !api_path_id(r, id) ||
+	    !api_target(r, &caller, id) ||
 	    !r->dialect->rotate(r, &grace))
 		goto done;
 	e = tokens_rotate(r->store, id, &caller, grace, r->now, r->remote_addr,

@@ -16,7 +16,7 @@ show(struct req *r)
 	tok_rec_init(&tok);
 	if (!api_caller(r, SCOPE_TOKENS_READ, &caller))
 		goto done;
-	if (!api_path_id(r, id))
+	if (!api_target(r, &caller, id))
 		goto done;
 	e = store_get(r->store, id, &tok);
 	if (e == STORE_OK && !policy_sees(&caller, &tok, SCOPE_TOKENS_READ))

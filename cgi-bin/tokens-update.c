@@ -23,7 +23,7 @@ update(struct req *r)
 	patch_req_init(&p);
 	doc.tok = NULL;
 	if (!api_caller(r, SCOPE_TOKENS_UPDATE, &caller) ||
-	    !api_path_id(r, id) || !r->dialect->update(r, &doc, &p))
+	    !api_target(r, &caller, id) || !r->dialect->update(r, &doc, &p))
 		goto done;
 	e = tokens_update(r->store, id, &caller, &p, r->now, r->remote_addr,
 	    &tok, &se);

@@ -281,12 +281,15 @@ json_body(struct req *r, struct json_doc *d)
 }
 
 int
-api_path_id(struct req *r, unsigned char id[UUID_LEN])
+api_target(struct req *r, const struct tok_rec *caller,
+    unsigned char id[UUID_LEN])
 {
 	const char	*s = req_param(r, "id"), *org = req_param(r, "org");
 	struct tok_rec	 t;
 	enum store_err	 e = STORE_OK;
 
+	if (r->dialect->target != NULL)
+		return r->dialect->target(r, caller, id);
 	if (uuid_parse(s, strlen(s), id) == -1)
 		e = STORE_NOTFOUND;
 	/* A path naming an organization holds only that organization's tokens. */

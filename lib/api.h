@@ -44,10 +44,12 @@ void	 api_mint_error(struct req *, enum mint_err, enum store_err,
 void	 api_op_error(struct req *, enum op_err, enum store_err,
 	    const struct tok_rec *caller, const unsigned char *id);
 /*
- * The token id, the route's "{id}"; 0 answered 404 (also when the route
- * names an organization, "{org}", and the token is not of it).
+ * The token the route names: its "{id}" (or as the dialect finds it);
+ * 0 answered 404 (also when the route names an organization, "{org}",
+ * and the token is not of it).
  */
-int	 api_path_id(struct req *, unsigned char id[UUID_LEN]);
+int	 api_target(struct req *, const struct tok_rec *caller,
+	    unsigned char id[UUID_LEN]);
 /* Validates a PATCH body (name, description, metadata); 0 answered 422. */
 int	 api_patch_parse(struct req *, const struct json_doc *, struct patch_req *);
 /*

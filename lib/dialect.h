@@ -42,6 +42,9 @@ struct dialect {
 	int	(*list)(struct req *, const struct tok_rec *caller,
 		    struct list_query *);
 	void	(*page)(struct req *, const struct page *);
+	/* Finds the token a path names (NULL: by "{id}"): 0 answered. */
+	int	(*target)(struct req *, const struct tok_rec *caller,
+		    unsigned char id[UUID_LEN]);
 	/* Maps a change (PATCH or the dialect's) onto pr: 0 answered. */
 	int	(*update)(struct req *, struct json_doc *, struct patch_req *);
 	/* Reads a rotation's grace (seconds) from the request: 0 answered. */
@@ -56,6 +59,7 @@ extern const struct dialect dialect_archil;	/* Archil's /api/tokens */
 extern const struct dialect dialect_timbal;	/* Timbal's enrollment tokens */
 extern const struct dialect dialect_deepset;	/* deepset's /api/v1/token */
 extern const struct dialect dialect_astronomer;	/* Astronomer's organization tokens */
+extern const struct dialect dialect_turso;	/* Turso's API tokens */
 
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);

@@ -167,7 +167,7 @@ tokens_caller(struct store *st, const char *secret, size_t len,
 	ar = tokens_lookup(st, secret, len, KIND_STANDARD, now, caller, se);
 	if (ar != AUTH_OK)
 		return ar;
-	if (!policy_holds(caller, scope)) {
+	if (scope != NULL && !policy_holds(caller, scope)) {
 		snprintf(msg, sizeof(msg), "scope %s missing", scope);
 		tokens_audit_refused(st, msg, caller, NULL, now, address);
 		return AUTH_SCOPE;

@@ -17,6 +17,7 @@ static const char *const programs[ACT__MAX] = {
 	[ACT_REDEEM] = "enrollments-redeem",
 	[ACT_AUDIT] = "audit",
 	[ACT_JWKS] = "jwks",
+	[ACT_VALIDATE] = "validate",
 };
 
 /*
@@ -65,6 +66,15 @@ static const struct route routes[] = {
 	    &dialect_astronomer },
 	{ "POST", "/organizations/{org}/tokens/{id}/rotate", ACT_ROTATE,
 	    &dialect_astronomer },
+	/* Turso: a token named validate is minted, not validated. */
+	{ "GET", "/v1/auth/api-tokens/validate", ACT_VALIDATE, &dialect_turso },
+	{ "GET", "/v1/auth/validate", ACT_VALIDATE, &dialect_turso },
+	{ "POST", "/v1/auth/api-tokens/{name}", ACT_MINT, &dialect_turso },
+	{ "GET", "/v1/auth/api-tokens", ACT_LIST, &dialect_turso },
+	{ "DELETE", "/v1/auth/api-tokens/{name}", ACT_REVOKE, &dialect_turso },
+	{ "GET", "/v1/organizations/{org}/api-tokens", ACT_LIST, &dialect_turso },
+	{ "DELETE", "/v1/organizations/{org}/api-tokens/{id}", ACT_REVOKE,
+	    &dialect_turso },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -20,6 +20,7 @@ enum act {
 	ACT_REDEEM,
 	ACT_AUDIT,
 	ACT_JWKS,
+	ACT_VALIDATE,
 	ACT__MAX
 };
 

@@ -173,7 +173,7 @@ enum auth_result tokens_lookup(struct store *, const char *secret, size_t len,
 		    enum store_err *se);
 /*
  * The caller check every route and the authorizer make: the secret's
- * token, active and of the standard kind, holding scope at some entity
+ * token, active and of the standard kind, holding scope (NULL: any) at some entity
  * (where it must hold it is each act's own check), its use spent.  On
  * AUTH_OK caller->uses_left is what it has left after this call, which
  * bounds what it may hand out; AUTH_INACTIVE and AUTH_SCOPE fill caller
