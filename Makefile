@@ -19,7 +19,7 @@ CHECK_LIBS = $$(pkg-config --libs check 2>/dev/null || echo -lcheck)
 DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 	libdb5.3-dev libsodium-dev
 DEBS_RUN = lighttpd db5.3-util acl curl jq
-DEBS_TEST = check valgrind clang procps
+DEBS_TEST = check valgrind clang procps nodejs
 # The benchmark (make bench): the load generator; pgrep finds the workers.
 DEBS_BENCH = wrk procps
 

@@ -1743,7 +1743,7 @@ static int
 recno_at(DBC *c, const void *k, size_t len, db_recno_t *out)
 {
 	DBT		 kd, d;
-	db_recno_t	 rn;
+	db_recno_t	 rn = 0;
 	int		 rc;
 
 	dbt_set(&kd, k, len);
