@@ -20,12 +20,12 @@ static int		 keys_loaded;
 
 /* The keys as jwt.keys now has them: read again when the file changed. */
 static const struct jwt_keys *
-current_keys(struct store *st)
+current_keys(const char *home)
 {
 	char		 path[4096], err[256];
 	struct stat	 sb;
 
-	snprintf(path, sizeof(path), "%s/%s", store_home(st), JWT_KEYFILE);
+	snprintf(path, sizeof(path), "%s/%s", home, JWT_KEYFILE);
 	if (stat(path, &sb) == -1)
 		memset(&sb, 0, sizeof(sb));
 	if (keys_loaded && sb.st_ino == keys_sb.st_ino &&
@@ -35,7 +35,7 @@ current_keys(struct store *st)
 		return &keys;
 	jwt_keys_wipe(&keys);
 	keys_loaded = 0;
-	if (jwt_keys_load(store_home(st), &keys, err, sizeof(err)) == -1) {
+	if (jwt_keys_load(home, &keys, err, sizeof(err)) == -1) {
 		fprintf(stderr, "keyhole: %s\n", err);
 		return NULL;
 	}
@@ -86,7 +86,7 @@ claims_sign(struct store *st, const struct tok_rec *r, int64_t gen,
 	char			 id[UUID_STRLEN + 1], err[256];
 	int			 rc = -1;
 
-	if ((k = current_keys(st)) == NULL)
+	if ((k = current_keys(store_home(st))) == NULL)
 		return -1;
 	if (jwt_signer(k) == NULL) {
 		/* A store without keys gets its first at its first JWT. */
@@ -95,7 +95,7 @@ claims_sign(struct store *st, const struct tok_rec *r, int64_t gen,
 			fprintf(stderr, "keyhole: %s\n", err);
 			return -1;
 		}
-		if ((k = current_keys(st)) == NULL || jwt_signer(k) == NULL)
+		if ((k = current_keys(store_home(st))) == NULL || jwt_signer(k) == NULL)
 			return -1;
 	}
 	uuid_format(r->id, id);
@@ -135,7 +135,7 @@ claims_check(struct store *st, const char *s, size_t len, int64_t now,
 	struct json_doc		 d;
 	int			 t, rc = -1;
 
-	if ((k = current_keys(st)) == NULL ||
+	if ((k = current_keys(store_home(st))) == NULL ||
 	    jwt_verify(k, now, s, len, &c) == -1)
 		goto out;
 	if (json_parse(&d, c.ptr, c.len, JSON_MAXTOK, JSON_MAXDEPTH) == -1)
@@ -154,12 +154,12 @@ out:
 }
 
 int
-claims_jwks(struct store *st, int64_t now, struct buf *out)
+claims_jwks(const char *home, int64_t now, struct buf *out)
 {
 	const struct jwt_keys	*k;
 	struct jsonw		 w;
 
-	if ((k = current_keys(st)) == NULL)
+	if ((k = current_keys(home)) == NULL)
 		return -1;
 	jw_init(&w, out);
 	jwt_jwks(k, now, &w);

@@ -33,7 +33,7 @@ int	 claims_sign(struct store *, const struct tok_rec *, int64_t gen,
  */
 int	 claims_check(struct store *, const char *s, size_t len, int64_t now,
 	    unsigned char jti[UUID_LEN], int64_t *gen);
-/* Writes the JWKS of the store's keys; -1 if they cannot be read. */
-int	 claims_jwks(struct store *, int64_t now, struct buf *out);
+/* Writes the JWKS of the keys in the store directory home; -1 if they cannot be read. */
+int	 claims_jwks(const char *home, int64_t now, struct buf *out);
 
 #endif

@@ -23,7 +23,8 @@
 extern char	**environ;
 
 static const char *param(struct req *, const char *);
-static void	 req_begin(struct req *, FCGX_Request *, struct store *);
+static void	 req_begin(struct req *, FCGX_Request *, struct store *,
+		    const char *);
 static void	 req_end(struct req *);
 static void	 dispatch(struct req *, enum act, req_handler);
 static int	 hexval(int);
@@ -41,11 +42,12 @@ param(struct req *r, const char *name)
 }
 
 static void
-req_begin(struct req *r, FCGX_Request *f, struct store *st)
+req_begin(struct req *r, FCGX_Request *f, struct store *st, const char *home)
 {
 	const char	*uri, *q;
 
 	memset(r, 0, sizeof(*r));
+	r->home = home;
 	r->dialect = &dialect_native;
 	r->body.secret = 1;	/* bodies may carry secrets */
 	r->fcgi = f;
@@ -129,15 +131,17 @@ req_serve(enum act act, req_handler handler)
 		return 1;
 	home = getenv("KEYHOLE_HOME");
 	cgi = FCGX_IsCGI();
-	if (home == NULL || *home == '\0')
+	if (home == NULL || *home == '\0') {
 		snprintf(err, sizeof(err), "KEYHOLE_HOME is not set");
-	else if (store_open(&st, home, 0, err, sizeof(err)) != STORE_OK)
+		home = "";
+	} else if (act_uses_store(act) &&
+	    store_open(&st, home, 0, err, sizeof(err)) != STORE_OK)
 		st = NULL;
-	if (st == NULL)
+	if (st == NULL && (act_uses_store(act) || *home == '\0'))
 		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
 
 	if (cgi) {
-		req_begin(&r, NULL, st);
+		req_begin(&r, NULL, st, home);
 		dispatch(&r, act, handler);
 		req_end(&r);
 		fflush(stdout);
@@ -149,7 +153,7 @@ req_serve(enum act act, req_handler handler)
 	while (FCGX_Accept_r(&f) >= 0) {
 		if (st != NULL)
 			(void)store_maintain(st);
-		req_begin(&r, &f, st);
+		req_begin(&r, &f, st, home);
 		dispatch(&r, act, handler);
 		req_end(&r);
 		FCGX_Finish_r(&f);
@@ -159,7 +163,7 @@ req_serve(enum act act, req_handler handler)
 		/* Start afresh, without the old environment's memory. */
 		if (st != NULL && store_reopened(st))
 			break;
-		if (st == NULL)
+		if (st == NULL && act_uses_store(act))
 			break;	/* let the server start us again: the store may be there now */
 	}
 	store_close(st);

@@ -24,7 +24,9 @@ struct req {
 	const char	*user_agent;
 	struct buf	 body;		/* read only by req_body() */
 	int64_t		 now;		/* Unix seconds at arrival */
-	struct store	*store;		/* NULL when the store could not open (logged at start) */
+	struct store	*store;		/* NULL when the store could not open (logged at start),
+					   or when the act uses none (act_uses_store) */
+	const char	*home;		/* the store directory, KEYHOLE_HOME */
 
 	/* The response, written once by req_reply(). */
 	struct buf	 headers;	/* extra header lines, each ending "\r\n" */

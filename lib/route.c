@@ -92,6 +92,12 @@ act_program(enum act a)
 }
 
 int
+act_uses_store(enum act a)
+{
+	return a != ACT_JWKS;
+}
+
+int
 route_match(const char *pattern, const char *path,
     char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN])
 {

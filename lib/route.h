@@ -36,6 +36,8 @@ struct route {
 
 /* The program serving an act, e.g. "tokens-create". */
 const char	*act_program(enum act);
+/* Does the act use the token store?  (The JWKS reads only its keys.) */
+int		 act_uses_store(enum act);
 
 /*
  * The first route, in table order, whose method and pattern match; its
