@@ -9,6 +9,7 @@
 #include "limit.h"
 #include "policy.h"
 #include "claims.h"
+#include "jwt.h"
 #include "tokens.h"
 
 #define CASCADE_BATCH	500	/* tokens revoked per transaction */
@@ -769,16 +770,19 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
     const struct tok_rec *caller, int64_t now, const char *address,
     enum store_err *se)
 {
-	unsigned char		 hash[TOK_HASH_LEN];
+	unsigned char		 hash[TOK_HASH_LEN], jti[UUID_LEN];
 	struct tok_rec		 tok;
 	struct value_arg	 v;
 	struct audit_ev		 ev;
+	int64_t			 gen;
 	enum store_err		 e;
 	enum op_err		 err = OP_OK;
 
 	*se = STORE_OK;
-	if (!tok_check(secret, len))
-		return OP_OK;	/* RFC 7009: an invalid token is no error */
+	/* RFC 7009: an invalid token is no error (a JWT: its signature). */
+	if (jwt_shaped(secret, len) ? claims_check(st, secret, len, now, jti,
+	    &gen) == -1 : !tok_check(secret, len))
+		return OP_OK;
 	tok_rec_init(&tok);
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, &tok);

@@ -85,3 +85,11 @@ introspect "$ROOT" "$NEW"
 is "... the new key's still works" "$(jget .active)" true
 mint bad '["protected:read"]' '"format":"paper"'
 is "an unknown format: 422" "$STATUS" 422
+
+# RFC 7009 by value, with the JWT itself.
+mint byvalue '["protected:read"]' '"format":"jwt"'
+BV=$TOKEN
+req POST /v1/revoke "" "token=$BV" application/x-www-form-urlencoded
+is "RFC 7009: a JWT revokes itself by value" "$STATUS" 200
+introspect "$ROOT" "$BV"
+is "... and is inactive" "$BODY" '{"active":false}'
