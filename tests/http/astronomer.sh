@@ -45,6 +45,9 @@ req POST "$O" "" '{"name":"x","role":"ORGANIZATION_MEMBER","type":"ORGANIZATION"
 is "no credential: 401" "$STATUS" 401
 conforms "... Error" astronomer Error
 is "... statusCode says so" "$(jget .statusCode)" 401
+req POST "$O" "kh_notatoken" '{"name":"x","role":"ORGANIZATION_MEMBER","type":"ORGANIZATION"}'
+is "a bad credential: 401" "$STATUS" 401
+conforms "... Error" astronomer Error
 
 # A caller of another organization, or above its reach.
 mint beta '["tokens:*","*:read"]' '"organization":"beta"'

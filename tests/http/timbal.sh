@@ -30,7 +30,7 @@ is "null members are their absence: 201" "$STATUS" 201
 req POST "$P" "$ROOT" '{"ttl_secs":2592000}'
 is "ttl_secs 30 days: 201" "$STATUS" 201
 
-for body in '{"ttl_secs":0}' '{"ttl_secs":2592001}' '{"ttl_secs":-5}' '{"ttl_secs":"60"}' \
+for body in "{\"name\":\"$(head -c 101 /dev/zero | tr '\0' a)\"}" '{"ttl_secs":0}' '{"ttl_secs":2592001}' '{"ttl_secs":-5}' '{"ttl_secs":"60"}' \
     '{"ttl_secs":1.5}' '{"name":7}' '{"name":""}' '{"scopes":["*"]}' 'nope' '[1]'; do
 	req POST "$P" "$ROOT" "$body"
 	is "bad body $body: 400" "$STATUS" 400
@@ -52,6 +52,9 @@ req POST "$P" "$ACME" '{}'
 is "a caller of the organization holding connectors:*: 201" "$STATUS" 201
 req POST "$P" "" '{}'
 is "no credential: 401" "$STATUS" 401
+conforms "... a problem document" problem Problem
+req POST "$P" "kh_notatoken" '{}'
+is "a bad credential: 401" "$STATUS" 401
 conforms "... a problem document" problem Problem
 
 # Redeemed once at the native endpoint.

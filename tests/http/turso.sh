@@ -58,6 +58,10 @@ for body in '{"group":"default","scopes":["read"]}' '{"organization":"acme","gro
 done
 req POST /v1/auth/api-tokens/bad%20name "$ALICE" ''
 is "a bad name: 400" "$STATUS" 400
+conforms "... {error}" turso Error
+req POST "/v1/auth/api-tokens/$(head -c 65 /dev/zero | tr '\0' a)" "$ALICE" ''
+is "an over-long name: 400" "$STATUS" 400
+conforms "... {error}" turso Error
 req POST /v1/auth/api-tokens/x "$ALICE" '{"organization":"beta"}'
 is "another organization than the caller's: 403" "$STATUS" 403
 conforms "... {error}" turso Error
