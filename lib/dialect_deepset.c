@@ -105,6 +105,39 @@ workspace_role(const char *org_role)
 	return "WORKSPACE_MEMBER";
 }
 
+/*
+ * The workspace the caller is bound in and may mint in, if it is just
+ * one: its own role there into b (or the workspace role standing for
+ * org_role), the workspace into ent.  0 if none or several.
+ */
+static int
+caller_workspace(const struct tok_rec *caller, const struct role *org_role,
+    struct buf *b, struct buf *ent)
+{
+	const char	*p, *e, *at;
+	int		 n = 0;
+
+	for (p = buf_cstr(&caller->bindings); *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, " ");
+		at = memchr(p, '@', (size_t)(e - p));
+		if (at == NULL || policy_entity_type(at + 1,
+		    (size_t)(e - at - 1)) != ENT_WORKSPACE)
+			continue;
+		buf_reset(ent);
+		buf_append(ent, at + 1, (size_t)(e - at - 1));
+		if (!policy_allows_at(caller, buf_cstr(ent), SCOPE_TOKENS_CREATE))
+			continue;
+		buf_reset(b);
+		if (org_role != NULL)
+			buf_printf(b, "%s@%s", workspace_role(org_role->name),
+			    buf_cstr(ent));
+		else
+			buf_append(b, p, (size_t)(e - p));
+		n++;
+	}
+	return n == 1;
+}
+
 enum { F_EXPIRES, F_EXPIRES_AT, F_NAME, F_ORG_ROLE, F_PERSONAL, F_ROLE_ID,
     F_WORKSPACES, F__MAX };
 
@@ -193,6 +226,17 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	if (at[F_WORKSPACES] != -1)
 		workspaces(&doc, at[F_WORKSPACES], &ws, &p);
 	json_free(&doc);
+	/*
+	 * No workspaces named: all the caller reaches.  With an organization
+	 * role that is the organization; a caller bound in one workspace it
+	 * may mint in, that one, with its own role there or the one asked.
+	 */
+	if (p.nerr == 0 && at[F_WORKSPACES] == -1 && at[F_ROLE_ID] == -1 &&
+	    policy_org_role(caller) == NULL &&
+	    caller_workspace(caller, role, &m->bindings, &m->entity)) {
+		buf_puts(&m->organization, buf_cstr(&caller->organization));
+		goto done;
+	}
 	/* The default is the caller's own organization role. */
 	if (role == NULL && p.nerr == 0 &&
 	    (role = policy_org_role(caller)) == NULL)
@@ -224,6 +268,7 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 		buf_printf(&m->bindings, "%s@%.*s", (role->at & ENT_WORKSPACE) ?
 		    role->name : workspace_role(role->name), (int)(e - w), w);
 	}
+done:
 	m->no_subject = !personal;
 	if (!expires)
 		m->expires_at = 0;

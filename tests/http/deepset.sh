@@ -116,3 +116,17 @@ conforms "... {detail: string}" deepset ErrorMessage
 mint ws-reader2 '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:other"}]'
 req GET /api/v1/workspaces/other/token "$TOKEN"
 is "a caller reading in the workspace lists it, native tokens bound there too" "$STATUS $(jget '[.data[].name] | join(",")')" "200 both,ws-reader,ws-reader2"
+
+# No workspaces named, from a caller bound in one workspace it may mint in: that one.
+mint ws-op '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:a"},{"role":"WORKSPACE_MEMBER","entity":"workspace:b"}]'
+req POST /api/v1/token "$TOKEN" '{}'
+is "a caller bound only in workspaces: 200" "$STATUS" 200
+req GET "/v1/tokens/$(jget .api_token_id)" "$ROOT"
+is "... acting in its workspace, with its role there" "$(jget '.entity + " " + ([.bindings[] | .role + "@" + .entity] | join(" "))')" \
+    "workspace:a WORKSPACE_OPERATOR@workspace:a"
+req POST /api/v1/token "$TOKEN" '{"organization_role":"EXTERNAL"}'
+req GET "/v1/tokens/$(jget .api_token_id)" "$ROOT"
+is "... or as the organization role asked stands there" "$(jget '[.bindings[] | .role + "@" + .entity] | join(" ")')" \
+    "WORKSPACE_MEMBER@workspace:a"
+req POST /api/v1/token "$TOKEN" '{"organization_role":"ADMIN"}'
+is "... never above it: 403" "$STATUS" 403
