@@ -33,7 +33,7 @@ redeem(struct req *r)
 		e = tokens_redeem(r->store, enr.ptr, enr.len, &m, r->now,
 		    r->remote_addr, secret, sizeof(secret), &tok, &se);
 		if (e == MINT_OK) {
-			r->dialect->token(r, 201, &tok, secret);
+			dialect_token(r, 201, &tok, secret);
 			sodium_memzero(secret, sizeof(secret));
 		} else if (e == MINT_INACTIVE)
 			api_auth_refused(r, "enrollment token not active", NULL,

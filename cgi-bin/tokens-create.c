@@ -29,7 +29,7 @@ create(struct req *r)
 	e = tokens_mint(r->store, &caller, &m, r->now, r->remote_addr,
 	    secret, sizeof(secret), &tok, &se);
 	if (e == MINT_OK)
-		r->dialect->token(r, r->dialect->minted, &tok, secret);
+		dialect_token(r, r->dialect->minted, &tok, secret);
 	else
 		api_mint_error(r, e, se, &caller);
 	sodium_memzero(secret, sizeof(secret));

@@ -25,7 +25,7 @@ finish(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	r->dialect->token(r, 200, &tok, NULL);
+	dialect_token(r, 200, &tok, NULL);
 done:
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);

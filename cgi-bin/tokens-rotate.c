@@ -32,7 +32,7 @@ rotate(struct req *r)
 		api_op_error(r, e, se, &caller, id);
 		goto done;
 	}
-	r->dialect->token(r, 200, &tok, secret);
+	dialect_token(r, 200, &tok, secret);
 	sodium_memzero(secret, sizeof(secret));
 done:
 	tok_rec_free(&tok);

@@ -26,7 +26,7 @@ show(struct req *r)
 	else if (e != STORE_OK)
 		api_store_error(r, e);
 	else
-		r->dialect->token(r, 200, &tok, NULL);
+		dialect_token(r, 200, &tok, NULL);
 done:
 	tok_rec_free(&tok);
 	tok_rec_free(&caller);

@@ -28,7 +28,7 @@ update(struct req *r)
 	e = tokens_update(r->store, id, &caller, &p, r->now, r->remote_addr,
 	    &tok, &se);
 	if (e == OP_OK)
-		r->dialect->token(r, 200, &tok, NULL);
+		dialect_token(r, 200, &tok, NULL);
 	else
 		api_op_error(r, e, se, &caller, id);
 done:

@@ -10,6 +10,7 @@
 #define KH_DIALECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 #include "tokens.h"
@@ -19,6 +20,7 @@ struct problem;
 struct mint_req;
 struct list_query;
 struct json_doc;
+struct jsonw;
 struct patch_req;
 
 struct dialect {
@@ -35,7 +37,10 @@ struct dialect {
 	int	(*mint)(struct req *, const struct tok_rec *caller,
 		    struct mint_req *);
 	int	 minted;	/* a mint's success status */
-	/* Answers a token (secret: shown this once, or NULL). */
+	/* A token's members, and the member its secret goes in (shown once). */
+	void	(*members)(struct jsonw *, const struct tok_rec *, int64_t now);
+	const char *secret_key;
+	/* Answers a token in another shape than {members, secret} (NULL: that one). */
 	void	(*token)(struct req *, int status, const struct tok_rec *,
 		    const char *secret);
 	/* Maps a listing's query onto q: 0 answered. */
@@ -61,6 +66,14 @@ extern const struct dialect dialect_deepset;	/* deepset's /api/v1/token */
 extern const struct dialect dialect_astronomer;	/* Astronomer's organization tokens */
 extern const struct dialect dialect_turso;	/* Turso's API tokens */
 
+/*
+ * Answers status with a token in the route's dialect; secret (NULL: none)
+ * is shown this once, and the buffer that held it is wiped.
+ */
+void	 dialect_token(struct req *, int status, const struct tok_rec *,
+	    const char *secret);
+/* The message of a one-string error envelope: the first bad field, else the detail. */
+void	 dialect_message(const struct problem *, struct buf *);
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);
 /* A rotation whose old secret dies at once (no grace), for dialects with no say. */

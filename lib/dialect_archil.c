@@ -40,11 +40,7 @@ error(struct req *r, const struct problem *p)
 	struct buf	 out = BUF_INIT, msg = BUF_INIT;
 	struct jsonw	 w;
 
-	if (p->nerr > 0)
-		buf_printf(&msg, "%s: %s", p->err[0].pointer + 1,
-		    p->err[0].detail);
-	else
-		buf_puts(&msg, p->detail);
+	dialect_message(p, &msg);
 	jw_init(&w, &out);
 	jw_obj_open(&w, NULL);
 	jw_bool(&w, "success", 0);

@@ -36,12 +36,9 @@ error(struct req *r, const struct problem *p)
 	struct jsonw	 w;
 	unsigned char	 rid[UUID_LEN];
 	char		 ids[UUID_STRLEN + 1];
-	int		 i, status = p->status == 422 ? 400 : p->status;
+	int		 status = p->status == 422 ? 400 : p->status;
 
-	buf_puts(&msg, p->detail);
-	for (i = 0; i < p->nerr; i++)
-		buf_printf(&msg, "%s %s: %s", i == 0 ? "" : ";",
-		    p->err[i].pointer + 1, p->err[i].detail);
+	dialect_message(p, &msg);
 	uuid7_generate(rid);
 	uuid_format(rid, ids);
 	jw_init(&w, &out);
@@ -201,12 +198,13 @@ subject_json(struct jsonw *w, const char *key, const struct tok_rec *t)
 }
 
 static void
-object(struct jsonw *w, const struct tok_rec *t)
+object(struct jsonw *w, const struct tok_rec *t, int64_t now)
 {
 	const char	*org = buf_cstr(&t->organization), *b, *e, *at;
 	char		 id[UUID_STRLEN + 1];
 	size_t		 i;
 
+	(void)now;
 	uuid_format(t->id, id);
 	jw_str(w, "id", id);
 	jw_str(w, "name", buf_cstr(&t->name));
@@ -248,22 +246,6 @@ object(struct jsonw *w, const struct tok_rec *t)
 	jw_arr_close(w);
 	subject_json(w, "createdBy", t);
 	subject_json(w, "updatedBy", t);
-}
-
-static void
-token(struct req *r, int status, const struct tok_rec *t, const char *secret)
-{
-	struct buf	 out = BUF_SECRET_INIT;
-	struct jsonw	 w;
-
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	object(&w, t);
-	if (secret != NULL)
-		jw_str(&w, "token", secret);
-	jw_obj_close(&w);
-	api_json_reply(r, status, &out);
-	buf_free(&out);
 }
 
 /*
@@ -352,7 +334,7 @@ page(struct req *r, const struct page *pg)
 	jw_arr_open(&w, "tokens");
 	for (i = 0; i < pg->n; i++) {
 		jw_obj_open(&w, NULL);
-		object(&w, &pg->recs[i]);
+		object(&w, &pg->recs[i], r->now);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
@@ -431,7 +413,8 @@ const struct dialect dialect_astronomer = {
 	.error = error,
 	.mint = mint,
 	.minted = 200,
-	.token = token,
+	.members = object,
+	.secret_key = "token",
 	.list = list,
 	.page = page,
 	.update = update,

@@ -1,52 +1,7 @@
-/* dialect_native: keyhole's own API (schema/openapi.yaml) — Bearer credentials, RFC 9457 problems, the token object, cursor pages. */
-#include <string.h>
-#include <strings.h>
-
+/* dialect_native: keyhole's own API (schema/openapi.yaml) — the mint body, the token object, cursor pages, PATCH, rotation with a grace. */
 #include "api.h"
 #include "dialect.h"
 #include "problem.h"
-
-int
-dialect_bearer(const struct req *r, const char **s, size_t *len)
-{
-	const char	*a = r->authorization;
-
-	if (strncasecmp(a, "Bearer ", 7) != 0)
-		return 0;
-	for (a += 7; *a == ' '; a++)
-		continue;
-	*s = a;
-	*len = strlen(a);
-	return 1;
-}
-
-void
-dialect_problem(struct req *r, const struct problem *p)
-{
-	struct buf	 b = BUF_INIT;
-	struct jsonw	 w;
-	int		 i;
-
-	jw_init(&w, &b);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "type", "about:blank");
-	jw_str(&w, "title", req_reason(p->status));
-	jw_int(&w, "status", p->status);
-	jw_str(&w, "detail", p->detail);
-	if (p->nerr > 0) {
-		jw_arr_open(&w, "errors");
-		for (i = 0; i < p->nerr; i++) {
-			jw_obj_open(&w, NULL);
-			jw_str(&w, "pointer", p->err[i].pointer);
-			jw_str(&w, "detail", p->err[i].detail);
-			jw_obj_close(&w);
-		}
-		jw_arr_close(&w);
-	}
-	jw_obj_close(&w);
-	req_reply(r, p->status, "application/problem+json", b.ptr, b.len);
-	buf_free(&b);
-}
 
 static int
 mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
@@ -60,14 +15,6 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	ok = api_mint_parse(r, &doc, m);
 	json_free(&doc);
 	return ok;
-}
-
-int
-dialect_no_grace(struct req *r, int64_t *grace)
-{
-	(void)r;
-	*grace = 0;
-	return 1;
 }
 
 static int
@@ -112,22 +59,6 @@ rotate(struct req *r, int64_t *grace)
 }
 
 static void
-token(struct req *r, int status, const struct tok_rec *tok, const char *secret)
-{
-	struct buf	 out = BUF_SECRET_INIT;	/* it may hold the secret */
-	struct jsonw	 w;
-
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	tokens_json(&w, tok, r->now);
-	if (secret != NULL)
-		jw_str(&w, "token", secret);
-	jw_obj_close(&w);
-	api_json_reply(r, status, &out);
-	buf_free(&out);
-}
-
-static void
 page(struct req *r, const struct page *pg)
 {
 	struct buf	 out = BUF_INIT;
@@ -160,7 +91,8 @@ const struct dialect dialect_native = {
 	.error = dialect_problem,
 	.mint = mint,
 	.minted = 201,
-	.token = token,
+	.members = tokens_json,
+	.secret_key = "token",
 	.list = api_list_query,
 	.page = page,
 	.update = update,

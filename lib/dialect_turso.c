@@ -20,11 +20,7 @@ error(struct req *r, const struct problem *p)
 	struct buf	 out = BUF_INIT, msg = BUF_INIT;
 	struct jsonw	 w;
 
-	if (p->nerr > 0)
-		buf_printf(&msg, "%s: %s", p->err[0].pointer + 1,
-		    p->err[0].detail);
-	else
-		buf_puts(&msg, p->detail);
+	dialect_message(p, &msg);
 	jw_init(&w, &out);
 	jw_obj_open(&w, NULL);
 	jw_str(&w, "error", buf_cstr(&msg));
@@ -219,24 +215,16 @@ out:
 	return ok;
 }
 
-/* {id, name, token}: the token a JWT, shown this once. */
+/* {id, name}; the secret, a JWT, goes in token. */
 static void
-token(struct req *r, int status, const struct tok_rec *t, const char *secret)
+members(struct jsonw *w, const struct tok_rec *t, int64_t now)
 {
-	struct buf	 out = BUF_SECRET_INIT;
-	struct jsonw	 w;
-	char		 id[UUID_STRLEN + 1];
+	char	 id[UUID_STRLEN + 1];
 
+	(void)now;
 	uuid_format(t->id, id);
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "id", id);
-	jw_str(&w, "name", buf_cstr(&t->name));
-	if (secret != NULL)
-		jw_str(&w, "token", secret);
-	jw_obj_close(&w);
-	api_json_reply(r, status, &out);
-	buf_free(&out);
+	jw_str(w, "id", id);
+	jw_str(w, "name", buf_cstr(&t->name));
 }
 
 /*
@@ -358,7 +346,8 @@ const struct dialect dialect_turso = {
 	.error = error,
 	.mint = mint,
 	.minted = 200,
-	.token = token,
+	.members = members,
+	.secret_key = "token",
 	.list = list,
 	.page = page,
 	.target = target,

@@ -1,0 +1,89 @@
+/* dialect: what the dialects share — the Bearer credential, the problem document, a token's answer, an error's one-line message. */
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "dialect.h"
+#include "problem.h"
+
+int
+dialect_bearer(const struct req *r, const char **s, size_t *len)
+{
+	const char	*a = r->authorization;
+
+	if (strncasecmp(a, "Bearer ", 7) != 0)
+		return 0;
+	for (a += 7; *a == ' '; a++)
+		continue;
+	*s = a;
+	*len = strlen(a);
+	return 1;
+}
+
+void
+dialect_problem(struct req *r, const struct problem *p)
+{
+	struct buf	 b = BUF_INIT;
+	struct jsonw	 w;
+	int		 i;
+
+	jw_init(&w, &b);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "type", "about:blank");
+	jw_str(&w, "title", req_reason(p->status));
+	jw_int(&w, "status", p->status);
+	jw_str(&w, "detail", p->detail);
+	if (p->nerr > 0) {
+		jw_arr_open(&w, "errors");
+		for (i = 0; i < p->nerr; i++) {
+			jw_obj_open(&w, NULL);
+			jw_str(&w, "pointer", p->err[i].pointer);
+			jw_str(&w, "detail", p->err[i].detail);
+			jw_obj_close(&w);
+		}
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+	req_reply(r, p->status, "application/problem+json", b.ptr, b.len);
+	buf_free(&b);
+}
+
+int
+dialect_no_grace(struct req *r, int64_t *grace)
+{
+	(void)r;
+	*grace = 0;
+	return 1;
+}
+
+void
+dialect_token(struct req *r, int status, const struct tok_rec *t,
+    const char *secret)
+{
+	struct buf	 out = BUF_SECRET_INIT;	/* it may hold the secret */
+	struct jsonw	 w;
+
+	if (r->dialect->token != NULL) {
+		r->dialect->token(r, status, t, secret);
+		return;
+	}
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	r->dialect->members(&w, t, r->now);
+	if (secret != NULL)
+		jw_str(&w, r->dialect->secret_key, secret);
+	jw_obj_close(&w);
+	api_json_reply(r, status, &out);
+	buf_free(&out);
+}
+
+void
+dialect_message(const struct problem *p, struct buf *msg)
+{
+	buf_reset(msg);
+	if (p->nerr > 0)
+		buf_printf(msg, "%s: %s", p->err[0].pointer + 1,
+		    p->err[0].detail);
+	else
+		buf_puts(msg, p->detail);
+}
