@@ -25,7 +25,7 @@ DEBS_BENCH = wrk procps
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
-	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect_native.o \
+	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect.o $(B)/dialect_native.o \
 	$(B)/dialect_oauth.o $(B)/dialect_archil.o $(B)/dialect_timbal.o \
 	$(B)/dialect_deepset.o $(B)/dialect_astronomer.o $(B)/jwt.o $(B)/claims.o \
 	$(B)/dialect_turso.o
