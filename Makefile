@@ -23,7 +23,8 @@ DEBS_TEST = check valgrind clang procps nodejs
 # The benchmark (make bench): the load generator; pgrep finds the workers.
 DEBS_BENCH = wrk procps
 
-LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o \
+LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o $(B)/record.o \
+	$(B)/store_tokens.o $(B)/store_audit.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
 	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect.o $(B)/dialect_native.o \
 	$(B)/dialect_oauth.o $(B)/dialect_archil.o $(B)/dialect_timbal.o \
@@ -33,7 +34,8 @@ ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
 	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit \
 	jwks validate
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
-UNIT	= test_json test_token test_store test_policy test_buf test_limit test_jwt
+UNIT	= test_json test_token test_store test_record test_policy test_buf \
+	test_limit test_jwt
 
 all: $(PROGS)
 

@@ -1,4 +1,4 @@
-/* test_store: unit tests for lib/store.c (record codec, Berkeley DB store) and lib/tokens.c (mint, lookup, revoke). */
+/* test_store: unit tests for lib/store*.c and lib/record.c (record codec, Berkeley DB store) and lib/tokens.c (mint, lookup, revoke). */
 #define _GNU_SOURCE	/* memmem(), nftw() */
 
 #include <sys/stat.h>

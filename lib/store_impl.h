@@ -1,0 +1,75 @@
+/* store_impl: what the store's files (store.c, store_tokens.c, store_audit.c) share and nothing else sees. */
+#ifndef KH_STORE_IMPL_H
+#define KH_STORE_IMPL_H
+
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include <db.h>
+
+#include "record.h"
+#include "store.h"
+
+struct store {
+	DB_ENV		*env;
+	DB		*tokens;	/* id -> record */
+	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
+	DB		*byparent;	/* created_by -> ids (secondary, duplicates) */
+	DB		*bylist;	/* list keys -> id (secondary, counted) */
+	DB		*lists;		/* the same file, read by record number */
+	DB		*audit;		/* event id (UUIDv7) -> audit record */
+	unsigned char	 key[TOK_KEY_LEN];
+	char		*home;
+	time_t		 last_maint;
+	int		 dead;		/* unusable: the process must exit */
+	int		 reopened;	/* joined a recovered environment */
+	int		 bulk;
+	DB_TXN		*bulk_txn;	/* a bulk load commits in batches */
+	unsigned	 bulk_n;
+};
+
+/* A transaction's work: returns a Berkeley DB code; may run more than once. */
+typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
+
+#define RUN_READ	0
+#define RUN_WRITE	1
+#define RUN_LAZY	2	/* a write whose commit need not wait for the disk */
+
+/*
+ * Runs fn in a transaction (or, for plain reads, without one), retrying
+ * deadlocks and lock timeouts with jitter (store.c).
+ */
+enum store_err	 store_run(struct store *, txn_fn, void *, int);
+/* Appends an audit entry within txn: a Berkeley DB code (store_audit.c). */
+int		 store_audit_put(struct store *, DB_TXN *,
+		    const struct audit_ev *);
+
+/* Points d at n bytes at p, every other member cleared. */
+static inline void
+dbt_set(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = (void *)p;
+	d->size = (u_int32_t)n;
+}
+
+/* rec_field() over a record in a DBT. */
+static inline const unsigned char *
+dbt_field(const DBT *data, int tag, size_t *len)
+{
+	return rec_field(data->data, data->size, tag, len);
+}
+
+/* Closes a cursor at the end of a walk: its error, or the close's. */
+static inline int
+cursor_end(DBC *c, int rc)
+{
+	int	 crc = c->close(c);
+
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+	return rc != 0 ? rc : crc;
+}
+
+#endif

@@ -1,0 +1,639 @@
+/* store_tokens: the token operations on the store: insert, get, modify, delete, children, the listings. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <db.h>
+
+#include "store.h"
+#include "store_impl.h"
+
+static int		 insert_fn(struct store *, DB_TXN *, void *);
+static int		 get_fn(struct store *, DB_TXN *, void *);
+static int		 get_hash_fn(struct store *, DB_TXN *, void *);
+static int		 modify_one(struct store *, DB_TXN *, const unsigned char *,
+			    store_modify_fn, void *, const struct audit_ev *,
+			    struct tok_rec *, struct buf *, int *);
+static int		 modify_fn(struct store *, DB_TXN *, void *);
+static enum store_err	 modify(struct store *, const unsigned char *, size_t,
+			    int, store_modify_fn, void *, const struct audit_ev *,
+			    const struct store_guard *, int);
+static int		 delete_fn(struct store *, DB_TXN *, void *);
+static int		 children_fn(struct store *, DB_TXN *, void *);
+static int		 list_fn(struct store *, DB_TXN *, void *);
+static int		 recno_at(DBC *, const void *, size_t, db_recno_t *);
+static int		 page_fn(struct store *, DB_TXN *, void *);
+
+struct insert_arg {
+	const struct tok_rec	*rec;
+	const struct audit_ev	*ev;
+	struct buf		 enc;
+	store_modify_fn		 guard;
+	void			*guardarg;
+	struct tok_rec		 parent;
+	struct buf		 penc;
+};
+
+static int
+insert_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct insert_arg	*a = arg;
+	DBT			 k, d;
+	int			 rc;
+
+	/* The index refuses a second equal hash with EINVAL; say "exists". */
+	dbt_set(&k, a->rec->hash, TOK_HASH_LEN);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* existence only */
+	rc = st->byhash->get(st->byhash, txn, &k, &d, DB_RMW);
+	if (rc == 0)
+		return DB_KEYEXIST;
+	if (rc != DB_NOTFOUND)
+		return rc;
+	if (a->guard != NULL) {
+		int	 verdict;
+
+		rc = modify_one(st, txn, a->rec->created_by, a->guard,
+		    a->guardarg, NULL, &a->parent, &a->penc, &verdict);
+		if (rc != 0 || verdict == -1)
+			return rc;
+	}
+	dbt_set(&k, a->rec->id, UUID_LEN);
+	dbt_set(&d, a->enc.ptr, a->enc.len);
+	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);
+	if (rc == 0 && a->ev != NULL)
+		rc = store_audit_put(st, txn, a->ev);
+	return rc;
+}
+
+enum store_err
+store_insert(struct store *st, const struct tok_rec *rec,
+    const struct audit_ev *ev, store_modify_fn guard, void *guardarg)
+{
+	struct insert_arg	 a;
+	enum store_err		 e;
+
+	a.rec = rec;
+	a.ev = ev;
+	a.guard = guard;
+	a.guardarg = guardarg;
+	buf_init(&a.enc);
+	buf_init(&a.penc);
+	tok_rec_init(&a.parent);
+	rec_encode(rec, &a.enc);
+	e = store_run(st, insert_fn, &a, RUN_WRITE);
+	buf_free(&a.enc);
+	buf_free(&a.penc);
+	tok_rec_free(&a.parent);
+	return e;
+}
+
+struct get_arg {
+	const unsigned char	*key;
+	struct tok_rec		*rec;
+	int			 corrupt;
+};
+
+static int
+get_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct get_arg	*a = arg;
+	DBT		 k, d;
+	int		 rc;
+
+	dbt_set(&k, a->key, UUID_LEN);
+	dbt_set(&d, NULL, 0);
+	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, 0)) != 0)
+		return rc;
+	memcpy(a->rec->id, a->key, UUID_LEN);
+	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	return 0;
+}
+
+enum store_err
+store_get(struct store *st, const unsigned char id[UUID_LEN],
+    struct tok_rec *rec)
+{
+	struct get_arg	 a = { id, rec, 0 };
+	enum store_err	 e;
+
+	e = store_run(st, get_fn, &a, 0);
+	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
+}
+
+static int
+get_hash_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct get_arg	*a = arg;
+	DBT		 k, pk, d;
+	int		 rc;
+
+	dbt_set(&k, a->key, TOK_HASH_LEN);
+	dbt_set(&pk, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	rc = st->byhash->pget(st->byhash, txn, &k, &pk, &d, 0);
+	if (rc != 0)
+		return rc;
+	if (pk.size != UUID_LEN) {
+		a->corrupt = 1;
+		return 0;
+	}
+	memcpy(a->rec->id, pk.data, UUID_LEN);
+	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	return 0;
+}
+
+enum store_err
+store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
+    struct tok_rec *rec)
+{
+	struct get_arg	 a = { hash, rec, 0 };
+	enum store_err	 e;
+
+	e = store_run(st, get_hash_fn, &a, 0);
+	if (e == STORE_OK && a.corrupt)
+		return STORE_CORRUPT;
+	/* The index is exact; the compare guards against a damaged one. */
+	if (e == STORE_OK && !tok_hash_eq(rec->hash, hash) &&
+	    !(rec->has_prev && tok_hash_eq(rec->prev_hash, hash)))
+		return STORE_NOTFOUND;
+	return e;
+}
+
+/*
+ * Reads id under a write lock, lets fn change it, writes it back (and
+ * the audit entry, its target set to id) when fn says so.  *verdict is
+ * fn's answer.  An unknown id is DB_NOTFOUND.
+ */
+static int
+modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    struct tok_rec *rec, struct buf *enc, int *verdict)
+{
+	struct audit_ev	 e;
+	DBT		 k, d;
+	int		 rc;
+
+	*verdict = 0;
+	dbt_set(&k, id, UUID_LEN);
+	dbt_set(&d, NULL, 0);
+	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
+	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW)) != 0)
+		return rc;
+	memcpy(rec->id, id, UUID_LEN);
+	if (rec_decode(d.data, d.size, rec) == -1)
+		return EINVAL;
+	if ((*verdict = fn(rec, fnarg)) != 1)
+		return 0;
+	rec_encode(rec, enc);
+	dbt_set(&d, enc->ptr, enc->len);
+	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
+		return rc;
+	if (ev == NULL)
+		return 0;
+	e = *ev;
+	e.target = id;
+	if (e.organization == NULL)
+		e.organization = buf_cstr(&rec->organization);
+	return store_audit_put(st, txn, &e);
+}
+
+struct modify_arg {
+	const unsigned char	*ids;
+	size_t			 n;
+	store_modify_fn		 fn;
+	void			*fnarg;
+	const struct audit_ev	*ev;
+	const struct store_guard *guard;
+	int			 skip_unknown;
+	struct tok_rec		 rec;
+	struct buf		 enc;
+};
+
+static int
+modify_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct modify_arg	*a = arg;
+	size_t			 i;
+	int			 rc, verdict;
+
+	if (a->guard != NULL) {
+		rc = modify_one(st, txn, a->guard->id, a->guard->fn,
+		    a->guard->arg, NULL, &a->rec, &a->enc, &verdict);
+		if (rc != 0 || verdict == -1)
+			return rc;
+	}
+	for (i = 0; i < a->n; i++) {
+		rc = modify_one(st, txn, a->ids + i * UUID_LEN, a->fn, a->fnarg,
+		    a->ev, &a->rec, &a->enc, &verdict);
+		if (rc == DB_NOTFOUND && a->skip_unknown)
+			continue;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static enum store_err
+modify(struct store *st, const unsigned char *ids, size_t n, int many,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    const struct store_guard *guard, int how)
+{
+	struct modify_arg	 a;
+	enum store_err		 e;
+
+	a.guard = guard;
+	a.ids = ids;
+	a.n = n;
+	a.fn = fn;
+	a.fnarg = fnarg;
+	a.ev = ev;
+	a.skip_unknown = many;
+	tok_rec_init(&a.rec);
+	buf_init(&a.enc);
+	e = store_run(st, modify_fn, &a, how);
+	tok_rec_free(&a.rec);
+	buf_free(&a.enc);
+	return e;
+}
+
+enum store_err
+store_modify(struct store *st, const unsigned char id[UUID_LEN],
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int flags)
+{
+	return modify(st, id, 1, 0, fn, fnarg, ev, NULL,
+	    flags & STORE_LAZY ? RUN_LAZY : RUN_WRITE);
+}
+
+enum store_err
+store_modify_guarded(struct store *st, const unsigned char id[UUID_LEN],
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
+    const struct store_guard *guard)
+{
+	return modify(st, id, 1, 0, fn, fnarg, ev, guard, RUN_WRITE);
+}
+
+enum store_err
+store_modify_many(struct store *st, const unsigned char *ids, size_t n,
+    store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
+{
+	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, RUN_WRITE);
+}
+
+struct delete_arg {
+	const unsigned char	*ids;
+	size_t			 n;
+	const struct audit_ev	*ev;
+};
+
+static int
+delete_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct delete_arg	*a = arg;
+	struct audit_ev		 e;
+	struct buf		 org = BUF_INIT;
+	const unsigned char	*o;
+	DBT			 k, d;
+	size_t			 i, n;
+	int			 rc = 0;
+
+	for (i = 0; i < a->n && rc == 0; i++) {
+		dbt_set(&k, a->ids + i * UUID_LEN, UUID_LEN);
+		dbt_set(&d, NULL, 0);
+		/* Read first: the entry keeps the organization, for its readers. */
+		rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW);
+		if (rc == DB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		buf_reset(&org);
+		if (rc == 0 && (o = dbt_field(&d, T_ORGANIZATION, &n)) != NULL)
+			buf_append(&org, o, n);
+		if (rc == 0)
+			rc = st->tokens->del(st->tokens, txn, &k, 0);
+		if (rc == 0 && a->ev != NULL) {
+			e = *a->ev;
+			e.target = a->ids + i * UUID_LEN;
+			e.organization = buf_cstr(&org);
+			rc = store_audit_put(st, txn, &e);
+		}
+	}
+	buf_free(&org);
+	return rc;
+}
+
+enum store_err
+store_delete_many(struct store *st, const unsigned char *ids, size_t n,
+    const struct audit_ev *ev)
+{
+	struct delete_arg	 a = { ids, n, ev };
+
+	return store_run(st, delete_fn, &a, RUN_WRITE);
+}
+
+struct children_arg {
+	unsigned char		 parent[UUID_LEN];	/* a copy: ids may move */
+	struct buf		*ids;
+	size_t			 start, max;
+	int			 more;
+};
+
+static int
+children_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct children_arg	*a = arg;
+	DBC			*c;
+	DBT			 k, pk, d;
+	u_int32_t		 op = DB_SET;
+	int			 rc;
+
+	buf_truncate(a->ids, a->start);	/* a retry starts over */
+	a->more = 0;
+	if ((rc = st->byparent->cursor(st->byparent, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, a->parent, UUID_LEN);
+	dbt_set(&pk, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* the primary keys only */
+	while ((rc = c->pget(c, &k, &pk, &d, op)) == 0) {
+		op = DB_NEXT_DUP;
+		if (pk.size != UUID_LEN)
+			continue;
+		if (a->ids->len / UUID_LEN >= a->max) {
+			a->more = 1;
+			break;
+		}
+		buf_append(a->ids, pk.data, UUID_LEN);
+	}
+	return cursor_end(c, rc);
+}
+
+enum store_err
+store_children(struct store *st, const unsigned char parent[UUID_LEN],
+    struct buf *ids, size_t max, int *more)
+{
+	struct children_arg	 a;
+	enum store_err		 e;
+
+	memcpy(a.parent, parent, UUID_LEN);
+	a.ids = ids;
+	a.start = ids->len;
+	a.max = max;
+	a.more = 0;
+	e = store_run(st, children_fn, &a, RUN_READ);
+	*more = a.more;
+	return e;
+}
+
+struct list_arg {
+	const unsigned char	*after;
+	store_match_fn		 match;
+	void			*matcharg;
+	struct tok_rec		*recs;
+	size_t			 max, scanmax, n;
+	int			 more;
+	unsigned char		 last[UUID_LEN];
+};
+
+static int
+list_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct list_arg	*a = arg;
+	DBC		*c;
+	DBT		 k, d;
+	size_t		 scanned = 0;
+	u_int32_t	 op;
+	int		 rc;
+
+	a->n = 0;
+	a->more = 0;
+	if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, a->after, a->after != NULL ? UUID_LEN : 0);
+	dbt_set(&d, NULL, 0);
+	op = a->after != NULL ? DB_SET_RANGE : DB_FIRST;
+	while ((rc = c->get(c, &k, &d, op)) == 0) {
+		op = DB_NEXT;
+		if (k.size != UUID_LEN)
+			continue;
+		if (a->after != NULL && memcmp(k.data, a->after, UUID_LEN) == 0)
+			continue;
+		if (++scanned > a->scanmax) {
+			a->more = 1;
+			break;
+		}
+		if (a->n == a->max) {
+			/* One past the page: only whether another match exists. */
+			struct tok_rec	 t;
+
+			tok_rec_init(&t);
+			if (rec_decode(d.data, d.size, &t) == 0 &&
+			    (a->match == NULL || a->match(&t, a->matcharg)))
+				a->more = 1;
+			tok_rec_free(&t);
+			if (a->more)
+				break;
+			continue;
+		}
+		memcpy(a->last, k.data, UUID_LEN);
+		memcpy(a->recs[a->n].id, k.data, UUID_LEN);
+		if (rec_decode(d.data, d.size, &a->recs[a->n]) == -1)
+			continue;
+		if (a->match == NULL || a->match(&a->recs[a->n], a->matcharg))
+			a->n++;
+	}
+	return cursor_end(c, rc);
+}
+
+enum store_err
+store_list(struct store *st, const unsigned char *after, store_match_fn match,
+    void *matcharg, struct tok_rec *recs, size_t max, size_t scanmax,
+    size_t *n, int *more, unsigned char last[UUID_LEN])
+{
+	struct list_arg	 a;
+	enum store_err	 e;
+
+	a.after = after;
+	a.match = match;
+	a.matcharg = matcharg;
+	a.recs = recs;
+	a.max = max;
+	a.scanmax = scanmax;
+	a.n = 0;
+	a.more = 0;
+	memset(a.last, 0, UUID_LEN);
+	e = store_run(st, list_fn, &a, RUN_READ);
+	*n = a.n;
+	*more = a.more;
+	memcpy(last, a.last, UUID_LEN);
+	return e;
+}
+
+void
+store_list_key(struct buf *b, enum list_kind kind, const char *a,
+    const char *c)
+{
+	buf_reset(b);
+	buf_putc(b, (char)kind);
+	buf_append(b, a, strlen(a) + 1);
+	if (c != NULL)
+		buf_append(b, c, strlen(c) + 1);
+}
+
+struct page_arg {
+	const struct buf	*prefix;
+	size_t			 offset;
+	const unsigned char	*from;
+	int			 desc;
+	struct tok_rec		*recs;
+	size_t			 max, n, total;
+	int			 more, corrupt;
+};
+
+/*
+ * The record number of the first key at or after k (n + 1 past the
+ * end); a descent.
+ */
+static int
+recno_at(DBC *c, const void *k, size_t len, db_recno_t *out)
+{
+	DBT		 kd, d;
+	db_recno_t	 rn = 0;
+	int		 rc;
+
+	dbt_set(&kd, k, len);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;	/* the key's position, not its data */
+	rc = c->get(c, &kd, &d, DB_SET_RANGE);
+	if (rc == DB_NOTFOUND) {
+		rc = c->get(c, &kd, &d, DB_LAST);
+		if (rc == DB_NOTFOUND) {
+			*out = 1;
+			return 0;
+		}
+		if (rc == 0 && (rc = c->get(c, &kd, &d, DB_CURRENT)) == 0) {
+			dbt_set(&d, &rn, sizeof(rn));
+			d.ulen = sizeof(rn);
+			d.flags = DB_DBT_USERMEM;
+			if ((rc = c->get(c, &kd, &d, DB_GET_RECNO)) == 0)
+				*out = rn + 1;
+		}
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	dbt_set(&d, &rn, sizeof(rn));
+	d.ulen = sizeof(rn);
+	d.flags = DB_DBT_USERMEM;
+	if ((rc = c->get(c, &kd, &d, DB_GET_RECNO)) == 0)
+		*out = rn;
+	return rc;
+}
+
+static int
+page_fn(struct store *st, DB_TXN *txn, void *arg)
+{
+	struct page_arg	*a = arg;
+	struct buf	 k = BUF_INIT;
+	DBC		*c;
+	DBT		 kd, d, pd;
+	db_recno_t	 first, end, at;
+	size_t		 plen = a->prefix->len;
+	int		 rc, op;
+
+	a->n = a->total = 0;
+	a->more = a->corrupt = 0;
+	if ((rc = st->lists->cursor(st->lists, txn, &c, 0)) != 0)
+		return rc;
+	/* The list is the keys from prefix to prefix with its last NUL as 1. */
+	buf_append(&k, a->prefix->ptr, plen);
+	rc = recno_at(c, k.ptr, k.len, &first);
+	k.ptr[plen - 1] = '\1';
+	if (rc == 0)
+		rc = recno_at(c, k.ptr, k.len, &end);
+	if (rc != 0)
+		goto out;
+	a->total = end - first;
+
+	/* Where the page starts: an id to go on from, or an offset. */
+	if (a->from != NULL) {
+		buf_reset(&k);
+		buf_append(&k, a->prefix->ptr, plen);
+		buf_append(&k, a->from, UUID_LEN);
+		if ((rc = recno_at(c, k.ptr, k.len, &at)) != 0)
+			goto out;
+		/* After it: past it if it is there.  Before it: the one before. */
+		if (!a->desc) {
+			dbt_set(&kd, NULL, 0);
+			dbt_set(&d, NULL, 0);
+			d.flags = DB_DBT_PARTIAL;
+			if (at < end && c->get(c, &kd, &d, DB_CURRENT) == 0 &&
+			    kd.size == k.len && memcmp(kd.data, k.ptr, k.len) == 0)
+				at++;
+		} else
+			at--;
+	} else if (!a->desc)
+		at = first + (db_recno_t)(a->offset < end - first ? a->offset :
+		    end - first);
+	else
+		at = a->offset < end - first ? end - 1 - (db_recno_t)a->offset :
+		    first - 1;
+	op = DB_SET_RECNO;
+	while (at >= first && at < end) {
+		dbt_set(&kd, &at, sizeof(at));
+		dbt_set(&d, NULL, 0);
+		rc = c->get(c, &kd, &d, op);
+		op = a->desc ? DB_PREV : DB_NEXT;
+		if (rc != 0 || kd.size != plen + UUID_LEN ||
+		    memcmp(kd.data, a->prefix->ptr, plen) != 0)
+			break;
+		if (a->n == a->max) {
+			a->more = 1;
+			break;
+		}
+		/* The record itself, from the tokens. */
+		dbt_set(&pd, NULL, 0);
+		rc = st->tokens->get(st->tokens, txn, &d, &pd, 0);
+		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
+			rc = 0;
+			at += a->desc ? -1 : 1;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		memcpy(a->recs[a->n].id, d.data, UUID_LEN);
+		if (rec_decode(pd.data, pd.size, &a->recs[a->n]) == -1)
+			a->corrupt = 1;
+		else
+			a->n++;
+		at += a->desc ? -1 : 1;
+	}
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+out:
+	buf_free(&k);
+	return cursor_end(c, rc);
+}
+
+enum store_err
+store_list_page(struct store *st, const struct buf *prefix, size_t offset,
+    const unsigned char *from, int desc, struct tok_rec *recs, size_t max,
+    size_t *n, size_t *total, int *more)
+{
+	struct page_arg	 a;
+	enum store_err	 e;
+
+	memset(&a, 0, sizeof(a));
+	a.prefix = prefix;
+	a.offset = offset;
+	a.from = from;
+	a.desc = desc;
+	a.recs = recs;
+	a.max = max;
+	e = store_run(st, page_fn, &a, RUN_READ);
+	*n = a.n;
+	*total = a.total;
+	*more = a.more;
+	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
+}
