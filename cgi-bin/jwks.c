@@ -15,8 +15,11 @@ jwks(struct req *r)
 
 	if (claims_jwks(r->home, r->now, &out) == -1)
 		problem_send(r, 503, "The signing keys cannot be read.");
-	else
+	else {
+		/* Public, and a retired key leaves it within the grace anyway. */
+		req_header(r, "Cache-Control", "public, max-age=300");
 		req_reply(r, 200, "application/jwk-set+json", out.ptr, out.len);
+	}
 	buf_free(&out);
 }
 

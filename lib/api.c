@@ -407,6 +407,12 @@ api_list_query(struct req *r, const struct tok_rec *caller,
 		buf_append(&q->organization, caller->organization.ptr,
 		    caller->organization.len);
 	}
+	/* One organization's: its list, not every token; filtered as a scan is. */
+	if (q->organization.len > 0) {
+		store_list_key(&q->list, LIST_ORG_ALL,
+		    buf_cstr(&q->organization), NULL);
+		q->filtered = 1;
+	}
 	/* And only tokens where it holds tokens:read. */
 	q->viewer = caller;
 	return 1;

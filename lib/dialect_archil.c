@@ -148,6 +148,7 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 	q->now = r->now;
 	if (caller->organization.len == 0) {
 		q->unrevoked = 1;
+		q->viewer = caller;
 		return 1;
 	}
 	if (!policy_allows_at(caller, ENTITY_ORG, SCOPE_TOKENS_READ)) {

@@ -55,6 +55,7 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 		return 0;
 	}
 	m->kind = KIND_ENROLLMENT;
+	buf_puts(&m->entity, ENTITY_ORG);
 	buf_puts(&m->scopes, TIMBAL_SCOPE);
 	return 1;
 }

@@ -12,7 +12,7 @@
 
 #define TURSO_NAME_MAX	64
 #define TURSO_SCOPES_MAX 16
-#define TURSO_NAMES	16	/* live tokens of one name looked at, at most */
+#define TURSO_NAMES	16	/* live tokens of one name counted, at most */
 
 static void
 error(struct req *r, const struct problem *p)
@@ -41,6 +41,13 @@ name_ok(const char *s)
 	    "0123456789._-") == n;
 }
 
+/* Not expired (a list holds no revoked token). */
+static int
+unexpired(const struct tok_rec *t, void *arg)
+{
+	return policy_state(t, *(const int64_t *)arg) != TOK_EXPIRED;
+}
+
 /*
  * The caller's live tokens (not revoked or expired) named name: up to
  * max ids, and how many there are.
@@ -51,19 +58,21 @@ named(struct store *st, const struct tok_rec *caller, const char *name,
 {
 	struct tok_rec	 recs[TURSO_NAMES];
 	struct buf	 key = BUF_INIT;
-	size_t		 i, n, total;
-	int		 more;
+	struct list_at	 at;
+	struct list_got	 got;
+	size_t		 i;
 	enum store_err	 e;
 
 	*count = 0;
 	for (i = 0; i < TURSO_NAMES; i++)
 		tok_rec_init(&recs[i]);
 	store_list_key(&key, LIST_NAME, buf_cstr(&caller->subject), name);
-	e = store_list_page(st, &key, 0, NULL, 0, recs, TURSO_NAMES, &n,
-	    &total, &more);
-	for (i = 0; e == STORE_OK && i < n; i++) {
-		if (policy_state(&recs[i], now) == TOK_EXPIRED)
-			continue;
+	memset(&at, 0, sizeof(at));
+	at.prefix = &key;
+	at.match = unexpired;
+	at.matcharg = &now;
+	e = store_list_page(st, &at, recs, TURSO_NAMES, &got);
+	for (i = 0; e == STORE_OK && i < got.n; i++) {
 		if (*count < max)
 			memcpy(ids + *count * UUID_LEN, recs[i].id, UUID_LEN);
 		(*count)++;
@@ -197,7 +206,7 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	if (grp.len > 0) {
 		buf_puts(&m->organization, buf_cstr(&org));
 		buf_puts(&m->entity, buf_cstr(&grp));
-		m->expires_at = policy_expiry(caller);
+		m->max_uses = caller->uses_left;
 	} else {
 		mint_copy_caller(m, caller);
 		if (org.len > 0) {
@@ -252,9 +261,13 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 	    SCOPE_TOKENS_READ) && (caller->organization.len == 0 ||
 	    strcmp(buf_cstr(&caller->organization), org) == 0))
 		store_list_key(&q->list, LIST_ORG, org, NULL);
-	else
+	else {
 		store_list_key(&q->list, LIST_SUBJECT,
 		    buf_cstr(&caller->subject), NULL);
+		/* A member's own, in the organization named. */
+		buf_puts(&q->organization, org);
+		q->filtered = 1;
+	}
 	return 1;
 }
 
@@ -271,10 +284,6 @@ page(struct req *r, const struct page *pg)
 	jw_obj_open(&w, NULL);
 	jw_arr_open(&w, "tokens");
 	for (i = 0; i < pg->n; i++) {
-		/* A member's own, in the organization named. */
-		if (*org != '\0' &&
-		    strcmp(buf_cstr(&pg->recs[i].organization), org) != 0)
-			continue;
 		uuid_format(pg->recs[i].id, id);
 		jw_obj_open(&w, NULL);
 		jw_str(&w, "id", id);

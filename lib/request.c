@@ -340,8 +340,10 @@ req_reply(struct req *r, int status, const char *type, const char *body,
 	if (type != NULL)
 		buf_printf(&h, "Content-Type: %s\r\n", type);
 	buf_printf(&h, "Content-Length: %zu\r\n", len);
-	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n"
-	    "Cache-Control: no-store\r\n");
+	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
+	/* Nothing is cached unless the answer says it may be (the JWKS). */
+	if (strstr(buf_cstr(&r->headers), "Cache-Control:") == NULL)
+		buf_puts(&h, "Cache-Control: no-store\r\n");
 	buf_append(&h, r->headers.ptr, r->headers.len);
 	buf_puts(&h, "\r\n");
 	if (r->fcgi != NULL) {

@@ -51,6 +51,9 @@ static int		 list_key(DBT *, int, const char *, size_t, const char *,
 			    size_t, const void *);
 static int		 list_keys(DB *, const DBT *, const DBT *, DBT *);
 static int		 lists_open(struct store *);
+
+/* The list index's version mark: a key no list has (lists start with a letter). */
+#define LISTS_VERSION	"\001lists 1"
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, int, char *, size_t);
 static int		 env_reopen(struct store *);
@@ -207,8 +210,9 @@ list_key(DBT *k, int kind, const char *a, size_t alen, const char *b,
 /*
  * The lists a token is in (schema/storage.md, tokens-list.db): its
  * organization's, each entity's it acts or is bound in, its subject's,
- * and its subject's under its name.  A revoked token is in none, so a
- * list's count is of the tokens not revoked.
+ * and its subject's under its name.  A revoked token is in none of them,
+ * so a list's count is of the tokens not revoked; only in its
+ * organization's list of every token, which the native listing walks.
  */
 static int
 list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
@@ -219,11 +223,12 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 	const char	*ents[BINDINGS_MAX + 1];
 	size_t		 entlens[BINDINGS_MAX + 1];
 	DBT		*keys;
-	int		 rc = 0;
+	int		 rc = 0, revoked;
 
 	(void)sec;
-	if (key->size != UUID_LEN || dbt_field(data, T_REVOKED_AT, &i) != NULL)
+	if (key->size != UUID_LEN)
 		return DB_DONOTINDEX;
+	revoked = dbt_field(data, T_REVOKED_AT, &i) != NULL;
 	if ((org = (const char *)dbt_field(data, T_ORGANIZATION, &orglen)) == NULL)
 		org = "";
 	if ((ent = (const char *)dbt_field(data, T_ENTITY, &entlen)) != NULL &&
@@ -256,9 +261,14 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 	subj = (const char *)dbt_field(data, T_SUBJECT, &subjlen);
 	name = (const char *)dbt_field(data, T_NAME, &namelen);
 
-	if ((keys = calloc(nents + 4, sizeof(*keys))) == NULL)
+	if ((keys = calloc(nents + 5, sizeof(*keys))) == NULL)
 		return ENOMEM;
-	rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0, key->data);
+	rc = list_key(&keys[n++], LIST_ORG_ALL, org, orglen, NULL, 0, key->data);
+	if (revoked)
+		goto done;
+	if (rc == 0)
+		rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0,
+		    key->data);
 	if (rc == 0 && (ent == NULL || nents == 0 || ents[0] != ent))
 		rc = list_key(&keys[n++], LIST_ORG_LEVEL, org, orglen, NULL, 0,
 		    key->data);
@@ -272,6 +282,7 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 			rc = list_key(&keys[n++], LIST_NAME, subj, subjlen, name,
 			    namelen, key->data);
 	}
+done:
 	if (rc != 0) {
 		for (i = 0; i < n; i++)
 			free(keys[i].data);
@@ -295,28 +306,68 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 static int
 lists_open(struct store *st)
 {
-	DB_TXN	*txn = NULL;
-	int	 rc;
+	static const char version[] = LISTS_VERSION;
+	DB_TXN		*txn = NULL;
+	DBC		*c;
+	DBT		 k, d;
+	u_int32_t	 n;
+	int		 rc, build, fill = 0;
 
 	if ((rc = db_create(&st->bylist, st->env, 0)) != 0 ||
 	    (rc = st->bylist->set_flags(st->bylist, DB_RECNUM)) != 0 ||
 	    (rc = st->bylist->open(st->bylist, NULL, "tokens-list.db", NULL,
 	    DB_BTREE, DB_AUTO_COMMIT | DB_CREATE, 0660)) != 0 ||
-	    (rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-		return rc;
-	if ((rc = st->tokens->associate(st->tokens, txn, st->bylist, list_keys,
-	    DB_CREATE)) != 0) {
-		txn->abort(txn);
-		return rc;
-	}
-	if ((rc = txn->commit(txn, 0)) != 0)
-		return rc;
-	if ((rc = db_create(&st->lists, st->env, 0)) != 0 ||
+	    (rc = db_create(&st->lists, st->env, 0)) != 0 ||
 	    (rc = st->lists->set_flags(st->lists, DB_RECNUM)) != 0 ||
 	    (rc = st->lists->open(st->lists, NULL, "tokens-list.db", NULL,
 	    DB_BTREE, DB_AUTO_COMMIT, 0660)) != 0)
 		return rc;
-	return 0;
+	/*
+	 * An index without this version's mark (sorted before every list)
+	 * is built afresh: a store from before the index, or before a list
+	 * it now keeps.
+	 */
+	dbt_set(&k, version, sizeof(version) - 1);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;
+	rc = st->lists->get(st->lists, NULL, &k, &d, 0);
+	if (rc != 0 && rc != DB_NOTFOUND)
+		return rc;
+	build = rc == DB_NOTFOUND;
+	if (build && (rc = st->tokens->cursor(st->tokens, NULL, &c, 0)) == 0) {
+		dbt_set(&k, NULL, 0);
+		k.flags = DB_DBT_PARTIAL;
+		fill = c->get(c, &k, &d, DB_FIRST) == 0;
+		rc = c->close(c);
+	}
+	if (rc != 0)
+		return rc;
+	/* Building takes as long as the store is large: not a stuck call. */
+	if (fill) {
+		alarm(0);
+		fprintf(stderr, "keyhole[%ld]: building the list index of "
+		    "%s\n", (long)getpid(), st->home);
+	}
+	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		return rc;
+	if (build)
+		rc = st->bylist->truncate(st->bylist, txn, &n, 0);
+	if (rc == 0)
+		rc = st->tokens->associate(st->tokens, txn, st->bylist,
+		    list_keys, fill ? DB_CREATE : 0);
+	if (rc == 0 && build) {
+		dbt_set(&k, version, sizeof(version) - 1);
+		dbt_set(&d, "", 0);
+		rc = st->lists->put(st->lists, txn, &k, &d, 0);
+	}
+	if (rc != 0) {
+		txn->abort(txn);
+		return rc;
+	}
+	rc = txn->commit(txn, 0);
+	if (fill)
+		alarm(OPEN_WATCHDOG_SECS);
+	return rc;
 }
 
 static int

@@ -198,6 +198,7 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
  */
 enum list_kind {
 	LIST_ORG = 'o',		/* organization: every token of it */
+	LIST_ORG_ALL = 'O',	/* organization: the same, revoked ones too */
 	LIST_ORG_LEVEL = 'a',	/* organization: those acting at it as a whole */
 	LIST_ENTITY = 'e',	/* organization, entity: acting or bound there */
 	LIST_SUBJECT = 's',	/* subject: the tokens speaking for it */
@@ -207,16 +208,33 @@ enum list_kind {
 void		 store_list_key(struct buf *b, enum list_kind, const char *a,
 		    const char *c);
 /*
- * One page of a list: up to max records into recs, starting offset
- * tokens in (newest first with desc), or, with from, just after (before,
- * with desc) the token from.  *total is the list's exact size, *more
- * whether the page stops short of its end.  The size and the page's
- * start cost a B-tree descent each, whatever the offset.
+ * Where a page of a list starts, and which of its tokens it keeps: from
+ * offset tokens in (newest first with desc), or just after (before, with
+ * desc) the token from; those for which match() is true (NULL: all),
+ * looking at scanmax tokens at most (0: no bound).
  */
-enum store_err	 store_list_page(struct store *, const struct buf *prefix,
-		    size_t offset, const unsigned char *from, int desc,
-		    struct tok_rec *recs, size_t max, size_t *n, size_t *total,
-		    int *more);
+struct list_at {
+	const struct buf	*prefix;	/* store_list_key */
+	size_t			 offset;
+	const unsigned char	*from;
+	int			 desc;
+	store_match_fn		 match;
+	void			*matcharg;
+	size_t			 scanmax;
+};
+/* What a page came to. */
+struct list_got {
+	size_t		 n;
+	size_t		 total;		/* the list's exact size */
+	int		 more;		/* the page stops short of its end */
+	unsigned char	 last[UUID_LEN];	/* the last token looked at */
+};
+/*
+ * One page of a list: up to max records into recs.  The list's size and
+ * the page's start cost a B-tree descent each, whatever the offset.
+ */
+enum store_err	 store_list_page(struct store *, const struct list_at *,
+		    struct tok_rec *recs, size_t max, struct list_got *);
 
 /* Appends an audit entry in its own durable transaction. */
 enum store_err	 store_audit(struct store *, const struct audit_ev *);

@@ -482,13 +482,11 @@ store_list_key(struct buf *b, enum list_kind kind, const char *a,
 }
 
 struct page_arg {
-	const struct buf	*prefix;
-	size_t			 offset;
-	const unsigned char	*from;
-	int			 desc;
+	const struct list_at	*at;
 	struct tok_rec		*recs;
-	size_t			 max, n, total;
-	int			 more, corrupt;
+	size_t			 max;
+	struct list_got		*got;
+	int			 corrupt;
 };
 
 /*
@@ -534,37 +532,41 @@ recno_at(DBC *c, const void *k, size_t len, db_recno_t *out)
 static int
 page_fn(struct store *st, DB_TXN *txn, void *arg)
 {
-	struct page_arg	*a = arg;
-	struct buf	 k = BUF_INIT;
-	DBC		*c;
-	DBT		 kd, d, pd;
-	db_recno_t	 first, end, at;
-	size_t		 plen = a->prefix->len;
-	int		 rc, op;
+	struct page_arg		*a = arg;
+	const struct list_at	*q = a->at;
+	struct list_got		*g = a->got;
+	struct buf		 k = BUF_INIT;
+	DBC			*c;
+	DBT			 kd, d, pd;
+	db_recno_t		 first, end, at;
+	size_t			 plen = q->prefix->len, scanned = 0;
+	int			 rc, op;
 
-	a->n = a->total = 0;
-	a->more = a->corrupt = 0;
+	memset(g, 0, sizeof(*g));
+	a->corrupt = 0;
+	if (plen == 0)
+		return EINVAL;
 	if ((rc = st->lists->cursor(st->lists, txn, &c, 0)) != 0)
 		return rc;
 	/* The list is the keys from prefix to prefix with its last NUL as 1. */
-	buf_append(&k, a->prefix->ptr, plen);
+	buf_append(&k, q->prefix->ptr, plen);
 	rc = recno_at(c, k.ptr, k.len, &first);
 	k.ptr[plen - 1] = '\1';
 	if (rc == 0)
 		rc = recno_at(c, k.ptr, k.len, &end);
 	if (rc != 0)
 		goto out;
-	a->total = end - first;
+	g->total = end - first;
 
 	/* Where the page starts: an id to go on from, or an offset. */
-	if (a->from != NULL) {
+	if (q->from != NULL) {
 		buf_reset(&k);
-		buf_append(&k, a->prefix->ptr, plen);
-		buf_append(&k, a->from, UUID_LEN);
+		buf_append(&k, q->prefix->ptr, plen);
+		buf_append(&k, q->from, UUID_LEN);
 		if ((rc = recno_at(c, k.ptr, k.len, &at)) != 0)
 			goto out;
 		/* After it: past it if it is there.  Before it: the one before. */
-		if (!a->desc) {
+		if (!q->desc) {
 			dbt_set(&kd, NULL, 0);
 			dbt_set(&d, NULL, 0);
 			d.flags = DB_DBT_PARTIAL;
@@ -573,23 +575,24 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 				at++;
 		} else
 			at--;
-	} else if (!a->desc)
-		at = first + (db_recno_t)(a->offset < end - first ? a->offset :
+	} else if (!q->desc)
+		at = first + (db_recno_t)(q->offset < end - first ? q->offset :
 		    end - first);
 	else
-		at = a->offset < end - first ? end - 1 - (db_recno_t)a->offset :
+		at = q->offset < end - first ? end - 1 - (db_recno_t)q->offset :
 		    first - 1;
 	op = DB_SET_RECNO;
-	while (at >= first && at < end) {
+	for (; at >= first && at < end; at += q->desc ? -1 : 1) {
 		dbt_set(&kd, &at, sizeof(at));
 		dbt_set(&d, NULL, 0);
 		rc = c->get(c, &kd, &d, op);
-		op = a->desc ? DB_PREV : DB_NEXT;
+		op = q->desc ? DB_PREV : DB_NEXT;
 		if (rc != 0 || kd.size != plen + UUID_LEN ||
-		    memcmp(kd.data, a->prefix->ptr, plen) != 0)
+		    memcmp(kd.data, q->prefix->ptr, plen) != 0)
 			break;
-		if (a->n == a->max) {
-			a->more = 1;
+		if (g->n == a->max || (q->scanmax != 0 &&
+		    ++scanned > q->scanmax)) {
+			g->more = 1;
 			break;
 		}
 		/* The record itself, from the tokens. */
@@ -597,17 +600,17 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 		rc = st->tokens->get(st->tokens, txn, &d, &pd, 0);
 		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
 			rc = 0;
-			at += a->desc ? -1 : 1;
 			continue;
 		}
 		if (rc != 0)
 			break;
-		memcpy(a->recs[a->n].id, d.data, UUID_LEN);
-		if (rec_decode(pd.data, pd.size, &a->recs[a->n]) == -1)
+		memcpy(g->last, d.data, UUID_LEN);
+		memcpy(a->recs[g->n].id, d.data, UUID_LEN);
+		if (rec_decode(pd.data, pd.size, &a->recs[g->n]) == -1)
 			a->corrupt = 1;
-		else
-			a->n++;
-		at += a->desc ? -1 : 1;
+		else if (q->match == NULL ||
+		    q->match(&a->recs[g->n], q->matcharg))
+			g->n++;
 	}
 	if (rc == DB_NOTFOUND)
 		rc = 0;
@@ -617,23 +620,17 @@ out:
 }
 
 enum store_err
-store_list_page(struct store *st, const struct buf *prefix, size_t offset,
-    const unsigned char *from, int desc, struct tok_rec *recs, size_t max,
-    size_t *n, size_t *total, int *more)
+store_list_page(struct store *st, const struct list_at *at,
+    struct tok_rec *recs, size_t max, struct list_got *got)
 {
 	struct page_arg	 a;
 	enum store_err	 e;
 
 	memset(&a, 0, sizeof(a));
-	a.prefix = prefix;
-	a.offset = offset;
-	a.from = from;
-	a.desc = desc;
+	a.at = at;
 	a.recs = recs;
 	a.max = max;
+	a.got = got;
 	e = store_run(st, page_fn, &a, RUN_READ);
-	*n = a.n;
-	*total = a.total;
-	*more = a.more;
 	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }

@@ -431,7 +431,7 @@ mint_copy_caller(struct mint_req *m, const struct tok_rec *caller)
 	buf_append(&m->bindings, caller->bindings.ptr, caller->bindings.len);
 	buf_reset(&m->scopes);
 	buf_append(&m->scopes, caller->direct.ptr, caller->direct.len);
-	m->expires_at = policy_expiry(caller);
+	/* No expiry asked: the mint shortens it to the caller's. */
 	m->max_uses = caller->uses_left;
 }
 
@@ -1191,6 +1191,8 @@ enum store_err
 tokens_list(struct store *st, const struct list_query *q, struct tok_rec *recs,
     struct page *pg)
 {
+	struct list_at	 at;
+	struct list_got	 got;
 	struct tok_rec	 t;
 	enum store_err	 e;
 	size_t		 i;
@@ -1203,17 +1205,28 @@ tokens_list(struct store *st, const struct list_query *q, struct tok_rec *recs,
 		return store_list(st, q->has_after ? q->after : NULL,
 		    list_match, (void *)q, recs, q->limit, LIST_SCANMAX, &pg->n,
 		    &pg->more, pg->last);
-	e = store_list_page(st, &q->list, q->offset, q->has_after ? q->after :
-	    NULL, q->desc != (q->has_after && q->before), recs, q->limit,
-	    &pg->n, &pg->total, &pg->more);
-	pg->counted = 1;
+	memset(&at, 0, sizeof(at));
+	at.prefix = &q->list;
+	at.offset = q->offset;
+	at.from = q->has_after ? q->after : NULL;
+	at.desc = q->desc != (q->has_after && q->before);
+	/* A filtered list is walked as a scan is: a bounded number a page. */
+	if (q->filtered) {
+		at.match = list_match;
+		at.matcharg = (void *)q;
+		at.scanmax = LIST_SCANMAX;
+	}
+	e = store_list_page(st, &at, recs, q->limit, &got);
+	pg->n = got.n;
+	pg->more = got.more;
+	pg->total = got.total;
+	pg->counted = !q->filtered;
+	memcpy(pg->last, got.last, UUID_LEN);
 	/* A page before the cursor was read backwards: put it in list order. */
 	for (i = 0; q->has_after && q->before && i < pg->n / 2; i++) {
 		t = recs[i];
 		recs[i] = recs[pg->n - 1 - i];
 		recs[pg->n - 1 - i] = t;
 	}
-	if (pg->n > 0)
-		memcpy(pg->last, recs[pg->n - 1].id, UUID_LEN);
 	return e;
 }

@@ -72,8 +72,8 @@ int	 mint_field(const struct json_doc *, const char *name, int t,
 	    struct mint_req *, struct problem *);
 /*
  * The caller's whole reach into m: its organization, entity, bindings,
- * direct scopes, expiry and uses left (for dialects whose tokens act for
- * the account that made them).
+ * direct scopes and uses left (for dialects whose tokens act for the
+ * account that made them); asking no expiry, the mint gives the caller's.
  */
 void	 mint_copy_caller(struct mint_req *, const struct tok_rec *caller);
 void	 mint_req_free(struct mint_req *);
@@ -308,6 +308,7 @@ struct list_query {
 	int		 desc;		/* the list newest first */
 	int		 before;	/* the page before the cursor, in list order */
 	int		 unrevoked;	/* a scan leaves revoked tokens out */
+	int		 filtered;	/* the list's tokens pass the filters above */
 };
 
 /* One page of a listing. */

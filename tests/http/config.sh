@@ -2,7 +2,8 @@
 # The configuration variables reach the workers through lighttpd.
 . "$(dirname "$0")/lib.sh"
 KEYHOLE_PREFIX=key- KEYHOLE_BODY_MAX=2048 KEYHOLE_MAX_LIFETIME=600 \
-    KEYHOLE_LAST_USED_INTERVAL=0 KEYHOLE_ENROLLMENT_TTL=120 start_server 1
+    KEYHOLE_LAST_USED_INTERVAL=0 KEYHOLE_ENROLLMENT_TTL=120 \
+    KEYHOLE_ISSUER=https://auth.example.test start_server 1
 
 lifetime() { echo $(( $(date -d "$(jget .expires_at)" +%s) - $(date -d "$(jget .created_at)" +%s) )); }
 
@@ -24,3 +25,6 @@ is "KEYHOLE_LAST_USED_INTERVAL=0: every use is written" "$(jget .use_count)" 4
 pad=$(head -c 2100 /dev/zero | tr '\0' 'a')
 mint cfg '["protected:read"]' "\"description\":\"$pad\""
 is "KEYHOLE_BODY_MAX=2048 answers 413 above it" "$STATUS" 413
+mint cfg '["protected:read"]' '"format":"jwt"'
+is "KEYHOLE_ISSUER names a JWT's issuer" "$(cut -d. -f2 <<<"$TOKEN" | tr '_-' '/+' | { read -r p; while [ $(( ${#p} % 4 )) -ne 0 ]; do p="$p="; done; echo "$p"; } | base64 -d | jq -r .iss)" \
+    "https://auth.example.test"

@@ -1286,6 +1286,135 @@ START_TEST(test_list_exact_page)
 }
 END_TEST
 
+/* Revokes a record (store_modify). */
+static int
+set_revoked(struct tok_rec *r, void *arg)
+{
+	(void)arg;
+	r->revoked_at = 1;
+	return 1;
+}
+
+/* Keeps tokens whose uses_left is even. */
+static int
+even_uses(const struct tok_rec *r, void *arg)
+{
+	(void)arg;
+	return r->uses_left % 2 == 0;
+}
+
+/*
+ * The counted lists: an organization's and a workspace's, exact totals,
+ * pages at an offset either way, after and before a token, filters, and
+ * a revoked token leaving every list but the one of all its tokens.
+ */
+START_TEST(test_list_index)
+{
+	unsigned char	 ids[NLIST][UUID_LEN];
+	struct tok_rec	 r, *recs;
+	struct buf	 org = BUF_INIT, ws = BUF_INIT, all = BUF_INIT;
+	struct list_at	 at;
+	struct list_got	 got;
+	size_t		 i;
+
+	for (i = 0; i < NLIST; i++) {
+		tok_rec_init(&r);
+		uuid7_generate(r.id);
+		randombytes_buf(r.hash, TOK_HASH_LEN);
+		r.uses_left = (int64_t)i;
+		buf_puts(&r.organization, i < 20 ? "acme" : "beta");
+		/* Every third of acme's is bound in workspace w. */
+		if (i < 20 && i % 3 == 0)
+			buf_puts(&r.bindings, "WORKSPACE_MEMBER@workspace:w");
+		memcpy(ids[i], r.id, UUID_LEN);
+		ck_assert_int_eq(store_insert(st, &r, NULL, NULL, NULL), STORE_OK);
+		tok_rec_free(&r);
+	}
+	recs = tok_recs_new(NLIST);
+	store_list_key(&org, LIST_ORG, "acme", NULL);
+	store_list_key(&ws, LIST_ENTITY, "acme", "workspace:w");
+	store_list_key(&all, LIST_ORG_ALL, "acme", NULL);
+	memset(&at, 0, sizeof(at));
+
+	at.prefix = &org;
+	ck_assert_int_eq(store_list_page(st, &at, recs, 5, &got), STORE_OK);
+	ck_assert_uint_eq(got.total, 20);
+	ck_assert_uint_eq(got.n, 5);
+	ck_assert_int_eq(got.more, 1);
+	for (i = 0; i < 5; i++)
+		ck_assert_mem_eq(recs[i].id, ids[i], UUID_LEN);
+	at.offset = 17;
+	ck_assert_int_eq(store_list_page(st, &at, recs, 5, &got), STORE_OK);
+	ck_assert_uint_eq(got.n, 3);
+	ck_assert_int_eq(got.more, 0);
+	ck_assert_mem_eq(recs[0].id, ids[17], UUID_LEN);
+	ck_assert_mem_eq(got.last, ids[19], UUID_LEN);
+	at.desc = 1;
+	at.offset = 1;
+	ck_assert_int_eq(store_list_page(st, &at, recs, 2, &got), STORE_OK);
+	ck_assert_uint_eq(got.n, 2);
+	ck_assert_mem_eq(recs[0].id, ids[18], UUID_LEN);
+	ck_assert_mem_eq(recs[1].id, ids[17], UUID_LEN);
+	at.offset = 40;
+	ck_assert_int_eq(store_list_page(st, &at, recs, 2, &got), STORE_OK);
+	ck_assert_uint_eq(got.n, 0);
+	ck_assert_uint_eq(got.total, 20);
+
+	/* After and before a token. */
+	at.offset = 0;
+	at.desc = 0;
+	at.from = ids[4];
+	ck_assert_int_eq(store_list_page(st, &at, recs, 2, &got), STORE_OK);
+	ck_assert_mem_eq(recs[0].id, ids[5], UUID_LEN);
+	ck_assert_mem_eq(recs[1].id, ids[6], UUID_LEN);
+	at.desc = 1;
+	ck_assert_int_eq(store_list_page(st, &at, recs, 2, &got), STORE_OK);
+	ck_assert_mem_eq(recs[0].id, ids[3], UUID_LEN);
+	ck_assert_mem_eq(recs[1].id, ids[2], UUID_LEN);
+
+	/* The workspace's list: 0, 3, ..., 18. */
+	memset(&at, 0, sizeof(at));
+	at.prefix = &ws;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.total, 7);
+	ck_assert_uint_eq(got.n, 7);
+	for (i = 0; i < 7; i++)
+		ck_assert_mem_eq(recs[i].id, ids[3 * i], UUID_LEN);
+
+	/* A filter keeps what it matches, and bounds what it looks at. */
+	memset(&at, 0, sizeof(at));
+	at.prefix = &org;
+	at.match = even_uses;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.n, 10);
+	ck_assert_mem_eq(recs[1].id, ids[2], UUID_LEN);
+	at.scanmax = 5;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.n, 3);
+	ck_assert_int_eq(got.more, 1);
+	ck_assert_mem_eq(got.last, ids[4], UUID_LEN);
+
+	/* Revoked: out of its lists and their totals, still among all. */
+	ck_assert_int_eq(store_modify(st, ids[3], set_revoked, NULL, NULL, 0),
+	    STORE_OK);
+	memset(&at, 0, sizeof(at));
+	at.prefix = &org;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.total, 19);
+	at.prefix = &ws;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.total, 6);
+	at.prefix = &all;
+	ck_assert_int_eq(store_list_page(st, &at, recs, NLIST, &got), STORE_OK);
+	ck_assert_uint_eq(got.total, 20);
+
+	tok_recs_free(recs, NLIST);
+	buf_free(&org);
+	buf_free(&ws);
+	buf_free(&all);
+}
+END_TEST
+
 START_TEST(test_list_match)
 {
 	unsigned char	 ids[NLIST][UUID_LEN], last[UUID_LEN];
@@ -2970,6 +3099,7 @@ store_suite(void)
 	tcase_add_test(tc, test_modify_unknown);
 	tcase_add_test(tc, test_list_pages);
 	tcase_add_test(tc, test_list_exact_page);
+	tcase_add_test(tc, test_list_index);
 	tcase_add_test(tc, test_list_match);
 	tcase_add_test(tc, test_list_scanmax);
 	tcase_add_test(tc, test_persist_record);
