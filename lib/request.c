@@ -98,14 +98,22 @@ dispatch(struct req *r, enum act act, req_handler handler)
 	const char		*allow;
 
 	r->route = route_find(r->method, r->path, r->params, &allow, &any);
-	if (r->route == NULL && any != NULL) {
-		r->dialect = any->dialect;
+	/*
+	 * A path the table does not have reached this program through a
+	 * mapping of its own (a plain CGI script's URL): it serves its act
+	 * there as its first route does, with no path segments.
+	 */
+	if (r->route == NULL && any == NULL) {
+		r->route = route_of_act(act, r->method, &allow);
+		memset(r->params, 0, sizeof(r->params));
+	}
+	if (r->route == NULL) {
+		if (any != NULL)
+			r->dialect = any->dialect;
 		req_header(r, "Allow", allow);
 		problem_send(r, 405, "This method is not allowed on this "
 		    "resource.");
-	} else if (r->route == NULL)
-		problem_send(r, 404, "There is no such resource.");
-	else if ((r->dialect = r->route->dialect), r->route->act != act) {
+	} else if ((r->dialect = r->route->dialect), r->route->act != act) {
 		fprintf(stderr, "keyhole[%ld]: %s %s reached %s: the server's "
 		    "routes are not keyhole's (keyholectl routes)\n",
 		    (long)getpid(), r->method, r->path, act_program(act));

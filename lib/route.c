@@ -185,6 +185,28 @@ route_find(const char *method, const char *path,
 	return NULL;
 }
 
+const struct route *
+route_of_act(enum act a, const char *method, const char **allow)
+{
+	static char	 list[64];
+	size_t		 i, m;
+
+	for (i = 0; i < NROUTES; i++)
+		if (routes[i].act == a && serves(&routes[i], method))
+			return &routes[i];
+	list[0] = '\0';
+	for (m = 0; m < NMETHODS; m++)
+		for (i = 0; i < NROUTES; i++)
+			if (routes[i].act == a && serves(&routes[i], methods[m])) {
+				if (list[0] != '\0')
+					strcat(list, ", ");
+				strcat(list, methods[m]);
+				break;
+			}
+	*allow = list;
+	return NULL;
+}
+
 /* A pattern as a lighttpd URL regex's body: "{name}" is one segment. */
 static void
 url_regex(struct buf *b, const char *pattern)

@@ -49,6 +49,13 @@ const struct route *route_find(const char *method, const char *path,
 		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
 		    const char **allow, const struct route **any);
 
+/*
+ * The act's first route serving method: what a program serves at a path
+ * outside the table (a script's own URL under plain CGI).  NULL if none;
+ * *allow then lists the methods the act has.
+ */
+const struct route *route_of_act(enum act, const char *method,
+		    const char **allow);
 /* Does path match pattern?  The "{name}" segments go into params. */
 int		 route_match(const char *pattern, const char *path,
 		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN]);

@@ -21,6 +21,12 @@ tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$out")
 ok "... with a secret" grep -qE '^kh_' <<<"$tok"
 out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
 ok "a CGI introspection finds it active" grep -q '"active":true' <<<"$out"
+out=$(cgi introspect POST /cgi-bin/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
+ok "... at the script's own URL too (a path outside the route table)" grep -q '"active":true' <<<"$out"
+out=$(cgi introspect GET /cgi-bin/introspect "$ROOT")
+is "... where another method is 405" "$(head -n 1 <<<"$out")" "Status: 405 Method Not Allowed"
+out=$(cgi introspect POST /v1/tokens "$ROOT" '{}' application/json)
+is "a path of another program's: 500, the server is misrouted" "$(head -n 1 <<<"$out")" "Status: 500 Internal Server Error"
 out=$(cgi tokens-list GET "/v1/tokens?limit=5" "$tok")
 is "the minted token lists over CGI" "$(head -n 1 <<<"$out")" "Status: 200 OK"
 out=$(cgi tokens-list GET "/v1/tokens" "")
