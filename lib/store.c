@@ -1,4 +1,5 @@
 /* store: the Berkeley DB environment every worker shares: open, recovery, watchdog, maintenance, the transaction runner, the indexes. */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -49,11 +50,16 @@ static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 parent_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 list_key(DBT *, int, const char *, size_t, const char *,
 			    size_t, const void *);
-static int		 list_keys(DB *, const DBT *, const DBT *, DBT *);
+static int		 list_keys(const unsigned char *, const void *, size_t,
+			    DBT *, size_t *);
 static int		 lists_open(struct store *);
+static int		 lists_build(struct store *);
 
 /* The list index's version mark: a key no list has (lists start with a letter). */
-#define LISTS_VERSION	"\001lists 1"
+#define LISTS_VERSION	"\001lists 2"
+#define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
+#define LISTS_BATCH	1000	/* tokens indexed per transaction while building */
+#define LIST_KEYS	(BINDINGS_MAX + 6)	/* lists one token is in, at most */
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, int, char *, size_t);
 static int		 env_reopen(struct store *);
@@ -203,7 +209,7 @@ list_key(DBT *k, int kind, const char *a, size_t alen, const char *b,
 	memset(k, 0, sizeof(*k));
 	k->data = p;
 	k->size = (u_int32_t)(n + UUID_LEN);
-	k->flags = DB_DBT_APPMALLOC;
+	k->flags = 0;
 	return 0;
 }
 
@@ -213,31 +219,33 @@ list_key(DBT *k, int kind, const char *a, size_t alen, const char *b,
  * and its subject's under its name.  A revoked token is in none of them,
  * so a list's count is of the tokens not revoked; only in its
  * organization's list of every token, which the native listing walks.
+ * The keys (at most LIST_KEYS) go into keys, caller-freed.
  */
 static int
-list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
+list_keys(const unsigned char *id, const void *rec, size_t reclen, DBT *keys,
+    size_t *nkeys)
 {
 	const char	*org, *ent, *bind, *subj, *name, *b, *e, *at;
 	size_t		 orglen = 0, entlen, bindlen = 0, subjlen = 0, namelen = 0;
 	size_t		 i, j, nents = 0, n = 0;
 	const char	*ents[BINDINGS_MAX + 1];
 	size_t		 entlens[BINDINGS_MAX + 1];
-	DBT		*keys;
-	int		 rc = 0, revoked;
+	int		 rc = 0;
 
-	(void)sec;
-	if (key->size != UUID_LEN)
-		return DB_DONOTINDEX;
-	revoked = dbt_field(data, T_REVOKED_AT, &i) != NULL;
-	if ((org = (const char *)dbt_field(data, T_ORGANIZATION, &orglen)) == NULL)
+	*nkeys = 0;
+	if (rec == NULL)
+		return 0;
+	if ((org = (const char *)rec_field(rec, reclen, T_ORGANIZATION,
+	    &orglen)) == NULL)
 		org = "";
-	if ((ent = (const char *)dbt_field(data, T_ENTITY, &entlen)) != NULL &&
-	    !(entlen == sizeof(ENTITY_ORG) - 1 &&
+	if ((ent = (const char *)rec_field(rec, reclen, T_ENTITY, &entlen)) !=
+	    NULL && !(entlen == sizeof(ENTITY_ORG) - 1 &&
 	    memcmp(ent, ENTITY_ORG, entlen) == 0)) {
 		ents[nents] = ent;
 		entlens[nents++] = entlen;
 	}
-	if ((bind = (const char *)dbt_field(data, T_BINDINGS, &bindlen)) == NULL)
+	if ((bind = (const char *)rec_field(rec, reclen, T_BINDINGS,
+	    &bindlen)) == NULL)
 		bindlen = 0;
 	for (b = bind; bindlen > 0 && b < bind + bindlen; b = e + 1) {
 		e = memchr(b, ' ', (size_t)(bind + bindlen - b));
@@ -258,115 +266,193 @@ list_keys(DB *sec, const DBT *key, const DBT *data, DBT *result)
 			entlens[nents++] = (size_t)(e - at);
 		}
 	}
-	subj = (const char *)dbt_field(data, T_SUBJECT, &subjlen);
-	name = (const char *)dbt_field(data, T_NAME, &namelen);
+	subj = (const char *)rec_field(rec, reclen, T_SUBJECT, &subjlen);
+	name = (const char *)rec_field(rec, reclen, T_NAME, &namelen);
 
-	if ((keys = calloc(nents + 5, sizeof(*keys))) == NULL)
-		return ENOMEM;
-	rc = list_key(&keys[n++], LIST_ORG_ALL, org, orglen, NULL, 0, key->data);
-	if (revoked)
+	rc = list_key(&keys[n++], LIST_ORG_ALL, org, orglen, NULL, 0, id);
+	if (rec_field(rec, reclen, T_REVOKED_AT, &i) != NULL)
 		goto done;
 	if (rc == 0)
-		rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0,
-		    key->data);
+		rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0, id);
 	if (rc == 0 && (ent == NULL || nents == 0 || ents[0] != ent))
 		rc = list_key(&keys[n++], LIST_ORG_LEVEL, org, orglen, NULL, 0,
-		    key->data);
+		    id);
 	for (j = 0; rc == 0 && j < nents; j++)
 		rc = list_key(&keys[n++], LIST_ENTITY, org, orglen, ents[j],
-		    entlens[j], key->data);
+		    entlens[j], id);
 	if (rc == 0 && subj != NULL && subjlen > 0) {
 		rc = list_key(&keys[n++], LIST_SUBJECT, subj, subjlen, NULL, 0,
-		    key->data);
+		    id);
 		if (rc == 0 && name != NULL && namelen > 0)
 			rc = list_key(&keys[n++], LIST_NAME, subj, subjlen, name,
-			    namelen, key->data);
+			    namelen, id);
 	}
 done:
-	if (rc != 0) {
-		for (i = 0; i < n; i++)
-			free(keys[i].data);
-		free(keys);
-		return rc;
-	}
-	memset(result, 0, sizeof(*result));
-	result->data = keys;
-	result->size = (u_int32_t)n;
-	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
+	*nkeys = n;
+	return rc;
+}
+
+static void
+keys_free(DBT *keys, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(keys[i].data);
+}
+
+static int
+key_in(const DBT *k, const DBT *keys, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i].size == k->size &&
+		    memcmp(keys[i].data, k->data, k->size) == 0)
+			return 1;
 	return 0;
+}
+
+int
+store_lists_update(struct store *st, DB_TXN *txn, const unsigned char *id,
+    const void *old, size_t oldlen, const void *new, size_t newlen)
+{
+	DBT	 ok[LIST_KEYS], nk[LIST_KEYS], d;
+	size_t	 no, nn, i;
+	int	 rc;
+
+	/* Only what changed: a use or a last-used time changes no list. */
+	if ((rc = list_keys(id, old, oldlen, ok, &no)) == 0)
+		rc = list_keys(id, new, newlen, nk, &nn);
+	else
+		nn = 0;
+	for (i = 0; rc == 0 && i < no; i++)
+		if (!key_in(&ok[i], nk, nn) && (rc = st->lists->del(st->lists,
+		    txn, &ok[i], 0)) == DB_NOTFOUND)
+			rc = 0;
+	for (i = 0; rc == 0 && i < nn; i++)
+		if (!key_in(&nk[i], ok, no)) {
+			dbt_set(&d, "", 0);
+			rc = st->lists->put(st->lists, txn, &nk[i], &d, 0);
+		}
+	keys_free(ok, no);
+	keys_free(nk, nn);
+	return rc;
 }
 
 /*
  * The list index: a counted B-tree (DB_RECNUM), so a list's size and a
- * page at any offset cost a descent each.  A store made before it gets
- * it built here, once, in one transaction (associate's DB_CREATE fills
- * an empty index from the tokens).  A second handle on the same file,
- * not associated, reads keys and their record numbers.
+ * page at any offset cost a descent each; its keys are the lists' and
+ * carry no data (store_lists_update keeps them).  An index without this
+ * version's mark (a store from before it, or from before a list it now
+ * keeps) is built afresh, by one process (under a lock beside it), in
+ * batches of LISTS_BATCH tokens, outside the watchdog: it takes as long
+ * as the store is large.  Until the mark is written, other processes
+ * serve, keeping their own writes in the lists, which may lack tokens.
  */
 static int
 lists_open(struct store *st)
 {
 	static const char version[] = LISTS_VERSION;
-	DB_TXN		*txn = NULL;
-	DBC		*c;
 	DBT		 k, d;
-	u_int32_t	 n;
-	int		 rc, build, fill = 0;
+	int		 rc;
 
-	if ((rc = db_create(&st->bylist, st->env, 0)) != 0 ||
-	    (rc = st->bylist->set_flags(st->bylist, DB_RECNUM)) != 0 ||
-	    (rc = st->bylist->open(st->bylist, NULL, "tokens-list.db", NULL,
-	    DB_BTREE, DB_AUTO_COMMIT | DB_CREATE, 0660)) != 0 ||
-	    (rc = db_create(&st->lists, st->env, 0)) != 0 ||
+	if ((rc = db_create(&st->lists, st->env, 0)) != 0 ||
 	    (rc = st->lists->set_flags(st->lists, DB_RECNUM)) != 0 ||
 	    (rc = st->lists->open(st->lists, NULL, "tokens-list.db", NULL,
-	    DB_BTREE, DB_AUTO_COMMIT, 0660)) != 0)
+	    DB_BTREE, DB_AUTO_COMMIT | DB_CREATE, 0660)) != 0)
 		return rc;
-	/*
-	 * An index without this version's mark (sorted before every list)
-	 * is built afresh: a store from before the index, or before a list
-	 * it now keeps.
-	 */
 	dbt_set(&k, version, sizeof(version) - 1);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_PARTIAL;
 	rc = st->lists->get(st->lists, NULL, &k, &d, 0);
-	if (rc != 0 && rc != DB_NOTFOUND)
+	if (rc != DB_NOTFOUND)
 		return rc;
-	build = rc == DB_NOTFOUND;
-	if (build && (rc = st->tokens->cursor(st->tokens, NULL, &c, 0)) == 0) {
+	return lists_build(st);
+}
+
+/* Builds the list index from the tokens (lists_open), if no one else is. */
+static int
+lists_build(struct store *st)
+{
+	static const char version[] = LISTS_VERSION;
+	unsigned char	 last[UUID_LEN];
+	char		 path[4096];
+	DB_TXN		*txn;
+	DBC		*c;
+	DBT		 k, d;
+	u_int32_t	 gone;
+	size_t		 n;
+	int		 fd, rc, op = DB_FIRST, done = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", st->home, LISTS_LOCK);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0660)) == -1)
+		return errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return errno == EWOULDBLOCK ? 0 : errno;
+	}
+	/* A new store has nothing to index: only the mark to write. */
+	if ((rc = st->tokens->cursor(st->tokens, NULL, &c, 0)) == 0) {
 		dbt_set(&k, NULL, 0);
-		k.flags = DB_DBT_PARTIAL;
-		fill = c->get(c, &k, &d, DB_FIRST) == 0;
+		dbt_set(&d, NULL, 0);
+		k.flags = d.flags = DB_DBT_PARTIAL;
+		if (c->get(c, &k, &d, DB_FIRST) == 0) {
+			alarm(0);
+			fprintf(stderr, "keyhole[%ld]: building the list index "
+			    "of %s\n", (long)getpid(), st->home);
+		}
 		rc = c->close(c);
 	}
-	if (rc != 0)
-		return rc;
-	/* Building takes as long as the store is large: not a stuck call. */
-	if (fill) {
-		alarm(0);
-		fprintf(stderr, "keyhole[%ld]: building the list index of "
-		    "%s\n", (long)getpid(), st->home);
-	}
-	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
-		return rc;
-	if (build)
-		rc = st->bylist->truncate(st->bylist, txn, &n, 0);
 	if (rc == 0)
-		rc = st->tokens->associate(st->tokens, txn, st->bylist,
-		    list_keys, fill ? DB_CREATE : 0);
-	if (rc == 0 && build) {
-		dbt_set(&k, version, sizeof(version) - 1);
-		dbt_set(&d, "", 0);
-		rc = st->lists->put(st->lists, txn, &k, &d, 0);
-	}
-	if (rc != 0) {
+		rc = st->env->txn_begin(st->env, NULL, &txn, 0);
+	if (rc == 0 && (rc = st->lists->truncate(st->lists, txn, &gone,
+	    0)) == 0)
+		rc = txn->commit(txn, 0);
+	else if (rc == 0)
 		txn->abort(txn);
-		return rc;
+	while (rc == 0 && !done) {
+		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+			break;
+		if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0) {
+			txn->abort(txn);
+			break;
+		}
+		dbt_set(&k, last, op == DB_FIRST ? 0 : UUID_LEN);
+		dbt_set(&d, NULL, 0);
+		for (n = 0; rc == 0 && n < LISTS_BATCH; n++) {
+			rc = c->get(c, &k, &d, op);
+			if (op == DB_SET_RANGE && rc == 0 &&
+			    k.size == UUID_LEN && memcmp(k.data, last,
+			    UUID_LEN) == 0)
+				rc = c->get(c, &k, &d, DB_NEXT);
+			op = DB_NEXT;
+			if (rc == DB_NOTFOUND) {
+				done = 1;
+				rc = 0;
+				break;
+			}
+			if (rc == 0 && k.size == UUID_LEN) {
+				memcpy(last, k.data, UUID_LEN);
+				rc = store_lists_update(st, txn, last, NULL, 0,
+				    d.data, d.size);
+			}
+		}
+		op = DB_SET_RANGE;
+		if (done && rc == 0) {
+			dbt_set(&k, version, sizeof(version) - 1);
+			dbt_set(&d, "", 0);
+			rc = st->lists->put(st->lists, txn, &k, &d, 0);
+		}
+		rc = cursor_end(c, rc);
+		if (rc == 0)
+			rc = txn->commit(txn, 0);
+		else
+			txn->abort(txn);
 	}
-	rc = txn->commit(txn, 0);
-	if (fill)
-		alarm(OPEN_WATCHDOG_SECS);
+	alarm(OPEN_WATCHDOG_SECS);
+	close(fd);	/* and unlocks */
 	return rc;
 }
 
@@ -454,7 +540,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 
 	st->env = NULL;
 	st->tokens = st->byhash = st->byparent = st->audit = NULL;
-	st->bylist = st->lists = NULL;
+	st->lists = NULL;
 	self = getpid();
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
@@ -626,8 +712,6 @@ store_close(struct store *st)
 			st->byparent->close(st->byparent, DB_NOSYNC);
 		if (st->lists != NULL)
 			st->lists->close(st->lists, DB_NOSYNC);
-		if (st->bylist != NULL)
-			st->bylist->close(st->bylist, DB_NOSYNC);
 		if (st->tokens != NULL)
 			st->tokens->close(st->tokens, DB_NOSYNC);
 		if (st->env != NULL)

@@ -16,8 +16,7 @@ struct store {
 	DB		*tokens;	/* id -> record */
 	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
 	DB		*byparent;	/* created_by -> ids (secondary, duplicates) */
-	DB		*bylist;	/* list keys -> id (secondary, counted) */
-	DB		*lists;		/* the same file, read by record number */
+	DB		*lists;		/* list keys, counted (store_lists_update) */
 	DB		*audit;		/* event id (UUIDv7) -> audit record */
 	unsigned char	 key[TOK_KEY_LEN];
 	char		*home;
@@ -41,6 +40,13 @@ typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
  * deadlocks and lock timeouts with jitter (store.c).
  */
 enum store_err	 store_run(struct store *, txn_fn, void *, int);
+/*
+ * Keeps the lists in step with token id's record written within txn:
+ * old and new are its encoded record before and after (NULL: none).
+ */
+int		 store_lists_update(struct store *, DB_TXN *,
+		    const unsigned char *id, const void *old, size_t oldlen,
+		    const void *new, size_t newlen);
 /* Appends an audit entry within txn: a Berkeley DB code (store_audit.c). */
 int		 store_audit_put(struct store *, DB_TXN *,
 		    const struct audit_ev *);

@@ -62,6 +62,9 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 	dbt_set(&k, a->rec->id, UUID_LEN);
 	dbt_set(&d, a->enc.ptr, a->enc.len);
 	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);
+	if (rc == 0)
+		rc = store_lists_update(st, txn, a->rec->id, NULL, 0,
+		    a->enc.ptr, a->enc.len);
 	if (rc == 0 && a->ev != NULL)
 		rc = store_audit_put(st, txn, a->ev);
 	return rc;
@@ -187,6 +190,10 @@ modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
 	if ((*verdict = fn(rec, fnarg)) != 1)
 		return 0;
 	rec_encode(rec, enc);
+	/* The lists first, while d still holds the record as it was. */
+	if ((rc = store_lists_update(st, txn, id, d.data, d.size, enc->ptr,
+	    enc->len)) != 0)
+		return rc;
 	dbt_set(&d, enc->ptr, enc->len);
 	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
 		return rc;
@@ -310,6 +317,9 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 		buf_reset(&org);
 		if (rc == 0 && (o = dbt_field(&d, T_ORGANIZATION, &n)) != NULL)
 			buf_append(&org, o, n);
+		if (rc == 0)
+			rc = store_lists_update(st, txn, a->ids + i * UUID_LEN,
+			    d.data, d.size, NULL, 0);
 		if (rc == 0)
 			rc = st->tokens->del(st->tokens, txn, &k, 0);
 		if (rc == 0 && a->ev != NULL) {
@@ -595,7 +605,8 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 			g->more = 1;
 			break;
 		}
-		/* The record itself, from the tokens. */
+		/* The record itself, from the tokens: the key ends with its id. */
+		dbt_set(&d, (unsigned char *)kd.data + plen, UUID_LEN);
 		dbt_set(&pd, NULL, 0);
 		rc = st->tokens->get(st->tokens, txn, &d, &pd, 0);
 		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
