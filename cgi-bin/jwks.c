@@ -16,8 +16,11 @@ jwks(struct req *r)
 	if (claims_jwks(r->home, r->now, &out) == -1)
 		problem_send(r, 503, "The signing keys cannot be read.");
 	else {
-		/* Public, and a retired key leaves it within the grace anyway. */
-		req_header(r, "Cache-Control", "public, max-age=300");
+		/*
+		 * Public; a minute, for a new key signs at once (verifiers
+		 * also fetch it again on a kid they do not know).
+		 */
+		req_header(r, "Cache-Control", "public, max-age=60");
 		req_reply(r, 200, "application/jwk-set+json", out.ptr, out.len);
 	}
 	buf_free(&out);

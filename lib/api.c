@@ -82,6 +82,7 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 
 	switch (e) {
 	case OP_OK:
+	case OP__MAX:
 		break;
 	case OP_NOTFOUND:
 		problem_send(r, 404, "No token has this id.");
@@ -229,6 +230,8 @@ mint_status(enum mint_err e)
 		return 403;
 	case MINT_INACTIVE:
 		return 401;
+	case MINT_TAKEN:
+		return 409;
 	case MINT_STORE:
 		return 503;
 	default:

@@ -41,13 +41,6 @@ name_ok(const char *s)
 	    "0123456789._-") == n;
 }
 
-/* Not expired (a list holds no revoked token). */
-static int
-unexpired(const struct tok_rec *t, void *arg)
-{
-	return policy_state(t, *(const int64_t *)arg) != TOK_EXPIRED;
-}
-
 /*
  * The caller's live tokens (not revoked or expired) named name: up to
  * max ids, and how many there are.
@@ -69,7 +62,7 @@ named(struct store *st, const struct tok_rec *caller, const char *name,
 	store_list_key(&key, LIST_NAME, buf_cstr(&caller->subject), name);
 	memset(&at, 0, sizeof(at));
 	at.prefix = &key;
-	at.match = unexpired;
+	at.match = tokens_unexpired;
 	at.matcharg = &now;
 	e = store_list_page(st, &at, recs, TURSO_NAMES, &got);
 	for (i = 0; e == STORE_OK && i < got.n; i++) {
@@ -131,10 +124,7 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	struct problem	 p;
 	struct buf	 org = BUF_INIT, grp = BUF_INIT, s = BUF_INIT;
 	const char	*name = req_param(r, "name");
-	unsigned char	 id[UUID_LEN];
-	size_t		 live;
 	int		 at[F__MAX], i, ok = 0;
-	enum store_err	 e;
 
 	problem_init(&p, 400, "Invalid request.");
 	if (!name_ok(name)) {
@@ -192,17 +182,6 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 		goto out;
 	}
 
-	/* One live token of a name per caller: the name is how it is addressed. */
-	e = named(r->store, caller, name, r->now, id, 1, &live);
-	if (e != STORE_OK) {
-		api_store_error(r, e);
-		goto out;
-	}
-	if (live > 0) {
-		problem_send(r, 409, "An API token with this name already "
-		    "exists.");
-		goto out;
-	}
 	if (grp.len > 0) {
 		buf_puts(&m->organization, buf_cstr(&org));
 		buf_puts(&m->entity, buf_cstr(&grp));
@@ -215,6 +194,8 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 		}
 	}
 	buf_puts(&m->name, name);
+	/* One live token of a name per caller: the name is how it is addressed. */
+	m->unique_name = 1;
 	m->format = FORMAT_JWT;
 	ok = 1;
 out:

@@ -165,23 +165,23 @@ route_find(const char *method, const char *path,
 		if (serves(&routes[i], method) &&
 		    route_match(routes[i].pattern, path, params))
 			return &routes[i];
+	for (i = 0; i < NROUTES && *any == NULL; i++)
+		if (route_match(routes[i].pattern, path, scratch))
+			*any = &routes[i];
+	if (*any == NULL)
+		return NULL;
 	list[0] = '\0';
 	for (m = 0; m < NMETHODS; m++) {
 		for (has = 0, i = 0; i < NROUTES && !has; i++)
-			if (serves(&routes[i], methods[m]) &&
-			    route_match(routes[i].pattern, path, scratch)) {
-				has = 1;
-				if (*any == NULL)
-					*any = &routes[i];
-			}
+			has = serves(&routes[i], methods[m]) &&
+			    route_match(routes[i].pattern, path, scratch);
 		if (has) {
 			if (list[0] != '\0')
 				strcat(list, ", ");
 			strcat(list, methods[m]);
 		}
 	}
-	if (*any != NULL)
-		*allow = list;
+	*allow = list;
 	return NULL;
 }
 

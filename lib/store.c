@@ -937,12 +937,13 @@ const char *
 store_strerror(enum store_err e)
 {
 	static const char *const msg[STORE__MAX] = {
-		"ok",
-		"not found",
-		"already exists",
-		"store busy",
-		"corrupt record",
-		"store failure",
+		[STORE_OK] = "ok",
+		[STORE_NOTFOUND] = "not found",
+		[STORE_EXISTS] = "already exists",
+		[STORE_TAKEN] = "taken",
+		[STORE_BUSY] = "store busy",
+		[STORE_CORRUPT] = "corrupt record",
+		[STORE_FATAL] = "store failure",
 	};
 
 	return e < STORE__MAX ? msg[e] : "unknown store error";

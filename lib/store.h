@@ -12,6 +12,7 @@ enum store_err {
 	STORE_OK = 0,
 	STORE_NOTFOUND,		/* no such record */
 	STORE_EXISTS,		/* key already present */
+	STORE_TAKEN,		/* a unique list already holds a token (store_insert_unique) */
 	STORE_BUSY,		/* still deadlocked after retries: try again later */
 	STORE_CORRUPT,		/* a record that does not decode */
 	STORE_FATAL,		/* environment panicked or failed: this process must exit */
@@ -129,6 +130,15 @@ typedef int	(*store_modify_fn)(struct tok_rec *, void *);
  */
 enum store_err	 store_insert(struct store *, const struct tok_rec *,
 		    const struct audit_ev *, store_modify_fn guard, void *arg);
+/*
+ * The same, refused with STORE_TAKEN when the list unique->prefix holds a
+ * token unique->match keeps: checked in the insert's transaction, so two
+ * inserts cannot both pass (a name one subject may have once).
+ */
+struct list_at;
+enum store_err	 store_insert_unique(struct store *, const struct tok_rec *,
+		    const struct audit_ev *, store_modify_fn guard, void *arg,
+		    const struct list_at *unique);
 enum store_err	 store_get(struct store *, const unsigned char id[UUID_LEN],
 		    struct tok_rec *);
 enum store_err	 store_get_by_hash(struct store *,
@@ -193,8 +203,9 @@ enum store_err	 store_list(struct store *, const unsigned char *after,
 		    unsigned char last[UUID_LEN]);
 
 /*
- * The lists of tokens (tokens-list.db): each a key prefix under which the
- * tokens not revoked are, oldest first, in a counted B-tree.
+ * The lists of tokens (tokens-list.db): each a key prefix under which
+ * its tokens are, oldest first, in a counted B-tree; revoked tokens are
+ * in LIST_ORG_ALL only.
  */
 enum list_kind {
 	LIST_ORG = 'o',		/* organization: every token of it */

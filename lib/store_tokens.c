@@ -24,16 +24,54 @@ static int		 children_fn(struct store *, DB_TXN *, void *);
 static int		 list_fn(struct store *, DB_TXN *, void *);
 static int		 recno_at(DBC *, const void *, size_t, db_recno_t *);
 static int		 page_fn(struct store *, DB_TXN *, void *);
+static int		 list_holds(struct store *, DB_TXN *,
+			    const struct list_at *, int *);
 
 struct insert_arg {
 	const struct tok_rec	*rec;
 	const struct audit_ev	*ev;
+	const struct list_at	*unique;
+	int			 taken;
 	struct buf		 enc;
 	store_modify_fn		 guard;
 	void			*guardarg;
 	struct tok_rec		 parent;
 	struct buf		 penc;
 };
+
+/* Does the list hold a token at->match keeps?  Read under txn's locks. */
+static int
+list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
+{
+	struct tok_rec	 t;
+	DBC		*c;
+	DBT		 k, d, ik, pd;
+	size_t		 plen = at->prefix->len;
+	int		 rc;
+
+	*holds = 0;
+	if ((rc = st->lists->cursor(st->lists, txn, &c, 0)) != 0)
+		return rc;
+	tok_rec_init(&t);
+	dbt_set(&k, at->prefix->ptr, plen);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;
+	for (rc = c->get(c, &k, &d, DB_SET_RANGE); rc == 0 && !*holds;
+	    rc = c->get(c, &k, &d, DB_NEXT)) {
+		if (k.size != plen + UUID_LEN ||
+		    memcmp(k.data, at->prefix->ptr, plen) != 0)
+			break;
+		memcpy(t.id, (unsigned char *)k.data + plen, UUID_LEN);
+		dbt_set(&ik, t.id, UUID_LEN);
+		dbt_set(&pd, NULL, 0);
+		if ((rc = st->tokens->get(st->tokens, txn, &ik, &pd, 0)) != 0)
+			break;
+		*holds = rec_decode(pd.data, pd.size, &t) == 0 &&
+		    (at->match == NULL || at->match(&t, at->matcharg));
+	}
+	tok_rec_free(&t);
+	return cursor_end(c, rc);
+}
 
 static int
 insert_fn(struct store *st, DB_TXN *txn, void *arg)
@@ -50,6 +88,9 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 	if (rc == 0)
 		return DB_KEYEXIST;
 	if (rc != DB_NOTFOUND)
+		return rc;
+	if (a->unique != NULL && ((rc = list_holds(st, txn, a->unique,
+	    &a->taken)) != 0 || a->taken))
 		return rc;
 	if (a->guard != NULL) {
 		int	 verdict;
@@ -74,11 +115,21 @@ enum store_err
 store_insert(struct store *st, const struct tok_rec *rec,
     const struct audit_ev *ev, store_modify_fn guard, void *guardarg)
 {
+	return store_insert_unique(st, rec, ev, guard, guardarg, NULL);
+}
+
+enum store_err
+store_insert_unique(struct store *st, const struct tok_rec *rec,
+    const struct audit_ev *ev, store_modify_fn guard, void *guardarg,
+    const struct list_at *unique)
+{
 	struct insert_arg	 a;
 	enum store_err		 e;
 
 	a.rec = rec;
 	a.ev = ev;
+	a.unique = unique;
+	a.taken = 0;
 	a.guard = guard;
 	a.guardarg = guardarg;
 	buf_init(&a.enc);
@@ -89,7 +140,7 @@ store_insert(struct store *st, const struct tok_rec *rec,
 	buf_free(&a.enc);
 	buf_free(&a.penc);
 	tok_rec_free(&a.parent);
-	return e;
+	return e == STORE_OK && a.taken ? STORE_TAKEN : e;
 }
 
 struct get_arg {

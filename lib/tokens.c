@@ -432,7 +432,7 @@ mint_copy_caller(struct mint_req *m, const struct tok_rec *caller)
 	buf_reset(&m->scopes);
 	buf_append(&m->scopes, caller->direct.ptr, caller->direct.len);
 	/* No expiry asked: the mint shortens it to the caller's. */
-	m->max_uses = caller->uses_left;
+	m->max_uses = caller->uses_left;	/* 0 for a caller on its last use: refused */
 }
 
 int
@@ -611,13 +611,31 @@ caller_guard_fn(struct tok_rec *r, void *arg)
  * redemption.  STORE_OK also when the guard refused (it says so in its
  * argument): the caller then wipes the secret.
  */
+int
+tokens_unexpired(const struct tok_rec *t, void *arg)
+{
+	return policy_state(t, *(const int64_t *)arg) != TOK_EXPIRED;
+}
+
 static enum store_err
 mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
-    const char *prefix, store_modify_fn guard, void *garg, char *secret,
-    size_t secretsz)
+    const char *prefix, int unique, store_modify_fn guard, void *garg,
+    char *secret, size_t secretsz)
 {
+	struct list_at	 at;
+	struct buf	 key = BUF_INIT;
 	enum store_err	 e = STORE_OK;
 	int		 tries;
+
+	/* A name its subject may have once: checked in the insert itself. */
+	memset(&at, 0, sizeof(at));
+	if (unique) {
+		store_list_key(&key, LIST_NAME, buf_cstr(&out->subject),
+		    buf_cstr(&out->name));
+		at.prefix = &key;
+		at.match = tokens_unexpired;
+		at.matcharg = &out->created_at;
+	}
 
 	/* A hash collision is impossible in practice; retry rather than assume. */
 	for (tries = 0; tries < 3; tries++) {
@@ -636,10 +654,12 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 			/* Its rotations keep the prefix it was minted with. */
 			snprintf(out->prefix, sizeof(out->prefix), "%.*s",
 			    (int)strcspn(secret, "_-") + 1, secret);
-		e = store_insert(st, out, ev, guard, garg);
+		e = store_insert_unique(st, out, ev, guard, garg,
+		    unique ? &at : NULL);
 		if (e != STORE_EXISTS)
 			break;
 	}
+	buf_free(&key);
 	if (e != STORE_OK)
 		sodium_memzero(secret, secretsz);
 	return e;
@@ -681,6 +701,9 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 
 	*se = STORE_OK;
 	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
+	/* A token with no use to give is nothing to mint. */
+	if (m->max_uses == 0)
+		return MINT_USES;
 	if ((me = mint_expiry(m, now, &exp, &maxlife)) != MINT_OK)
 		return me;
 	asked = exp != 0;
@@ -791,14 +814,15 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	ev.detail = m->kind == KIND_ENROLLMENT ? "enrollment" : NULL;
 	if (caller == NULL) {
 		*se = mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
-		    NULL, NULL, secret, secretsz);
+		    m->unique_name, NULL, NULL, secret, secretsz);
 		return *se == STORE_OK ? MINT_OK : MINT_STORE;
 	}
 	/* The caller is read again in the insert's transaction, and decides there. */
 	caller_guard_init(&g, caller, out, now);
-	e = mint_store(st, out, &ev, m->prefix, caller_guard_fn, &g, secret,
-	    secretsz);
-	me = e != STORE_OK ? MINT_STORE : g.err == GUARD_INACTIVE ?
+	e = mint_store(st, out, &ev, m->prefix, m->unique_name, caller_guard_fn,
+	    &g, secret, secretsz);
+	me = e == STORE_TAKEN ? MINT_TAKEN : e != STORE_OK ? MINT_STORE :
+	    g.err == GUARD_INACTIVE ?
 	    MINT_INACTIVE : g.err == GUARD_BOUND ? bound_mint_err[g.bound] :
 	    MINT_OK;
 	if (e == STORE_NOTFOUND)	/* the caller is gone */
@@ -830,6 +854,7 @@ tokens_mint_strerror(enum mint_err e)
 		    "tokens:assign."),
 		("The token would have more uses than the caller has left "
 		    "(an unlimited token included)."),
+		"A live token of this name already speaks for this subject.",
 		"The store failed.",
 	};
 
@@ -923,7 +948,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	g.seen = &enr;
 	g.now = now;
 	g.refused = 0;
-	e = mint_store(st, out, &ev, NULL, redeem_guard, &g, secret,
+	e = mint_store(st, out, &ev, NULL, 0, redeem_guard, &g, secret,
 	    secretsz);
 	me = e == STORE_OK ? (g.refused ? MINT_INACTIVE : MINT_OK) :
 	    e == STORE_NOTFOUND ? MINT_INACTIVE : MINT_STORE;

@@ -47,6 +47,7 @@ struct mint_req {
 	const char	*prefix;	/* NULL: KEYHOLE_PREFIX or "kh_" */
 	int		 unaudited;	/* a bulk load: audited once for the batch */
 	int		 no_subject;	/* a service token: speaks for no one */
+	int		 unique_name;	/* the only live one of its name for its subject */
 };
 
 struct json_doc;
@@ -100,6 +101,7 @@ enum mint_err {
 	MINT_INACTIVE,		/* 401: the caller was revoked or used up meanwhile */
 	MINT_SUBJECT,		/* 403: another subject, without tokens:assign */
 	MINT_USES,		/* 403: more uses than the use-limited caller has left */
+	MINT_TAKEN,		/* 409: the subject has a live token of this name (unique_name) */
 	MINT_STORE,		/* see *se */
 	MINT__MAX
 };
@@ -160,6 +162,11 @@ void	 caller_guard_init(struct caller_guard *, const struct tok_rec *seen,
 	    const struct tok_rec *mint, int64_t now);
 void	 caller_guard_free(struct caller_guard *);
 int	 caller_guard_fn(struct tok_rec *, void *);
+/*
+ * A list's match for its live tokens (lists hold no revoked one): not
+ * expired at *(const int64_t *)now.
+ */
+int	 tokens_unexpired(const struct tok_rec *, void *now);
 /* A copy of src into dst (initialised), through the record codec. */
 void	 tok_rec_copy(struct tok_rec *dst, const struct tok_rec *src);
 
@@ -239,6 +246,7 @@ enum op_err {
 	OP_INCOMPLETE,		/* 503: a cascade revoked what it reached, not all */
 	OP_INACTIVE,		/* 401: the caller was revoked, expired or rotated meanwhile */
 	OP_STORE,		/* see *se */
+	OP__MAX
 };
 
 /* A PATCH: what to change (a merge of name, description, metadata; roles). */

@@ -499,8 +499,15 @@ static void
 op_fail(const char *id, enum op_err e, enum store_err se)
 {
 	static const char *const msg[] = {
-		"ok", "no such token", "not permitted", "revoked or expired",
-		"invalid", "cascade incomplete (run it again)", "store failed",
+		[OP_OK] = "ok",
+		[OP_NOTFOUND] = "no such token",
+		[OP_DENIED] = "not permitted",
+		[OP_CONFLICT] = "revoked or expired",
+		[OP_INVALID] = "invalid",
+		[OP_BINDING] = "a role outside the token's entity",
+		[OP_INCOMPLETE] = "cascade incomplete (run it again)",
+		[OP_INACTIVE] = "the caller stopped being valid",
+		[OP_STORE] = "store failed",
 	};
 
 	errx(1, "%s: %s%s%s", id, msg[e], e == OP_STORE ? ": " : "",

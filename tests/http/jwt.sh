@@ -14,7 +14,7 @@ verify() {	# verify TOKEN: node's crypto against the JWKS served now
 req GET /.well-known/jwks.json
 is "GET /.well-known/jwks.json: 200, no credential" "$STATUS" 200
 is "... a JWK set" "$(header Content-Type)" "application/jwk-set+json"
-is "... which may be cached a while" "$(header Cache-Control)" "public, max-age=300"
+is "... which may be cached a minute" "$(header Cache-Control)" "public, max-age=60"
 is "... one OKP Ed25519 key with a kid" "$(jget '[.keys[] | .kty + " " + .crv + " " + .alg + " " + .use + " " + (.kid | length > 0 | tostring)] | join(",")')" \
     "OKP Ed25519 EdDSA sig true"
 

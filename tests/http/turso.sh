@@ -3,7 +3,7 @@
 # /v1/auth/api-tokens, an organization's under /v1/organizations/{slug}/
 # api-tokens, validation; every token a JWT; errors {error}.
 source "$(dirname "$0")/lib.sh"
-start_server 1
+start_server 4
 verify() {
 	curl -s "$BASE/.well-known/jwks.json" >"$T/jwks.json"
 	node "$top/tests/http/jwt-verify.js" "$T/jwks.json" "$1" >"$T/claims" 2>/dev/null
@@ -125,3 +125,11 @@ req DELETE "/v1/organizations/acme/api-tokens/$GRPID" "$ALICE"
 is "DELETE /v1/organizations/{slug}/api-tokens/{id}: 200" "$STATUS $(jget .token)" "200 $GRPID"
 introspect "$ROOT" "$GRP"
 is "... revoked" "$BODY" '{"active":false}'
+
+# A name is taken once, even by mints at the same moment.
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $ALICE" \
+	    -H 'Content-Length: 0' "$BASE/v1/auth/api-tokens/race" >"$T/race.$i" &
+done
+wait
+is "8 mints of one name at once: one 200, seven 409" "$(cat "$T"/race.* | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" "200:1 409:7 "
