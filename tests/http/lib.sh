@@ -40,7 +40,9 @@ is() {	# is DESCRIPTION GOT EXPECTED
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		# Below the kernel's ephemeral ports, which a client's
+		# connection may hold when the server comes to bind.
+		p=$((20000 + RANDOM % 12000))
 		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
