@@ -413,7 +413,7 @@ api_list_query(struct req *r, const struct tok_rec *caller,
 	/* One organization's: its list, not every token; filtered as a scan is. */
 	if (q->organization.len > 0) {
 		store_list_key(&q->list, LIST_ORG_ALL,
-		    buf_cstr(&q->organization), NULL);
+		    buf_cstr(&q->organization), NULL, NULL);
 		q->filtered = 1;
 	}
 	/* And only tokens where it holds tokens:read. */
@@ -580,6 +580,20 @@ api_audit_query(struct req *r, const struct tok_rec *caller,
 	/* A caller bound to an organization reads only its entries. */
 	if (caller->organization.len > 0)
 		buf_puts(&q->organization, buf_cstr(&caller->organization));
+	return 1;
+}
+
+int
+api_entity_list(const struct tok_rec *caller, const char *org,
+    const char *entity, struct list_query *q)
+{
+	/* A reader at the organization sees every token bound there. */
+	if (policy_allows_at(caller, ENTITY_ORG, SCOPE_TOKENS_READ))
+		store_list_key(&q->list, LIST_ENTITY, org, entity, NULL);
+	else if (policy_allows_at(caller, entity, SCOPE_TOKENS_READ))
+		store_list_key(&q->list, LIST_ACTING, org, entity, NULL);
+	else
+		return 0;
 	return 1;
 }
 

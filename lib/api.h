@@ -71,6 +71,14 @@ int	 api_audit_query(struct req *, const struct tok_rec *caller,
  */
 int	 api_token_param(struct req *, struct buf *);
 /*
+ * An entity's list for caller, in organization org: every token acting
+ * or bound there for a reader at the organization; for a reader at the
+ * entity only, the tokens acting there (all it may see of them), so
+ * each list's total is exact.  0 when caller reads at neither.
+ */
+int	 api_entity_list(const struct tok_rec *caller, const char *org,
+	    const char *entity, struct list_query *);
+/*
  * A dialect's body field: its name, the native mint field it is read as
  * (NULL: the dialect reads it), whether it must be there, whether null
  * stands for its absence.

@@ -156,7 +156,7 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 		return 0;
 	}
 	store_list_key(&q->list, LIST_ORG, buf_cstr(&caller->organization),
-	    NULL);
+	    NULL, NULL);
 	return 1;
 }
 

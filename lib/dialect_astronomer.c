@@ -210,7 +210,7 @@ object(struct jsonw *w, const struct tok_rec *t, int64_t now)
 	jw_str(w, "name", buf_cstr(&t->name));
 	jw_str(w, "description", buf_cstr(&t->description));
 	jw_str(w, "shortToken", t->hint);
-	jw_str(w, "kind", strstr(buf_cstr(&t->metadata), ASTRO_DIRECT) != NULL ?
+	jw_str(w, "kind", strcmp(buf_cstr(&t->metadata), ASTRO_DIRECT) == 0 ?
 	    "DIRECT_ACCESS" : "STANDARD");
 	for (i = 1; i < NTYPES; i++)
 		if (strncmp(policy_entity_of(t), types[i].prefix,
@@ -278,7 +278,7 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 		    &ent) == -1) || (v[1].len > 0 && entity_of("DEPLOYMENT",
 		    v[1].ptr, &ent) == -1))
 			problem_field(&p, v[0].len > 0 ? "workspaceId" :
-			    "deploymentId", 11, "is not an id");
+			    "deploymentId", v[0].len > 0 ? 11 : 12, "is not an id");
 		if (v[2].len > 0 && strcmp(v[2].ptr, "true") != 0 &&
 		    strcmp(v[2].ptr, "false") != 0)
 			problem_field(&p, "includeOnlyOrganizationTokens", 29,
@@ -305,15 +305,15 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 		problem_init(&p, 404, "There is no such organization.");
 	else if (p.nerr == 0 && (!policy_org_visible(
 	    buf_cstr(&caller->organization), org) ||
-	    !policy_allows_at(caller, buf_cstr(&ent), SCOPE_TOKENS_READ)))
+	    (strcmp(buf_cstr(&ent), ENTITY_ORG) != 0 ?
+	    !api_entity_list(caller, org, buf_cstr(&ent), q) :
+	    !policy_allows_at(caller, ENTITY_ORG, SCOPE_TOKENS_READ))))
 		problem_init(&p, 403, "This token may not list these tokens.");
 	if (p.nerr == 0 && p.status == 400) {
 		q->now = r->now;
-		if (strcmp(buf_cstr(&ent), ENTITY_ORG) != 0)
-			store_list_key(&q->list, LIST_ENTITY, org, ent.ptr);
-		else
+		if (strcmp(buf_cstr(&ent), ENTITY_ORG) == 0)
 			store_list_key(&q->list, only ? LIST_ORG_LEVEL :
-			    LIST_ORG, org, NULL);
+			    LIST_ORG, org, NULL, NULL);
 	} else
 		problem_reply(r, &p);
 	for (i = 0; i < 6; i++)

@@ -114,6 +114,7 @@ static int
 caller_workspace(const struct tok_rec *caller, const struct role *org_role,
     struct buf *b, struct buf *ent)
 {
+	struct buf	 w = BUF_INIT;
 	const char	*p, *e, *at;
 	int		 n = 0;
 
@@ -123,10 +124,12 @@ caller_workspace(const struct tok_rec *caller, const struct role *org_role,
 		if (at == NULL || policy_entity_type(at + 1,
 		    (size_t)(e - at - 1)) != ENT_WORKSPACE)
 			continue;
-		buf_reset(ent);
-		buf_append(ent, at + 1, (size_t)(e - at - 1));
-		if (!policy_allows_at(caller, buf_cstr(ent), SCOPE_TOKENS_CREATE))
+		buf_reset(&w);
+		buf_append(&w, at + 1, (size_t)(e - at - 1));
+		if (!policy_allows_at(caller, buf_cstr(&w), SCOPE_TOKENS_CREATE))
 			continue;
+		buf_reset(ent);
+		buf_append(ent, w.ptr, w.len);
 		buf_reset(b);
 		if (org_role != NULL)
 			buf_printf(b, "%s@%s", workspace_role(org_role->name),
@@ -135,6 +138,7 @@ caller_workspace(const struct tok_rec *caller, const struct role *org_role,
 			buf_append(b, p, (size_t)(e - p));
 		n++;
 	}
+	buf_free(&w);
 	return n == 1;
 }
 
@@ -329,8 +333,8 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 	}
 	if (policy_entity_type(ent.ptr, ent.len) != ENT_WORKSPACE) {
 		problem_init(&p, 404, "There is no such workspace.");
-	} else if (p.nerr == 0 &&
-	    !policy_allows_at(caller, buf_cstr(&ent), SCOPE_TOKENS_READ))
+	} else if (p.nerr == 0 && !api_entity_list(caller,
+	    buf_cstr(&caller->organization), buf_cstr(&ent), q))
 		problem_init(&p, 403, "This token may not read the tokens of "
 		    "this workspace.");
 	ok = p.nerr == 0 && p.status == 422;
@@ -340,8 +344,6 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 		q->has_after = v[1].len > 0 || v[2].len > 0;
 		q->before = v[2].len > 0;
 		q->now = r->now;
-		store_list_key(&q->list, LIST_ENTITY,
-		    buf_cstr(&caller->organization), buf_cstr(&ent));
 	} else
 		problem_reply(r, &p);
 	for (i = 0; i < 4; i++)

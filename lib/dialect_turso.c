@@ -59,7 +59,8 @@ named(struct store *st, const struct tok_rec *caller, const char *name,
 	*count = 0;
 	for (i = 0; i < TURSO_NAMES; i++)
 		tok_rec_init(&recs[i]);
-	store_list_key(&key, LIST_NAME, buf_cstr(&caller->subject), name);
+	store_list_key(&key, LIST_NAME, buf_cstr(&caller->organization),
+	    buf_cstr(&caller->subject), name);
 	memset(&at, 0, sizeof(at));
 	at.prefix = &key;
 	at.match = tokens_unexpired;
@@ -126,6 +127,12 @@ mint(struct req *r, const struct tok_rec *caller, struct mint_req *m)
 	const char	*name = req_param(r, "name");
 	int		 at[F__MAX], i, ok = 0;
 
+	/* A name is its subject's: a token speaking for no one owns none. */
+	if (caller->subject.len == 0) {
+		problem_send(r, 403, "This token speaks for no subject: it "
+		    "cannot own named API tokens.");
+		return 0;
+	}
 	problem_init(&p, 400, "Invalid request.");
 	if (!name_ok(name)) {
 		problem_field(&p, "name", 4, "must be 1 to 64 letters, digits, "
@@ -238,17 +245,14 @@ list(struct req *r, const struct tok_rec *caller, struct list_query *q)
 	}
 	q->now = r->now;
 	q->limit = LIST_MAX;
+	/* A reader there sees them all; anyone else, its own. */
 	if (*org != '\0' && policy_allows_at(caller, ENTITY_ORG,
-	    SCOPE_TOKENS_READ) && (caller->organization.len == 0 ||
-	    strcmp(buf_cstr(&caller->organization), org) == 0))
-		store_list_key(&q->list, LIST_ORG, org, NULL);
-	else {
-		store_list_key(&q->list, LIST_SUBJECT,
-		    buf_cstr(&caller->subject), NULL);
-		/* A member's own, in the organization named. */
-		buf_puts(&q->organization, org);
-		q->filtered = 1;
-	}
+	    SCOPE_TOKENS_READ))
+		store_list_key(&q->list, LIST_ORG, org, NULL, NULL);
+	else
+		store_list_key(&q->list, LIST_SUBJECT, *org != '\0' ? org :
+		    buf_cstr(&caller->organization), buf_cstr(&caller->subject),
+		    NULL);
 	return 1;
 }
 

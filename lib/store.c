@@ -48,18 +48,21 @@ static void		 thread_id(DB_ENV *, pid_t *, db_threadid_t *);
 static void		 watchdog(int);
 static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 parent_of(DB *, const DBT *, const DBT *, DBT *);
-static int		 list_key(DBT *, int, const char *, size_t, const char *,
-			    size_t, const void *);
+static int		 list_key(DBT *, int, const char *const *, const size_t *,
+			    int, const void *);
 static int		 list_keys(const unsigned char *, const void *, size_t,
 			    DBT *, size_t *);
 static int		 lists_open(struct store *);
 static int		 lists_build(struct store *);
+static int		 lists_batch(struct store *, DB_TXN *,
+			    unsigned char [UUID_LEN], int *, int *);
 
 /* The list index's version mark: a key no list has (lists start with a letter). */
-#define LISTS_VERSION	"\001lists 2"
+#define LISTS_VERSION	"\001lists 3"
 #define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
-#define LISTS_BATCH	1000	/* tokens indexed per transaction while building */
-#define LIST_KEYS	(BINDINGS_MAX + 6)	/* lists one token is in, at most */
+#define LISTS_BATCH	200	/* tokens indexed per transaction while building */
+#define LISTS_TRIES	100	/* batches retried after a deadlock, in all */
+#define LIST_KEYS	(2 * BINDINGS_MAX + 7)	/* lists one token is in, at most */
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, int, char *, size_t);
 static int		 env_reopen(struct store *);
@@ -188,28 +191,29 @@ parent_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
 	return 0;
 }
 
-/* One list key: kind, one or two strings, each ended by NUL, then the id. */
+/* One list key: kind, up to three strings each ended by NUL, then the id. */
 static int
-list_key(DBT *k, int kind, const char *a, size_t alen, const char *b,
-    size_t blen, const void *id)
+list_key(DBT *k, int kind, const char *const *part, const size_t *len,
+    int nparts, const void *id)
 {
 	unsigned char	*p;
-	size_t		 n = 1 + alen + 1 + (b != NULL ? blen + 1 : 0);
+	size_t		 n = 1;
+	int		 i;
 
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < nparts; i++)
+		n += len[i] + 1;
 	if ((p = malloc(n + UUID_LEN)) == NULL)
 		return ENOMEM;
 	p[0] = (unsigned char)kind;
-	memcpy(p + 1, a, alen);
-	p[1 + alen] = '\0';
-	if (b != NULL) {
-		memcpy(p + 2 + alen, b, blen);
-		p[2 + alen + blen] = '\0';
+	for (n = 1, i = 0; i < nparts; i++) {
+		memcpy(p + n, part[i], len[i]);
+		p[n + len[i]] = '\0';
+		n += len[i] + 1;
 	}
 	memcpy(p + n, id, UUID_LEN);
-	memset(k, 0, sizeof(*k));
 	k->data = p;
 	k->size = (u_int32_t)(n + UUID_LEN);
-	k->flags = 0;
 	return 0;
 }
 
@@ -228,8 +232,8 @@ list_keys(const unsigned char *id, const void *rec, size_t reclen, DBT *keys,
 	const char	*org, *ent, *bind, *subj, *name, *b, *e, *at;
 	size_t		 orglen = 0, entlen, bindlen = 0, subjlen = 0, namelen = 0;
 	size_t		 i, j, nents = 0, n = 0;
-	const char	*ents[BINDINGS_MAX + 1];
-	size_t		 entlens[BINDINGS_MAX + 1];
+	const char	*ents[BINDINGS_MAX + 1], *part[3];
+	size_t		 entlens[BINDINGS_MAX + 1], len[3];
 	int		 rc = 0;
 
 	*nkeys = 0;
@@ -269,23 +273,32 @@ list_keys(const unsigned char *id, const void *rec, size_t reclen, DBT *keys,
 	subj = (const char *)rec_field(rec, reclen, T_SUBJECT, &subjlen);
 	name = (const char *)rec_field(rec, reclen, T_NAME, &namelen);
 
-	rc = list_key(&keys[n++], LIST_ORG_ALL, org, orglen, NULL, 0, id);
+	/* Every list is an organization's: its string comes first. */
+	part[0] = org;
+	len[0] = orglen;
+	rc = list_key(&keys[n++], LIST_ORG_ALL, part, len, 1, id);
 	if (rec_field(rec, reclen, T_REVOKED_AT, &i) != NULL)
 		goto done;
 	if (rc == 0)
-		rc = list_key(&keys[n++], LIST_ORG, org, orglen, NULL, 0, id);
+		rc = list_key(&keys[n++], LIST_ORG, part, len, 1, id);
 	if (rc == 0 && (ent == NULL || nents == 0 || ents[0] != ent))
-		rc = list_key(&keys[n++], LIST_ORG_LEVEL, org, orglen, NULL, 0,
-		    id);
-	for (j = 0; rc == 0 && j < nents; j++)
-		rc = list_key(&keys[n++], LIST_ENTITY, org, orglen, ents[j],
-		    entlens[j], id);
+		rc = list_key(&keys[n++], LIST_ORG_LEVEL, part, len, 1, id);
+	for (j = 0; rc == 0 && j < nents; j++) {
+		part[1] = ents[j];
+		len[1] = entlens[j];
+		rc = list_key(&keys[n++], LIST_ENTITY, part, len, 2, id);
+		/* The token's own entity, where all of it is seen. */
+		if (rc == 0 && ents[j] == ent)
+			rc = list_key(&keys[n++], LIST_ACTING, part, len, 2, id);
+	}
 	if (rc == 0 && subj != NULL && subjlen > 0) {
-		rc = list_key(&keys[n++], LIST_SUBJECT, subj, subjlen, NULL, 0,
-		    id);
+		part[1] = subj;
+		len[1] = subjlen;
+		rc = list_key(&keys[n++], LIST_SUBJECT, part, len, 2, id);
+		part[2] = name;
+		len[2] = namelen;
 		if (rc == 0 && name != NULL && namelen > 0)
-			rc = list_key(&keys[n++], LIST_NAME, subj, subjlen, name,
-			    namelen, id);
+			rc = list_key(&keys[n++], LIST_NAME, part, len, 3, id);
 	}
 done:
 	*nkeys = n;
@@ -371,19 +384,62 @@ lists_open(struct store *st)
 	return lists_build(st);
 }
 
+/*
+ * One batch of the build: up to LISTS_BATCH tokens after *last (none
+ * yet: from the first) into the lists; *done after the last token, when
+ * the mark is written too.
+ */
+static int
+lists_batch(struct store *st, DB_TXN *txn, unsigned char last[UUID_LEN],
+    int *started, int *done)
+{
+	static const char version[] = LISTS_VERSION;
+	DBC		*c;
+	DBT		 k, d;
+	size_t		 n;
+	int		 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
+
+	if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, last, *started ? UUID_LEN : 0);
+	dbt_set(&d, NULL, 0);
+	for (n = 0; rc == 0 && n < LISTS_BATCH; n++) {
+		rc = c->get(c, &k, &d, op);
+		if (op == DB_SET_RANGE && rc == 0 && k.size == UUID_LEN &&
+		    memcmp(k.data, last, UUID_LEN) == 0)
+			rc = c->get(c, &k, &d, DB_NEXT);
+		op = DB_NEXT;
+		if (rc == DB_NOTFOUND) {
+			*done = 1;
+			break;
+		}
+		if (rc == 0 && k.size == UUID_LEN) {
+			memcpy(last, k.data, UUID_LEN);
+			*started = 1;
+			rc = store_lists_update(st, txn, last, NULL, 0, d.data,
+			    d.size);
+		}
+	}
+	if (*done) {
+		dbt_set(&k, version, sizeof(version) - 1);
+		dbt_set(&d, "", 0);
+		rc = st->lists->put(st->lists, txn, &k, &d, 0);
+	}
+	return cursor_end(c, rc);
+}
+
 /* Builds the list index from the tokens (lists_open), if no one else is. */
 static int
 lists_build(struct store *st)
 {
 	static const char version[] = LISTS_VERSION;
-	unsigned char	 last[UUID_LEN];
+	unsigned char	 last[UUID_LEN], was[UUID_LEN];
 	char		 path[4096];
 	DB_TXN		*txn;
 	DBC		*c;
 	DBT		 k, d;
 	u_int32_t	 gone;
-	size_t		 n;
-	int		 fd, rc, op = DB_FIRST, done = 0;
+	int		 fd, rc, tries = 0, started = 0, wasstarted, done = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", st->home, LISTS_LOCK);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
@@ -393,10 +449,17 @@ lists_build(struct store *st)
 		close(fd);
 		return errno == EWOULDBLOCK ? 0 : errno;
 	}
+	/* Another process may have finished it before the lock was had. */
+	dbt_set(&k, version, sizeof(version) - 1);
+	dbt_set(&d, NULL, 0);
+	d.flags = DB_DBT_PARTIAL;
+	if ((rc = st->lists->get(st->lists, NULL, &k, &d, 0)) != DB_NOTFOUND) {
+		close(fd);
+		return rc;
+	}
 	/* A new store has nothing to index: only the mark to write. */
 	if ((rc = st->tokens->cursor(st->tokens, NULL, &c, 0)) == 0) {
 		dbt_set(&k, NULL, 0);
-		dbt_set(&d, NULL, 0);
 		k.flags = d.flags = DB_DBT_PARTIAL;
 		if (c->get(c, &k, &d, DB_FIRST) == 0) {
 			alarm(0);
@@ -405,51 +468,32 @@ lists_build(struct store *st)
 		}
 		rc = c->close(c);
 	}
-	if (rc == 0)
-		rc = st->env->txn_begin(st->env, NULL, &txn, 0);
-	if (rc == 0 && (rc = st->lists->truncate(st->lists, txn, &gone,
-	    0)) == 0)
-		rc = txn->commit(txn, 0);
-	else if (rc == 0)
-		txn->abort(txn);
+	if (rc == 0 && (rc = st->env->txn_begin(st->env, NULL, &txn, 0)) == 0) {
+		if ((rc = st->lists->truncate(st->lists, txn, &gone, 0)) == 0)
+			rc = txn->commit(txn, 0);
+		else
+			txn->abort(txn);
+	}
+	/* Small batches: each holds the counted tree's root a moment only. */
 	while (rc == 0 && !done) {
 		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
 			break;
-		if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0) {
-			txn->abort(txn);
-			break;
-		}
-		dbt_set(&k, last, op == DB_FIRST ? 0 : UUID_LEN);
-		dbt_set(&d, NULL, 0);
-		for (n = 0; rc == 0 && n < LISTS_BATCH; n++) {
-			rc = c->get(c, &k, &d, op);
-			if (op == DB_SET_RANGE && rc == 0 &&
-			    k.size == UUID_LEN && memcmp(k.data, last,
-			    UUID_LEN) == 0)
-				rc = c->get(c, &k, &d, DB_NEXT);
-			op = DB_NEXT;
-			if (rc == DB_NOTFOUND) {
-				done = 1;
-				rc = 0;
-				break;
-			}
-			if (rc == 0 && k.size == UUID_LEN) {
-				memcpy(last, k.data, UUID_LEN);
-				rc = store_lists_update(st, txn, last, NULL, 0,
-				    d.data, d.size);
-			}
-		}
-		op = DB_SET_RANGE;
-		if (done && rc == 0) {
-			dbt_set(&k, version, sizeof(version) - 1);
-			dbt_set(&d, "", 0);
-			rc = st->lists->put(st->lists, txn, &k, &d, 0);
-		}
-		rc = cursor_end(c, rc);
+		memcpy(was, last, UUID_LEN);
+		wasstarted = started;
+		rc = lists_batch(st, txn, last, &started, &done);
 		if (rc == 0)
 			rc = txn->commit(txn, 0);
 		else
 			txn->abort(txn);
+		/* A batch undone is done again, from where it began. */
+		if ((rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED) &&
+		    ++tries < LISTS_TRIES) {
+			memcpy(last, was, UUID_LEN);
+			started = wasstarted;
+			done = 0;
+			rc = 0;
+			usleep(1000 * (1 + randombytes_uniform(50)));
+		}
 	}
 	alarm(OPEN_WATCHDOG_SECS);
 	close(fd);	/* and unlocks */

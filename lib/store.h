@@ -212,12 +212,13 @@ enum list_kind {
 	LIST_ORG_ALL = 'O',	/* organization: the same, revoked ones too */
 	LIST_ORG_LEVEL = 'a',	/* organization: those acting at it as a whole */
 	LIST_ENTITY = 'e',	/* organization, entity: acting or bound there */
-	LIST_SUBJECT = 's',	/* subject: the tokens speaking for it */
-	LIST_NAME = 'n',	/* subject, name: its tokens of that name */
+	LIST_ACTING = 'x',	/* organization, entity: acting there */
+	LIST_SUBJECT = 's',	/* organization, subject: the tokens speaking for it */
+	LIST_NAME = 'n',	/* organization, subject, name: its tokens of that name */
 };
-/* A list's key prefix into b; c is NULL for the one-string kinds. */
-void		 store_list_key(struct buf *b, enum list_kind, const char *a,
-		    const char *c);
+/* A list's key prefix into buf: its organization, then a and b as the kind has them (else NULL). */
+void		 store_list_key(struct buf *buf, enum list_kind, const char *org,
+		    const char *a, const char *b);
 /*
  * Where a page of a list starts, and which of its tokens it keeps: from
  * offset tokens in (newest first with desc), or just after (before, with

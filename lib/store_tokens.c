@@ -64,7 +64,10 @@ list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
 		memcpy(t.id, (unsigned char *)k.data + plen, UUID_LEN);
 		dbt_set(&ik, t.id, UUID_LEN);
 		dbt_set(&pd, NULL, 0);
-		if ((rc = st->tokens->get(st->tokens, txn, &ik, &pd, 0)) != 0)
+		rc = st->tokens->get(st->tokens, txn, &ik, &pd, 0);
+		if (rc == DB_NOTFOUND)	/* gone meanwhile: the next one */
+			continue;
+		if (rc != 0)
 			break;
 		*holds = rec_decode(pd.data, pd.size, &t) == 0 &&
 		    (at->match == NULL || at->match(&t, at->matcharg));
@@ -532,14 +535,16 @@ store_list(struct store *st, const unsigned char *after, store_match_fn match,
 }
 
 void
-store_list_key(struct buf *b, enum list_kind kind, const char *a,
-    const char *c)
+store_list_key(struct buf *buf, enum list_kind kind, const char *org,
+    const char *a, const char *b)
 {
-	buf_reset(b);
-	buf_putc(b, (char)kind);
-	buf_append(b, a, strlen(a) + 1);
-	if (c != NULL)
-		buf_append(b, c, strlen(c) + 1);
+	buf_reset(buf);
+	buf_putc(buf, (char)kind);
+	buf_append(buf, org, strlen(org) + 1);
+	if (a != NULL)
+		buf_append(buf, a, strlen(a) + 1);
+	if (b != NULL)
+		buf_append(buf, b, strlen(b) + 1);
 }
 
 struct page_arg {
@@ -617,7 +622,8 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 		rc = recno_at(c, k.ptr, k.len, &end);
 	if (rc != 0)
 		goto out;
-	g->total = end - first;
+	/* Counts read in two descents: writes between may shift them. */
+	g->total = end > first ? end - first : 0;
 
 	/* Where the page starts: an id to go on from, or an offset. */
 	if (q->from != NULL) {
@@ -647,10 +653,18 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 		dbt_set(&kd, &at, sizeof(at));
 		dbt_set(&d, NULL, 0);
 		rc = c->get(c, &kd, &d, op);
-		op = q->desc ? DB_PREV : DB_NEXT;
 		if (rc != 0 || kd.size != plen + UUID_LEN ||
-		    memcmp(kd.data, q->prefix->ptr, plen) != 0)
+		    memcmp(kd.data, q->prefix->ptr, plen) != 0) {
+			/*
+			 * The first step falls outside the list only when
+			 * writes shifted the numbers since they were read:
+			 * read again (store_run retries).
+			 */
+			if (op == DB_SET_RECNO && (rc == 0 || rc == DB_NOTFOUND))
+				rc = DB_LOCK_DEADLOCK;
 			break;
+		}
+		op = q->desc ? DB_PREV : DB_NEXT;
 		if (g->n == a->max || (q->scanmax != 0 &&
 		    ++scanned > q->scanmax)) {
 			g->more = 1;
@@ -668,10 +682,9 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 			break;
 		memcpy(g->last, d.data, UUID_LEN);
 		memcpy(a->recs[g->n].id, d.data, UUID_LEN);
-		if (rec_decode(pd.data, pd.size, &a->recs[g->n]) == -1)
-			a->corrupt = 1;
-		else if (q->match == NULL ||
-		    q->match(&a->recs[g->n], q->matcharg))
+		/* A record that does not decode is left out, as a scan does. */
+		if (rec_decode(pd.data, pd.size, &a->recs[g->n]) == 0 &&
+		    (q->match == NULL || q->match(&a->recs[g->n], q->matcharg)))
 			g->n++;
 	}
 	if (rc == DB_NOTFOUND)

@@ -630,7 +630,8 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 	/* A name its subject may have once: checked in the insert itself. */
 	memset(&at, 0, sizeof(at));
 	if (unique) {
-		store_list_key(&key, LIST_NAME, buf_cstr(&out->subject),
+		store_list_key(&key, LIST_NAME, buf_cstr(&out->organization),
+		    buf_cstr(&out->subject),
 		    buf_cstr(&out->name));
 		at.prefix = &key;
 		at.match = tokens_unexpired;

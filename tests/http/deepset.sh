@@ -114,8 +114,14 @@ req GET /api/v1/workspaces/lists/token "$TOKEN"
 is "a caller that cannot read in the workspace: 403" "$STATUS" 403
 conforms "... {detail: string}" deepset ErrorMessage
 mint ws-reader2 '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:other"}]'
-req GET /api/v1/workspaces/other/token "$TOKEN"
-is "a caller reading in the workspace lists it, native tokens bound there too" "$STATUS $(jget '[.data[].name] | join(",")')" "200 both,ws-reader,ws-reader2"
+READER=$TOKEN
+mint in-other '["protected:read"]' '"organization":"acme","entity":"workspace:other"'
+req GET /api/v1/workspaces/other/token "$READER"
+is "a caller reading only in the workspace lists the tokens acting there, counted" \
+    "$STATUS $(jget '[.data[].name] | join(",")') $(jget .total)" "200 in-other 1"
+req GET /api/v1/workspaces/other/token "$ADMIN"
+is "... an organization reader, every token bound there" "$(jget '[.data[].name] | join(",")') $(jget .total)" \
+    "both,ws-reader,ws-reader2,in-other 4"
 
 # No workspaces named, from a caller bound in one workspace it may mint in: that one.
 mint ws-op '[]' '"organization":"acme","bindings":[{"role":"WORKSPACE_OPERATOR","entity":"workspace:a"},{"role":"WORKSPACE_MEMBER","entity":"workspace:b"}]'

@@ -133,3 +133,18 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 wait
 is "8 mints of one name at once: one 200, seven 409" "$(cat "$T"/race.* | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" "200:1 409:7 "
+
+# Names and lists are the subject's within its organization: another
+# organization's admin naming a token for alice neither sees nor blocks hers.
+mint evil-admin '[]' '"organization":"evil","bindings":[{"role":"ADMIN","entity":"organization"}]'
+req POST /v1/tokens "$TOKEN" '{"name":"ci","subject":"alice","scopes":["protected:read"]}'
+is "an admin of evil mints a token named ci for subject alice in evil" "$STATUS" 201
+mint evil-alice '["tokens:read","tokens:create"]' '"organization":"evil","subject":"alice"'
+req GET /v1/auth/api-tokens "$TOKEN"
+is "... a reader of evil speaking for alice lists evil's alice tokens, not acme's" "$STATUS $(jget '[.tokens[].name] | sort | join(",")')" "200 ci,evil-alice"
+req POST /v1/auth/api-tokens/solo "$ALICE" ''
+is "... and alice's own name in acme is hers to take" "$STATUS" 200
+req POST /api/v1/token "$ALICE" '{"personal":false,"name":"service"}'
+req POST /v1/auth/api-tokens/x "$(jget .api_token)" ''
+is "a token speaking for no subject cannot own named tokens: 403" "$STATUS" 403
+conforms "... {error}" turso Error

@@ -1331,9 +1331,9 @@ START_TEST(test_list_index)
 		tok_rec_free(&r);
 	}
 	recs = tok_recs_new(NLIST);
-	store_list_key(&org, LIST_ORG, "acme", NULL);
-	store_list_key(&ws, LIST_ENTITY, "acme", "workspace:w");
-	store_list_key(&all, LIST_ORG_ALL, "acme", NULL);
+	store_list_key(&org, LIST_ORG, "acme", NULL, NULL);
+	store_list_key(&ws, LIST_ENTITY, "acme", "workspace:w", NULL);
+	store_list_key(&all, LIST_ORG_ALL, "acme", NULL, NULL);
 	memset(&at, 0, sizeof(at));
 
 	at.prefix = &org;
