@@ -506,6 +506,8 @@ jwt_sign(const struct jwt_keys *keys, const char *claims, size_t len,
 	b64_append(out, sig, sizeof(sig));
 	rc = 0;
 out:
+	/* With the public claims, the signature is the secret. */
+	sodium_memzero(sig, sizeof(sig));
 	buf_free(&hdr);
 	return rc;
 }
@@ -579,6 +581,7 @@ jwt_verify(const struct jwt_keys *keys, int64_t now, const char *s,
 	claims->ptr[claims->len] = '\0';
 	rc = 0;
 out:
+	sodium_memzero(sig, sizeof(sig));
 	if (parsed)
 		json_free(&doc);
 	buf_free(&alg);

@@ -481,7 +481,8 @@ struct rotate_arg {
 	const struct tok_rec	*caller;
 	int64_t			 now, grace;
 	int			 jwt;		/* the new secret is a JWT of ... */
-	int64_t			 rotations;	/* ... the generation after this */
+	int64_t			 rotations;	/* ... the generation after this, */
+	const struct tok_rec	*signed_as;	/* ... claiming these grants */
 	const unsigned char	*hash;
 	const char		*hint;
 	int			 finish;
@@ -489,6 +490,19 @@ struct rotate_arg {
 	char			 detail[160];
 	struct tok_rec		*out;
 };
+
+/* Do two records make the same JWT claims (but for gen and iat)? */
+static int
+same_claims(const struct tok_rec *a, const struct tok_rec *b)
+{
+	return a->starts_at == b->starts_at && a->expires_at == b->expires_at &&
+	    a->created_at == b->created_at &&
+	    strcmp(buf_cstr(&a->organization), buf_cstr(&b->organization)) == 0 &&
+	    strcmp(policy_entity_of(a), policy_entity_of(b)) == 0 &&
+	    strcmp(buf_cstr(&a->bindings), buf_cstr(&b->bindings)) == 0 &&
+	    strcmp(buf_cstr(&a->direct), buf_cstr(&b->direct)) == 0 &&
+	    strcmp(buf_cstr(&a->subject), buf_cstr(&b->subject)) == 0;
+}
 
 static int
 rotate_fn(struct tok_rec *r, void *arg)
@@ -521,8 +535,12 @@ rotate_fn(struct tok_rec *r, void *arg)
 		tok_rec_copy(a->out, r);
 		return 1;
 	}
-	/* A JWT rotated meanwhile: its new one names a spent generation. */
-	if (a->jwt && r->rotations != a->rotations) {
+	/*
+	 * A JWT rotated meanwhile names a spent generation; one whose grants
+	 * changed meanwhile would claim the old ones: rotate again.
+	 */
+	if (a->jwt && (r->rotations != a->rotations ||
+	    !same_claims(r, a->signed_as))) {
 		a->err = OP_CONFLICT;
 		return -1;
 	}
@@ -602,11 +620,12 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
 	else
 		rc = tokens_new_secret(st, cur.prefix[0] != '\0' ? cur.prefix :
 		    NULL, secret, secretsz, hash, hint);
-	tok_rec_free(&cur);
 	if (rc == -1) {
+		tok_rec_free(&cur);
 		*se = a.jwt ? STORE_BUSY : STORE_FATAL;
 		return OP_STORE;
 	}
+	a.signed_as = &cur;
 	a.now = now;
 	a.grace = grace;
 	a.hash = hash;
@@ -615,6 +634,7 @@ tokens_rotate(struct store *st, const unsigned char id[UUID_LEN],
 	err = rotate(st, id, caller, &a, "token.rotated", address, se);
 	if (err != OP_OK)
 		sodium_memzero(secret, secretsz);
+	tok_rec_free(&cur);
 	return err;
 }
 

@@ -27,6 +27,7 @@ static void	 req_begin(struct req *, FCGX_Request *, struct store *,
 		    const char *);
 static void	 req_end(struct req *);
 static void	 dispatch(struct req *, enum act, req_handler);
+static const char *printable(const char *);
 static int	 hexval(int);
 
 static const char *
@@ -86,6 +87,18 @@ req_end(struct req *r)
 	buf_free(&r->pathbuf);
 }
 
+/* s for a log line: "(unprintable)" if it holds a control character. */
+static const char *
+printable(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "(unprintable)";
+	return s;
+}
+
 /*
  * Finds the request's route: its dialect, its "{}" segments.  A path
  * with no route for the method is 405 with Allow; a route of another
@@ -99,24 +112,29 @@ dispatch(struct req *r, enum act act, req_handler handler)
 
 	r->route = route_find(r->method, r->path, r->params, &allow, &any);
 	/*
-	 * A path the table does not have reached this program through a
-	 * mapping of its own (a plain CGI script's URL): it serves its act
-	 * there as its first route does, with no path segments.
+	 * A path the table does not have reached this program, as plain CGI,
+	 * through a mapping of its own (the script's URL): it serves its act
+	 * there as its first route does, with no path segments.  Under
+	 * FastCGI the server routes by the table: such a path (an escaped
+	 * one, say) is no resource.
 	 */
-	if (r->route == NULL && any == NULL) {
+	if (r->route == NULL && any == NULL && r->fcgi == NULL) {
 		r->route = route_of_act(act, r->method, &allow);
 		memset(r->params, 0, sizeof(r->params));
 	}
-	if (r->route == NULL) {
+	if (r->route == NULL && allow == NULL)
+		problem_send(r, 404, "There is no such resource.");
+	else if (r->route == NULL) {
 		if (any != NULL)
 			r->dialect = any->dialect;
 		req_header(r, "Allow", allow);
 		problem_send(r, 405, "This method is not allowed on this "
 		    "resource.");
 	} else if ((r->dialect = r->route->dialect), r->route->act != act) {
-		fprintf(stderr, "keyhole[%ld]: %s %s reached %s: the server's "
-		    "routes are not keyhole's (keyholectl routes)\n",
-		    (long)getpid(), r->method, r->path, act_program(act));
+		fprintf(stderr, "keyhole[%ld]: %.16s %.200s reached %s: the "
+		    "server's routes are not keyhole's (keyholectl routes)\n",
+		    (long)getpid(), printable(r->method), printable(r->path),
+		    act_program(act));
 		problem_send(r, 500, "The web server sent this request to the "
 		    "wrong program.");
 	} else

@@ -44,3 +44,5 @@ req GET /v1/tokens/ "$ROOT"
 is "a trailing slash names the same resource" "$STATUS" 200
 req GET /v1/nothing "$ROOT"
 is "a path outside the table is the server's 404" "$STATUS" 404
+req POST /api/v1/%74oken "$ROOT" '{}'
+is "an escaped path lighttpd routes by its decoded form is no resource to the program: 404" "$STATUS" 404
