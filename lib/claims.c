@@ -120,7 +120,8 @@ claims_sign(struct store *st, const struct tok_rec *r, int64_t gen,
 		tok_hash(store_hashkey(st), secret, jwt.len, hash);
 		tok_hint(secret, jwt.len, hint);
 		rc = 0;
-	}
+	} else
+		rc = CLAIMS_TOO_LONG;	/* the key is there: the claims are too many */
 	buf_free(&c);
 	buf_free(&jwt);
 	return rc;

@@ -21,8 +21,10 @@ void	 claims_grants(struct jsonw *, const struct tok_rec *);
  * The token as a JWT signed with the store's current key (a first key is
  * made if there is none), generation gen (its rotations), into secret
  * (secretsz bytes), with the keyed hash and the hint the store keeps.
- * -1 when no key could be had or the JWT would be too long.
+ * -1 when no key could be had; CLAIMS_TOO_LONG when the JWT would be
+ * longer than JWT_MAXLEN (too many grants for a JWT).
  */
+#define CLAIMS_TOO_LONG	(-2)
 int	 claims_sign(struct store *, const struct tok_rec *, int64_t gen,
 	    int64_t now, char *secret, size_t secretsz,
 	    unsigned char hash[TOK_HASH_LEN], char hint[TOK_HINT_LEN + 1]);

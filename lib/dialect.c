@@ -78,12 +78,24 @@ dialect_token(struct req *r, int status, const struct tok_rec *t,
 }
 
 void
-dialect_message(const struct problem *p, struct buf *msg)
+dialect_error_object(struct req *r, const struct problem *p,
+    void (*members)(struct jsonw *, const char *msg, int status))
 {
-	buf_reset(msg);
+	struct buf	 out = BUF_INIT, msg = BUF_INIT;
+	struct jsonw	 w;
+	int		 status = p->status == 422 ? 400 : p->status;
+
+	/* The first bad field, else the detail. */
 	if (p->nerr > 0)
-		buf_printf(msg, "%s: %s", p->err[0].pointer + 1,
+		buf_printf(&msg, "%s: %s", p->err[0].pointer + 1,
 		    p->err[0].detail);
 	else
-		buf_puts(msg, p->detail);
+		buf_puts(&msg, p->detail);
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	members(&w, buf_cstr(&msg), status);
+	jw_obj_close(&w);
+	api_json_reply(r, status, &out);
+	buf_free(&out);
+	buf_free(&msg);
 }

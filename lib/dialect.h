@@ -72,8 +72,13 @@ extern const struct dialect dialect_turso;	/* Turso's API tokens */
  */
 void	 dialect_token(struct req *, int status, const struct tok_rec *,
 	    const char *secret);
-/* The message of a one-string error envelope: the first bad field, else the detail. */
-void	 dialect_message(const struct problem *, struct buf *);
+/*
+ * Answers an error as one object whose members() writes a one-line
+ * message (the first bad field, else the detail) and the status; invalid
+ * fields are 400 (Archil, Astronomer, Turso).
+ */
+void	 dialect_error_object(struct req *, const struct problem *,
+	    void (*members)(struct jsonw *, const char *msg, int status));
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);
 /* A rotation whose old secret dies at once (no grace), for dialects with no say. */

@@ -33,21 +33,19 @@ reply(struct req *r, int status, struct buf *out)
 	buf_free(out);
 }
 
-/* Invalid fields are 400; the message names the first bad one. */
+/* {success: false, error}; invalid fields are 400. */
+static void
+error_members(struct jsonw *w, const char *msg, int status)
+{
+	(void)status;
+	jw_bool(w, "success", 0);
+	jw_str(w, "error", msg);
+}
+
 static void
 error(struct req *r, const struct problem *p)
 {
-	struct buf	 out = BUF_INIT, msg = BUF_INIT;
-	struct jsonw	 w;
-
-	dialect_message(p, &msg);
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	jw_bool(&w, "success", 0);
-	jw_str(&w, "error", buf_cstr(&msg));
-	jw_obj_close(&w);
-	buf_free(&msg);
-	reply(r, p->status == 422 ? 400 : p->status, &out);
+	dialect_error_object(r, p, error_members);
 }
 
 static const struct body_field fields[] = {

@@ -29,27 +29,24 @@ static const struct {
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
+/* {message, statusCode, requestId}; invalid fields are 400. */
+static void
+error_members(struct jsonw *w, const char *msg, int status)
+{
+	unsigned char	 rid[UUID_LEN];
+	char		 ids[UUID_STRLEN + 1];
+
+	uuid7_generate(rid);
+	uuid_format(rid, ids);
+	jw_str(w, "message", msg);
+	jw_int(w, "statusCode", status);
+	jw_str(w, "requestId", ids);
+}
+
 static void
 error(struct req *r, const struct problem *p)
 {
-	struct buf	 out = BUF_INIT, msg = BUF_INIT;
-	struct jsonw	 w;
-	unsigned char	 rid[UUID_LEN];
-	char		 ids[UUID_STRLEN + 1];
-	int		 status = p->status == 422 ? 400 : p->status;
-
-	dialect_message(p, &msg);
-	uuid7_generate(rid);
-	uuid_format(rid, ids);
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "message", buf_cstr(&msg));
-	jw_int(&w, "statusCode", status);
-	jw_str(&w, "requestId", ids);
-	jw_obj_close(&w);
-	api_json_reply(r, status, &out);
-	buf_free(&out);
-	buf_free(&msg);
+	dialect_error_object(r, p, error_members);
 }
 
 /* A type and entityId as an entity; NULL type when the type is unknown. */

@@ -14,20 +14,18 @@
 #define TURSO_SCOPES_MAX 16
 #define TURSO_NAMES	16	/* live tokens of one name counted, at most */
 
+/* {error}; invalid fields are 400. */
+static void
+error_members(struct jsonw *w, const char *msg, int status)
+{
+	(void)status;
+	jw_str(w, "error", msg);
+}
+
 static void
 error(struct req *r, const struct problem *p)
 {
-	struct buf	 out = BUF_INIT, msg = BUF_INIT;
-	struct jsonw	 w;
-
-	dialect_message(p, &msg);
-	jw_init(&w, &out);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "error", buf_cstr(&msg));
-	jw_obj_close(&w);
-	api_json_reply(r, p->status == 422 ? 400 : p->status, &out);
-	buf_free(&out);
-	buf_free(&msg);
+	dialect_error_object(r, p, error_members);
 }
 
 /* A token name as a path segment carries it: [A-Za-z0-9._-], 1..64. */

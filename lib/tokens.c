@@ -617,16 +617,18 @@ tokens_unexpired(const struct tok_rec *t, void *arg)
 	return policy_state(t, *(const int64_t *)arg) != TOK_EXPIRED;
 }
 
+/* (*toolong: a JWT's claims too many to sign, reported as busy.) */
 static enum store_err
 mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
     const char *prefix, int unique, store_modify_fn guard, void *garg,
-    char *secret, size_t secretsz)
+    char *secret, size_t secretsz, int *toolong)
 {
 	struct list_at	 at;
 	struct buf	 key = BUF_INIT;
 	enum store_err	 e = STORE_OK;
-	int		 tries;
+	int		 tries, rc;
 
+	*toolong = 0;
 	/* A name its subject may have once: checked in the insert itself. */
 	memset(&at, 0, sizeof(at));
 	if (unique) {
@@ -641,9 +643,11 @@ mint_store(struct store *st, struct tok_rec *out, const struct audit_ev *ev,
 	/* A hash collision is impossible in practice; retry rather than assume. */
 	for (tries = 0; tries < 3; tries++) {
 		if (out->format == FORMAT_JWT) {
-			/* A signature over its claims, no key: 503. */
-			if (claims_sign(st, out, 0, out->created_at, secret,
-			    secretsz, out->hash, out->hint) == -1) {
+			/* A signature over its claims; no key: 503. */
+			rc = claims_sign(st, out, 0, out->created_at, secret,
+			    secretsz, out->hash, out->hint);
+			if (rc != 0) {
+				*toolong = rc == CLAIMS_TOO_LONG;
 				e = STORE_BUSY;
 				break;
 			}
@@ -698,7 +702,7 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	enum mint_err		 me;
 	enum store_err		 e;
 	enum bound_err		 b;
-	int			 asked;
+	int			 asked, toolong;
 
 	*se = STORE_OK;
 	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
@@ -815,14 +819,16 @@ tokens_mint(struct store *st, const struct tok_rec *caller,
 	ev.detail = m->kind == KIND_ENROLLMENT ? "enrollment" : NULL;
 	if (caller == NULL) {
 		*se = mint_store(st, out, m->unaudited ? NULL : &ev, m->prefix,
-		    m->unique_name, NULL, NULL, secret, secretsz);
-		return *se == STORE_OK ? MINT_OK : MINT_STORE;
+		    m->unique_name, NULL, NULL, secret, secretsz, &toolong);
+		return *se == STORE_OK ? MINT_OK : toolong ? MINT_JWT_SIZE :
+		    MINT_STORE;
 	}
 	/* The caller is read again in the insert's transaction, and decides there. */
 	caller_guard_init(&g, caller, out, now);
 	e = mint_store(st, out, &ev, m->prefix, m->unique_name, caller_guard_fn,
-	    &g, secret, secretsz);
-	me = e == STORE_TAKEN ? MINT_TAKEN : e != STORE_OK ? MINT_STORE :
+	    &g, secret, secretsz, &toolong);
+	me = e == STORE_TAKEN ? MINT_TAKEN : toolong ? MINT_JWT_SIZE :
+	    e != STORE_OK ? MINT_STORE :
 	    g.err == GUARD_INACTIVE ?
 	    MINT_INACTIVE : g.err == GUARD_BOUND ? bound_mint_err[g.bound] :
 	    MINT_OK;
@@ -856,6 +862,8 @@ tokens_mint_strerror(enum mint_err e)
 		("The token would have more uses than the caller has left "
 		    "(an unlimited token included)."),
 		"A live token of this name already speaks for this subject.",
+		("The token's grants would make a JWT longer than 4096 bytes; "
+		    "mint it in the opaque format."),
 		"The store failed.",
 	};
 
@@ -900,6 +908,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	enum auth_result	 ar;
 	enum mint_err		 me;
 	int64_t			 exp, maxlife;
+	int			 toolong;
 
 	tok_rec_free(out);	/* out was initialised; it may hold a previous mint */
 	tok_rec_init(&enr);
@@ -950,7 +959,7 @@ tokens_redeem(struct store *st, const char *enrollment, size_t len,
 	g.now = now;
 	g.refused = 0;
 	e = mint_store(st, out, &ev, NULL, 0, redeem_guard, &g, secret,
-	    secretsz);
+	    secretsz, &toolong);
 	me = e == STORE_OK ? (g.refused ? MINT_INACTIVE : MINT_OK) :
 	    e == STORE_NOTFOUND ? MINT_INACTIVE : MINT_STORE;
 	if (me == MINT_STORE)

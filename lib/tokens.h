@@ -102,6 +102,7 @@ enum mint_err {
 	MINT_SUBJECT,		/* 403: another subject, without tokens:assign */
 	MINT_USES,		/* 403: more uses than the use-limited caller has left */
 	MINT_TAKEN,		/* 409: the subject has a live token of this name (unique_name) */
+	MINT_JWT_SIZE,		/* 422: too many grants for a JWT */
 	MINT_STORE,		/* see *se */
 	MINT__MAX
 };

@@ -94,3 +94,11 @@ req POST /v1/revoke "" "token=$BV" application/x-www-form-urlencoded
 is "RFC 7009: a JWT revokes itself by value" "$STATUS" 200
 introspect "$ROOT" "$BV"
 is "... and is inactive" "$BODY" '{"active":false}'
+
+# Too many grants for a JWT: a 422 that says to mint it opaque.
+binds=$(for i in $(seq 1 32); do printf '{"role":"WORKSPACE_MEMBER","entity":"workspace:%s%02d"},' "$(head -c 60 /dev/zero | tr '\0' w)" "$i"; done)
+mint big '[]' "\"format\":\"jwt\",\"organization\":\"acme\",\"bindings\":[${binds%,}]"
+is "a JWT whose claims would pass 4096 bytes: 422" "$STATUS" 422
+ok "... saying so" grep -q "opaque" <<<"$(jget .detail)"
+mint big '[]' "\"organization\":\"acme\",\"bindings\":[${binds%,}]"
+is "... the same grants as an opaque token: 201" "$STATUS" 201
