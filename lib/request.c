@@ -122,23 +122,28 @@ dispatch(struct req *r, enum act act, req_handler handler)
 		r->route = route_of_act(act, r->method, &allow);
 		memset(r->params, 0, sizeof(r->params));
 	}
-	if (r->route == NULL && allow == NULL)
+	if (r->route == NULL && allow == NULL) {
 		problem_send(r, 404, "There is no such resource.");
-	else if (r->route == NULL) {
+		return;
+	}
+	if (r->route == NULL) {
 		if (any != NULL)
 			r->dialect = any->dialect;
 		req_header(r, "Allow", allow);
 		problem_send(r, 405, "This method is not allowed on this "
 		    "resource.");
-	} else if ((r->dialect = r->route->dialect), r->route->act != act) {
-		fprintf(stderr, "keyhole[%ld]: %.16s %.200s reached %s: the "
-		    "server's routes are not keyhole's (keyholectl routes)\n",
-		    (long)getpid(), printable(r->method), printable(r->path),
-		    act_program(act));
-		problem_send(r, 500, "The web server sent this request to the "
-		    "wrong program.");
-	} else
+		return;
+	}
+	r->dialect = r->route->dialect;
+	if (r->route->act == act) {
 		handler(r);
+		return;
+	}
+	fprintf(stderr, "keyhole[%ld]: %.16s %.200s reached %s: the server's "
+	    "routes are not keyhole's (keyholectl routes)\n", (long)getpid(),
+	    printable(r->method), printable(r->path), act_program(act));
+	problem_send(r, 500, "The web server sent this request to the wrong "
+	    "program.");
 }
 
 int

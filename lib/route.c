@@ -24,8 +24,9 @@ static const char *const programs[ACT__MAX] = {
  * Every route keyhole serves.  The first whose method and path match
  * serves the request, so a literal segment goes before a "{name}" it
  * would also match.  The names say what a segment is: id (a token's),
- * org (an organization), and a dialect's own.  The web server's configuration is made from this table
- * (route_lighttpd), and each program looks its request up here again.
+ * org (an organization), and a dialect's own.  The web server's
+ * configuration is made from this table (route_lighttpd), and each
+ * program looks its request up here again.
  */
 static const struct route routes[] = {
 	/* The native API (schema/openapi.yaml). */
@@ -66,7 +67,7 @@ static const struct route routes[] = {
 	    &dialect_astronomer },
 	{ "POST", "/organizations/{org}/tokens/{id}/rotate", ACT_ROTATE,
 	    &dialect_astronomer },
-	/* Turso: a token named validate is minted, not validated. */
+	/* Turso: GET .../validate validates; a POST there mints "validate". */
 	{ "GET", "/v1/auth/api-tokens/validate", ACT_VALIDATE, &dialect_turso },
 	{ "GET", "/v1/auth/validate", ACT_VALIDATE, &dialect_turso },
 	{ "POST", "/v1/auth/api-tokens/{name}", ACT_MINT, &dialect_turso },
