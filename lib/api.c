@@ -287,12 +287,18 @@ int
 api_target(struct req *r, const struct tok_rec *caller,
     unsigned char id[UUID_LEN])
 {
+	if (r->dialect->target != NULL)
+		return r->dialect->target(r, caller, id);
+	return api_path_token(r, id);
+}
+
+int
+api_path_token(struct req *r, unsigned char id[UUID_LEN])
+{
 	const char	*s = req_param(r, "id"), *org = req_param(r, "org");
 	struct tok_rec	 t;
 	enum store_err	 e = STORE_OK;
 
-	if (r->dialect->target != NULL)
-		return r->dialect->target(r, caller, id);
 	if (uuid_parse(s, strlen(s), id) == -1)
 		e = STORE_NOTFOUND;
 	/* A path naming an organization holds only that organization's tokens. */

@@ -50,6 +50,8 @@ void	 api_op_error(struct req *, enum op_err, enum store_err,
  */
 int	 api_target(struct req *, const struct tok_rec *caller,
 	    unsigned char id[UUID_LEN]);
+/* The token of the route's "{id}" (and "{org}"), as api_target finds it by default. */
+int	 api_path_token(struct req *, unsigned char id[UUID_LEN]);
 /* Validates a PATCH body (name, description, metadata); 0 answered 422. */
 int	 api_patch_parse(struct req *, const struct json_doc *, struct patch_req *);
 /*

@@ -285,21 +285,14 @@ page(struct req *r, const struct page *pg)
 static int
 target(struct req *r, const struct tok_rec *caller, unsigned char id[UUID_LEN])
 {
-	const char	*name = req_param(r, "name"), *s = req_param(r, "id");
-	const char	*org = req_param(r, "org");
-	struct tok_rec	 t;
+	const char	*name = req_param(r, "name");
 	size_t		 live;
 	enum store_err	 e;
 
-	if (*name == '\0') {
-		/* /v1/organizations/{org}/api-tokens/{id}: of that organization. */
-		tok_rec_init(&t);
-		e = uuid_parse(s, strlen(s), id) == -1 ? STORE_NOTFOUND :
-		    store_get(r->store, id, &t);
-		if (e == STORE_OK && strcmp(buf_cstr(&t.organization), org) != 0)
-			e = STORE_NOTFOUND;
-		tok_rec_free(&t);
-	} else if (!name_ok(name))
+	/* /v1/organizations/{org}/api-tokens/{id}: by id, of that organization. */
+	if (*name == '\0')
+		return api_path_token(r, id);
+	if (!name_ok(name))
 		e = STORE_NOTFOUND;
 	else if ((e = named(r->store, caller, name, r->now, id, 1,
 	    &live)) == STORE_OK && live > 1) {
@@ -309,7 +302,7 @@ target(struct req *r, const struct tok_rec *caller, unsigned char id[UUID_LEN])
 	} else if (e == STORE_OK && live == 0)
 		e = STORE_NOTFOUND;
 	if (e == STORE_NOTFOUND)
-		problem_send(r, 404, "No API token has this name or id.");
+		problem_send(r, 404, "No API token has this name.");
 	else if (e != STORE_OK)
 		api_store_error(r, e);
 	return e == STORE_OK;
