@@ -971,6 +971,19 @@ done:
 	return me;
 }
 
+int
+tokens_secret_ok(struct store *st, const char *secret, size_t len, int64_t now,
+    unsigned char jti[UUID_LEN], int64_t *gen)
+{
+	/*
+	 * The checksum refuses typos and junk before any store call; a JWT's
+	 * signature does.
+	 */
+	if (jwt_shaped(secret, len))
+		return claims_check(st, secret, len, now, jti, gen) == -1 ? -1 : 1;
+	return tok_check(secret, len) ? 0 : -1;
+}
+
 enum auth_result
 tokens_lookup(struct store *st, const char *secret, size_t len,
     enum tok_kind kind, int64_t now, struct tok_rec *out, enum store_err *se)
@@ -981,14 +994,7 @@ tokens_lookup(struct store *st, const char *secret, size_t len,
 	int		 jwt;
 
 	*se = STORE_OK;
-	/*
-	 * The checksum refuses typos and junk before any store call; a JWT's
-	 * signature does.
-	 */
-	if ((jwt = jwt_shaped(secret, len))) {
-		if (claims_check(st, secret, len, now, jti, &gen) == -1)
-			return AUTH_MALFORMED;
-	} else if (!tok_check(secret, len))
+	if ((jwt = tokens_secret_ok(st, secret, len, now, jti, &gen)) == -1)
 		return AUTH_MALFORMED;
 	tok_hash(store_hashkey(st), secret, len, hash);
 	e = store_get_by_hash(st, hash, out);

@@ -172,6 +172,13 @@ int	 tokens_unexpired(const struct tok_rec *, void *now);
 void	 tok_rec_copy(struct tok_rec *dst, const struct tok_rec *src);
 
 /*
+ * Is this a secret of keyhole's, before any record is read?  0 a
+ * well-formed opaque secret (its checksum), 1 a JWT whose signature
+ * verifies (its jti and gen out), -1 neither.
+ */
+int	 tokens_secret_ok(struct store *, const char *secret, size_t len,
+	    int64_t now, unsigned char jti[UUID_LEN], int64_t *gen);
+/*
  * Looks up a secret; AUTH_OK only for an active token of kind, which is
  * in out (AUTH_INACTIVE also fills it in).  A previous secret counts
  * until its grace ends.
