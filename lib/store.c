@@ -326,6 +326,25 @@ key_in(const DBT *k, const DBT *keys, size_t n)
 	return 0;
 }
 
+/* Do two encodings of a token hold the same fields its lists come from? */
+static int
+same_lists(const void *a, size_t alen, const void *b, size_t blen)
+{
+	static const int tags[] = { T_REVOKED_AT, T_ORGANIZATION, T_ENTITY,
+	    T_BINDINGS, T_SUBJECT, T_NAME };
+	const unsigned char	*fa, *fb;
+	size_t			 i, la, lb;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		fa = rec_field(a, alen, tags[i], &la);
+		fb = rec_field(b, blen, tags[i], &lb);
+		if ((fa == NULL) != (fb == NULL) || (fa != NULL &&
+		    (la != lb || memcmp(fa, fb, la) != 0)))
+			return 0;
+	}
+	return 1;
+}
+
 int
 store_lists_update(struct store *st, DB_TXN *txn, const unsigned char *id,
     const void *old, size_t oldlen, const void *new, size_t newlen)
@@ -334,7 +353,10 @@ store_lists_update(struct store *st, DB_TXN *txn, const unsigned char *id,
 	size_t	 no, nn, i;
 	int	 rc;
 
-	/* Only what changed: a use or a last-used time changes no list. */
+	/* A use or a last-used time changes no list: nothing to compute. */
+	if (old != NULL && new != NULL && same_lists(old, oldlen, new, newlen))
+		return 0;
+	/* Otherwise only what changed. */
 	if ((rc = list_keys(id, old, oldlen, ok, &no)) == 0)
 		rc = list_keys(id, new, newlen, nk, &nn);
 	else
