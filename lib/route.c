@@ -4,6 +4,9 @@
 #include "dialect.h"
 #include "route.h"
 
+static int	 route_match(const char *, const char *,
+		    char [ROUTE_MAXPARAMS][ROUTE_PARAMLEN]);
+
 static const char *const programs[ACT__MAX] = {
 	[ACT_MINT] = "tokens-create",
 	[ACT_LIST] = "tokens-list",
@@ -98,7 +101,8 @@ act_uses_store(enum act a)
 	return a != ACT_JWKS;
 }
 
-int
+/* Does path match pattern?  The "{name}" segments go into params. */
+static int
 route_match(const char *pattern, const char *path,
     char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN])
 {

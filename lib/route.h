@@ -56,9 +56,6 @@ const struct route *route_find(const char *method, const char *path,
  */
 const struct route *route_of_act(enum act, const char *method,
 		    const char **allow);
-/* Does path match pattern?  The "{name}" segments go into params. */
-int		 route_match(const char *pattern, const char *path,
-		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN]);
 /* The segment "{name}" of the route's matched path, or NULL. */
 const char	*route_param(const struct route *,
 		    const char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
