@@ -27,6 +27,7 @@
 #define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery */
 #define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
+#define JOIN_LOCK	"env.lock"	/* joining and failchk take turns (join_lock) */
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
 /*
  * The shared cache (KEYHOLE_CACHE_MB): mapped by every process, touched
@@ -66,6 +67,7 @@ static int		 lists_batch(struct store *, DB_TXN *,
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, int, char *, size_t);
 static int		 env_reopen(struct store *);
+static int		 join_lock(struct store *, int);
 static int		 panicked(struct store *);
 static enum store_err	 map_err(struct store *, int);
 static int		 run_bulk(struct store *, txn_fn, void *);
@@ -591,6 +593,38 @@ key_load(struct store *st, const char *home, int create, char *err, size_t errsz
 }
 
 /*
+ * Berkeley DB 5.3 gives a process joining the environment a thread slot,
+ * and once the table is full it reclaims one a dead process left ("out"),
+ * under its region mutex.  failchk walks the slots without that mutex: a
+ * slot reclaimed between its is_alive() on the old pid and its second
+ * look at the state reads as a live slot of a dead process, "Thread died
+ * in Berkeley DB library", and the environment panics -- about once in
+ * 1,000 plain-CGI processes, 8 at a time.  So joining and failchk take
+ * turns under one lock; a process's own slot, once it has joined, is
+ * found by its pid and never reclaimed while it lives.
+ */
+static int
+join_lock(struct store *st, int op)
+{
+	char	 path[4096];
+
+	if (st->join_fd == -1) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->home,
+		    JOIN_LOCK) >= sizeof(path))
+			return ENAMETOOLONG;
+		st->join_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW, 0660);
+		if (st->join_fd == -1)
+			return errno;
+	}
+	/* A wait is bounded by the caller's watchdog, a holder's death ends it. */
+	while (flock(st->join_fd, op) == -1)
+		if (errno != EINTR)
+			return errno;
+	return 0;
+}
+
+/*
  * Joins the environment in st->home and opens the databases: the
  * multi-process recipe of schema/storage.md (register, failchk, recover on open,
  * lock timeouts, a bounded stay inside the library).
@@ -647,7 +681,10 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	if (access(wd_mark, F_OK) == -1)
 		flags |= DB_FAILCHK;
 	alarm(OPEN_WATCHDOG_SECS);
-	rc = env->open(env, st->home, flags, 0660);
+	if ((rc = join_lock(st, LOCK_EX)) == 0) {
+		rc = env->open(env, st->home, flags, 0660);
+		join_lock(st, LOCK_UN);
+	}
 	if (rc != 0) {
 		alarm(0);
 		snprintf(err, errsz, "opening environment %s: %s", st->home,
@@ -734,6 +771,7 @@ store_open(struct store **stp, const char *home, int create, char *err,
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->home = strdup(home)) == NULL)
 		abort();
+	st->join_fd = -1;
 	if ((size_t)snprintf(wd_mark, sizeof(wd_mark), "%s/%s", home,
 	    RECOVER_MARK) >= sizeof(wd_mark) ||
 	    (size_t)snprintf(wd_region, sizeof(wd_region), "%s/%s", home,
@@ -784,6 +822,8 @@ store_close(struct store *st)
 			st->env->close(st->env, 0);
 		alarm(0);
 	}
+	if (st->join_fd != -1)
+		close(st->join_fd);
 	sodium_memzero(st->key, sizeof(st->key));
 	free(st->home);
 	free(st);
@@ -864,7 +904,10 @@ store_maintain(struct store *st)
 	st->last_maint = now;
 	alarm(WATCHDOG_SECS);
 	/* Abort what dead processes left, and expire timed-out lock waits. */
-	rc = st->env->failchk(st->env, 0);
+	if ((rc = join_lock(st, LOCK_EX)) == 0) {
+		rc = st->env->failchk(st->env, 0);
+		join_lock(st, LOCK_UN);
+	}
 	if (rc == 0)
 		rc = st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
 	alarm(0);

@@ -23,6 +23,7 @@ struct store {
 	time_t		 last_maint;
 	int		 dead;		/* unusable: the process must exit */
 	int		 reopened;	/* joined a recovered environment */
+	int		 join_fd;	/* JOIN_LOCK, open for the process's life */
 	int		 bulk;
 	DB_TXN		*bulk_txn;	/* a bulk load commits in batches */
 	unsigned	 bulk_n;
