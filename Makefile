@@ -32,7 +32,7 @@ LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o $(B)/record.o \
 	$(B)/dialect_turso.o
 ENDPOINTS = tokens-create tokens-list tokens-show tokens-update tokens-revoke \
 	tokens-rotate tokens-rotate-finish introspect revoke enrollments-redeem audit \
-	jwks validate
+	jwks validate authorizer
 PROGS	= $(ENDPOINTS:%=$(B)/cgi-bin/%) $(B)/keyholectl
 UNIT	= test_json test_token test_store test_record test_policy test_buf \
 	test_limit test_jwt

@@ -143,12 +143,18 @@ api_store_error(struct req *r, enum store_err e)
 static void
 deny(struct req *r, int status, const char *error, const char *detail)
 {
-	/* RFC 6750 3: a challenge on 401, and naming the error on 403. */
-	if ((status == 401 || status == 403) && *error != '\0') {
-		char	 h[128];
+	char	 h[128];
 
-		snprintf(h, sizeof(h), "Bearer realm=\"keyhole\", error=\"%s\"",
-		    error);
+	/*
+	 * RFC 6750 3: a challenge on every 401, naming the error when the
+	 * request had a credential; and on a 403 for scope.
+	 */
+	if (status == 401 || (status == 403 && *error != '\0')) {
+		if (*error != '\0')
+			snprintf(h, sizeof(h), "Bearer realm=\"keyhole\", "
+			    "error=\"%s\"", error);
+		else
+			snprintf(h, sizeof(h), "Bearer realm=\"keyhole\"");
 		req_header(r, "WWW-Authenticate", h);
 	}
 	problem_send(r, status, detail);
@@ -179,11 +185,20 @@ api_auth_refused(struct req *r, const char *reason, const struct tok_rec *actor,
 int
 api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 {
+	struct need	 need = { scope, NULL, NULL, 0 };
+
+	return api_caller_needs(r, &need, caller);
+}
+
+int
+api_caller_needs(struct req *r, const struct need *need,
+    struct tok_rec *caller)
+{
 	enum auth_result ar;
 	enum store_err	 se;
 	const char	*cred;
 	size_t		 len;
-	char		 msg[128];
+	char		 msg[160];
 
 	if (r->store == NULL) {
 		deny(r, 503, "", "The token store is not available.");
@@ -193,7 +208,7 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 		deny(r, 401, "", "This endpoint needs a bearer token.");
 		return 0;
 	}
-	ar = tokens_caller(r->store, cred, len, scope, r->now, r->remote_addr,
+	ar = tokens_caller(r->store, cred, len, need, r->now, r->remote_addr,
 	    r->user_agent, caller, &se);
 	switch (ar) {
 	case AUTH_OK:
@@ -202,8 +217,14 @@ api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 		deny(r, 503, "", "The token store is busy; try again.");
 		return 0;
 	case AUTH_SCOPE:
-		snprintf(msg, sizeof(msg), "This token lacks the scope %s.",
-		    scope);
+		if (need->organization != NULL || need->entity != NULL ||
+		    need->own)
+			snprintf(msg, sizeof(msg), "This token does not hold "
+			    "the scope %s here.", need->scope != NULL ?
+			    need->scope : "needed");
+		else
+			snprintf(msg, sizeof(msg), "This token lacks the scope "
+			    "%s.", need->scope);
 		deny(r, 403, "insufficient_scope", msg);
 		return 0;
 	default:

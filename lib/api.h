@@ -13,6 +13,9 @@
  * 0: answered already — 401 (with WWW-Authenticate), 429, 403, or 503.
  */
 int	 api_caller(struct req *, const char *scope, struct tok_rec *caller);
+/* The same for what need says (the authorizer's check). */
+int	 api_caller_needs(struct req *, const struct need *,
+	    struct tok_rec *caller);
 /*
  * Answers a refused credential: 401 (with a Bearer challenge naming
  * challenge, unless NULL), or 429 with Retry-After once this address has

@@ -20,6 +20,25 @@ dialect_bearer(const struct req *r, const char **s, size_t *len)
 	return 1;
 }
 
+int
+dialect_any_credential(const struct req *r, const char **s, size_t *len)
+{
+	if (strncmp(r->authorization, ARCHIL_PREFIX,
+	    sizeof(ARCHIL_PREFIX) - 1) == 0) {
+		*s = r->authorization;
+		*len = strlen(*s);
+		return 1;
+	}
+	return dialect_bearer(r, s, len);
+}
+
+/* The authorizer's: any credential a dialect accepts, problem documents. */
+const struct dialect dialect_guard = {
+	.name = "guard",
+	.credential = dialect_any_credential,
+	.error = dialect_problem,
+};
+
 void
 dialect_problem(struct req *r, const struct problem *p)
 {

@@ -65,6 +65,7 @@ extern const struct dialect dialect_timbal;	/* Timbal's enrollment tokens */
 extern const struct dialect dialect_deepset;	/* deepset's /api/v1/token */
 extern const struct dialect dialect_astronomer;	/* Astronomer's organization tokens */
 extern const struct dialect dialect_turso;	/* Turso's API tokens */
+extern const struct dialect dialect_guard;	/* the authorizer (no routes) */
 
 /*
  * Answers status with a token in the route's dialect; secret (NULL: none)
@@ -81,6 +82,10 @@ void	 dialect_error_object(struct req *, const struct problem *,
 	    void (*members)(struct jsonw *, const char *msg, int status));
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(const struct req *, const char **, size_t *);
+/* Archil's keys start so, and it sends them as the whole Authorization header. */
+#define ARCHIL_PREFIX	"key-"
+/* Bearer, or Archil's key as the whole Authorization header. */
+int	 dialect_any_credential(const struct req *, const char **, size_t *);
 /* A rotation whose old secret dies at once (no grace), for dialects with no say. */
 int	 dialect_no_grace(struct req *, int64_t *);
 /* The RFC 9457 problem document (the native API's and Timbal's errors). */

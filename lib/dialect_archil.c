@@ -11,20 +11,7 @@
 #include "dialect.h"
 #include "problem.h"
 
-#define ARCHIL_PREFIX		"key-"
 #define ARCHIL_LIST_MAX		100
-
-static int
-credential(const struct req *r, const char **s, size_t *len)
-{
-	if (strncmp(r->authorization, ARCHIL_PREFIX,
-	    sizeof(ARCHIL_PREFIX) - 1) == 0) {
-		*s = r->authorization;
-		*len = strlen(*s);
-		return 1;
-	}
-	return dialect_bearer(r, s, len);
-}
 
 static void
 reply(struct req *r, int status, struct buf *out)
@@ -206,7 +193,7 @@ revoked(struct req *r, const unsigned char id[UUID_LEN])
 
 const struct dialect dialect_archil = {
 	.name = "archil",
-	.credential = credential,
+	.credential = dialect_any_credential,
 	.error = error,
 	.mint = mint,
 	.minted = 201,

@@ -158,17 +158,29 @@ use_fn(struct tok_rec *r, void *arg)
 
 enum auth_result
 tokens_caller(struct store *st, const char *secret, size_t len,
-    const char *scope, int64_t now, const char *address, const char *agent,
-    struct tok_rec *caller, enum store_err *se)
+    const struct need *need, int64_t now, const char *address,
+    const char *agent, struct tok_rec *caller, enum store_err *se)
 {
 	enum auth_result ar;
+	const char	*entity = need->entity;
 	char		 msg[128];
 
 	ar = tokens_lookup(st, secret, len, KIND_STANDARD, now, caller, se);
 	if (ar != AUTH_OK)
 		return ar;
-	if (scope != NULL && !policy_holds(caller, scope)) {
-		snprintf(msg, sizeof(msg), "scope %s missing", scope);
+	if (entity == NULL && need->own)
+		entity = policy_entity_of(caller);
+	*msg = '\0';
+	if (need->organization != NULL &&
+	    strcmp(buf_cstr(&caller->organization), need->organization) != 0)
+		snprintf(msg, sizeof(msg), "organization %.64s required",
+		    need->organization);
+	else if (need->scope != NULL && (entity != NULL ?
+	    !policy_allows_at(caller, entity, need->scope) :
+	    !policy_holds(caller, need->scope)))
+		snprintf(msg, sizeof(msg), entity != NULL ? "scope %s missing "
+		    "at %.64s" : "scope %s missing", need->scope, entity);
+	if (*msg != '\0') {
 		tokens_audit_refused(st, msg, caller, NULL, now, address);
 		return AUTH_SCOPE;
 	}

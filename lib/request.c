@@ -110,6 +110,12 @@ dispatch(struct req *r, enum act act, req_handler handler)
 	const struct route	*any;
 	const char		*allow;
 
+	/* The authorizer is asked about a location of the site, any path. */
+	if (act == ACT_AUTHORIZE) {
+		r->dialect = &dialect_guard;
+		handler(r);
+		return;
+	}
 	r->route = route_find(r->method, r->path, r->params, &allow, &any);
 	/*
 	 * A path the table does not have reached this program, as plain CGI,
@@ -341,6 +347,16 @@ req_form_names_ok(const char *s, size_t len, const char *const names[],
 		p = amp + 1;
 	}
 	return 1;
+}
+
+const char *
+req_env(struct req *r, const char *name)
+{
+	const char	*v = param(r, name);
+
+	if (*v == '\0' && r->fcgi != NULL && (v = getenv(name)) == NULL)
+		v = "";
+	return v;
 }
 
 const char *

@@ -65,6 +65,12 @@ int		 req_form_get(const char *, size_t, const char *name, struct buf *);
 /* 1 if every parameter name in the query or form string is in names, none repeated. */
 int		 req_form_names_ok(const char *, size_t, const char *const names[],
 		    size_t nnames);
+/*
+ * A variable the server set for this request (FastCGI parameter, CGI
+ * environment), else the process's environment (lighttpd's
+ * bin-environment); "" when neither has it.
+ */
+const char	*req_env(struct req *, const char *name);
 /* The route's path segment "{name}", or "" when it has none. */
 const char	*req_param(const struct req *, const char *name);
 void		 req_header(struct req *, const char *name, const char *value);

@@ -21,6 +21,7 @@ static const char *const programs[ACT__MAX] = {
 	[ACT_AUDIT] = "audit",
 	[ACT_JWKS] = "jwks",
 	[ACT_VALIDATE] = "validate",
+	[ACT_AUTHORIZE] = "authorizer",
 };
 
 /*
@@ -241,6 +242,45 @@ fastcgi(struct buf *b, const char *cond, const struct buf *regex, enum act a)
 	    programs[a]);
 }
 
+/*
+ * A location of the site guarded by the authorizer: /protected/ (a static
+ * file and a CGI script that shows what it was passed, made by serve.sh).
+ */
+static const char lighttpd_tail[] =
+"\n"
+"# A guarded location: before lighttpd serves anything under /protected/,\n"
+"# keyhole's authorizer checks the request's token for the scope\n"
+"# protected:read at the token's own entity (KEYHOLE_REQUIRE_ORGANIZATION\n"
+"# and KEYHOLE_REQUIRE_ENTITY narrow it further).  On success the token's\n"
+"# id, subject, organization, entity and scopes reach the location as\n"
+"# KEYHOLE_TOKEN_ID, KEYHOLE_SUBJECT, KEYHOLE_ORGANIZATION, KEYHOLE_ENTITY\n"
+"# and KEYHOLE_SCOPES; else the client gets the authorizer's 401, 403 or\n"
+"# 429.  Copy the block for each location, with its own scope and socket.\n"
+"server.modules += ( \"mod_cgi\" )\n"
+"$HTTP[\"url\"] =~ \"^/protected/\" {\n"
+"\tfastcgi.server = ( \"/protected/\" => (( \"mode\" => \"authorizer\",\n"
+"\t\t\"bin-path\" => var.bin + \"/authorizer\",\n"
+"\t\t\"socket\" => var.sockdir + \"/authorizer-protected.sock\",\n"
+"\t\t\"docroot\" => var.rundir + \"/htdocs\",\n"
+"\t\t\"max-procs\" => var.procs, \"check-local\" => \"disable\",\n"
+"\t\t\"bin-environment\" => var.env +\n"
+"\t\t    ( \"KEYHOLE_REQUIRE_SCOPE\" => \"protected:read\" ) )) )\n"
+"\t# Narrower: tokens of the organization acme holding the scope at\n"
+"\t# the entity workspace:ops (or around it: the organization).\n"
+"\t$HTTP[\"url\"] =~ \"^/protected/acme/\" {\n"
+"\t\tfastcgi.server = ( \"/protected/\" => (( \"mode\" => \"authorizer\",\n"
+"\t\t\t\"bin-path\" => var.bin + \"/authorizer\",\n"
+"\t\t\t\"socket\" => var.sockdir + \"/authorizer-acme.sock\",\n"
+"\t\t\t\"docroot\" => var.rundir + \"/htdocs\",\n"
+"\t\t\t\"max-procs\" => 1, \"check-local\" => \"disable\",\n"
+"\t\t\t\"bin-environment\" => var.env +\n"
+"\t\t\t    ( \"KEYHOLE_REQUIRE_SCOPE\" => \"protected:read\",\n"
+"\t\t\t      \"KEYHOLE_REQUIRE_ORGANIZATION\" => \"acme\",\n"
+"\t\t\t      \"KEYHOLE_REQUIRE_ENTITY\" => \"workspace:ops\" ) )) )\n"
+"\t}\n"
+"\tcgi.assign = ( \".cgi\" => \"\" )\n"
+"}\n";
+
 static const char lighttpd_head[] =
 "# keyhole under lighttpd: each route (method + path) goes to the program of\n"
 "# its act, spawned and restarted by lighttpd.  Made from the route table in\n"
@@ -358,6 +398,7 @@ route_lighttpd(struct buf *b)
 		fastcgi(b, cond, &every, routes[0].act);
 		buf_puts(b, "}\n");
 	}
+	buf_puts(b, lighttpd_tail);
 	buf_free(&re);
 	buf_free(&every);
 }

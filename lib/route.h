@@ -21,6 +21,7 @@ enum act {
 	ACT_AUDIT,
 	ACT_JWKS,
 	ACT_VALIDATE,
+	ACT_AUTHORIZE,		/* no route: the FastCGI authorizer guards any path */
 	ACT__MAX
 };
 

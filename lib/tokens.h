@@ -135,7 +135,7 @@ enum auth_result {
 	AUTH_MALFORMED,		/* not a keyhole secret: the store was not asked */
 	AUTH_UNKNOWN,
 	AUTH_INACTIVE,		/* revoked, expired, not yet valid, used up */
-	AUTH_SCOPE,		/* valid, but holds the scope at no entity */
+	AUTH_SCOPE,		/* valid, but short of what was needed (struct need) */
 	AUTH_STORE,		/* the store failed; see *se */
 	AUTH__MAX
 };
@@ -187,15 +187,27 @@ enum auth_result tokens_lookup(struct store *, const char *secret, size_t len,
 		    enum tok_kind kind, int64_t now, struct tok_rec *out,
 		    enum store_err *se);
 /*
+ * What a caller must hold.  The API asks for a scope at some entity (each
+ * act then checks its target); the authorizer for a location's scope at
+ * the entity and in the organization it names, else at the token's own
+ * entity.
+ */
+struct need {
+	const char	*scope;		/* NULL: any valid token */
+	const char	*organization;	/* NULL: any */
+	const char	*entity;	/* NULL: see own */
+	int		 own;		/* no entity named: 1 the token's own, 0 some */
+};
+/*
  * The caller check every route and the authorizer make: the secret's
- * token, active and of the standard kind, holding scope (NULL: any) at some entity
- * (where it must hold it is each act's own check), its use spent.  On
- * AUTH_OK caller->uses_left is what it has left after this call, which
- * bounds what it may hand out; AUTH_INACTIVE and AUTH_SCOPE fill caller
- * in too.  A missing scope is audited.
+ * token, active and of the standard kind, holding what need says, its
+ * use spent.  On AUTH_OK caller->uses_left is what it has left after this
+ * call, which bounds what it may hand out; AUTH_INACTIVE and AUTH_SCOPE
+ * fill caller in too.  A refusal for scope, organization or entity is
+ * audited.
  */
 enum auth_result tokens_caller(struct store *, const char *secret, size_t len,
-		    const char *scope, int64_t now, const char *address,
+		    const struct need *, int64_t now, const char *address,
 		    const char *agent, struct tok_rec *caller,
 		    enum store_err *se);
 /*

@@ -127,6 +127,23 @@ if [ ! -d "$run/htdocs" ] || [ -L "$run/htdocs" ] ||
 fi
 chmod 0755 "$run/htdocs"
 [ -z "$(getfacl -s -p "$run/htdocs" 2>/dev/null)" ] || setfacl -b "$run/htdocs"
+# The location the authorizer guards: a static file, and a CGI script that
+# shows what the authorizer passed it.
+rm -rf "$run/htdocs/protected"
+mkdir -m 0755 "$run/htdocs/protected" "$run/htdocs/protected/acme"
+echo "keyhole guards this file: protected:read" >"$run/htdocs/protected/index.html"
+echo "keyhole guards this file: protected:read at workspace:ops in acme" \
+    >"$run/htdocs/protected/acme/index.html"
+cat >"$run/htdocs/protected/env.cgi" <<'EOT'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+for v in KEYHOLE_TOKEN_ID KEYHOLE_SUBJECT KEYHOLE_ORGANIZATION KEYHOLE_ENTITY \
+    KEYHOLE_SCOPES; do
+	eval "printf '%s=%s\\n' $v \"\${$v-}\""
+done
+EOT
+chmod 0644 "$run/htdocs/protected/index.html" "$run/htdocs/protected/acme/index.html"
+chmod 0755 "$run/htdocs/protected/env.cgi"
 if [ ! -d "$run/sockets" ] || [ -L "$run/sockets" ]; then
 	evict "$run/sockets"
 	mkdir "$run/sockets"
