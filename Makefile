@@ -19,7 +19,11 @@ CHECK_LIBS = $$(pkg-config --libs check 2>/dev/null || echo -lcheck)
 DEBS_BUILD = gcc libc6-dev make pkg-config libfcgi-dev libjsmn-dev \
 	libdb5.3-dev libsodium-dev
 DEBS_RUN = lighttpd db5.3-util acl curl jq
-DEBS_TEST = check valgrind clang procps nodejs
+# SERVER=apache, apache-fcgid, apache-cgi (make run; every one for the tests).
+DEBS_APACHE = apache2 libapache2-mod-fcgid spawn-fcgi multiwatch
+# mandoc checks the man pages; mod_oauth2 is the resource server of the
+# introspection recipe (README.md).
+DEBS_TEST = check valgrind clang procps nodejs mandoc libapache2-mod-oauth2
 # The benchmark (make bench): the load generator; pgrep finds the workers.
 DEBS_BENCH = wrk procps
 
@@ -78,14 +82,19 @@ asan:
 
 # Installs what is missing when root; otherwise says what to install.
 deps:
-	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_TEST)
+	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_APACHE) $(DEBS_TEST)
 
 deps-run:
-	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN)
+	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) \
+		$(if $(filter apache%,$(SERVER)),$(DEBS_APACHE))
+
+# SERVER: lighttpd (the default), lighttpd-cgi, apache, apache-fcgid,
+# apache-cgi (tools/serve.sh).
+SERVER	?= lighttpd
 
 run: deps-run
 	@$(MAKE) -s all
-	@PORT=$(PORT) KEYHOLE_HOME=$(KEYHOLE_HOME) sh tools/serve.sh
+	@SERVER=$(SERVER) PORT=$(PORT) KEYHOLE_HOME=$(KEYHOLE_HOME) sh tools/serve.sh
 
 test: deps
 	@$(MAKE) -s all units asan

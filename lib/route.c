@@ -213,7 +213,7 @@ route_of_act(enum act a, const char *method, const char **allow)
 	return NULL;
 }
 
-/* A pattern as a lighttpd URL regex's body: "{name}" is one segment. */
+/* A pattern as a URL regex's body: "{name}" is one segment. */
 static void
 url_regex(struct buf *b, const char *pattern)
 {
@@ -231,148 +231,68 @@ url_regex(struct buf *b, const char *pattern)
 	}
 }
 
-/* A block sending the paths of the regex (then the query or the end) to a program. */
-static void
-fastcgi(struct buf *b, const char *cond, const struct buf *regex, enum act a)
-{
-	buf_printf(b, "\t%s$HTTP[\"url\"] =~ \"^%s/?(\\?|$)\" {\n"
-	    "\t\tfastcgi.server = ( \"/\" => (( \"bin-path\" => var.bin + "
-	    "\"/%s\",\n\t\t\t\"socket\" => var.sockdir + \"/%s.sock\" ) + "
-	    "var.fastcgi ))\n\t}\n", cond, buf_cstr(regex), programs[a],
-	    programs[a]);
-}
-
 /*
- * A location of the site guarded by the authorizer: /protected/ (a static
- * file and a CGI script that shows what it was passed, made by serve.sh).
+ * Every path the table has, as one regex group, each from its byte from
+ * (1: without its leading "/"): a program answers 405 there.
  */
-static const char lighttpd_tail[] =
-"\n"
-"# A guarded location: before lighttpd serves anything under /protected/,\n"
-"# keyhole's authorizer checks the request's token for the scope\n"
-"# protected:read at the token's own entity (KEYHOLE_REQUIRE_ORGANIZATION\n"
-"# and KEYHOLE_REQUIRE_ENTITY narrow it further).  On success the token's\n"
-"# id, subject, organization, entity and scopes reach the location as\n"
-"# KEYHOLE_TOKEN_ID, KEYHOLE_SUBJECT, KEYHOLE_ORGANIZATION, KEYHOLE_ENTITY\n"
-"# and KEYHOLE_SCOPES; else the client gets the authorizer's 401, 403 or\n"
-"# 429.  Copy the block for each location, with its own scope and socket.\n"
-"server.modules += ( \"mod_cgi\" )\n"
-"$HTTP[\"url\"] =~ \"^/protected/\" {\n"
-"\tfastcgi.server = ( \"/protected/\" => (( \"mode\" => \"authorizer\",\n"
-"\t\t\"bin-path\" => var.bin + \"/authorizer\",\n"
-"\t\t\"socket\" => var.sockdir + \"/authorizer-protected.sock\",\n"
-"\t\t\"docroot\" => var.rundir + \"/htdocs\",\n"
-"\t\t\"max-procs\" => var.procs, \"check-local\" => \"disable\",\n"
-"\t\t\"bin-environment\" => var.env +\n"
-"\t\t    ( \"KEYHOLE_REQUIRE_SCOPE\" => \"protected:read\" ) )) )\n"
-"\t# Narrower: tokens of the organization acme holding the scope at\n"
-"\t# the entity workspace:ops (or around it: the organization).\n"
-"\t$HTTP[\"url\"] =~ \"^/protected/acme/\" {\n"
-"\t\tfastcgi.server = ( \"/protected/\" => (( \"mode\" => \"authorizer\",\n"
-"\t\t\t\"bin-path\" => var.bin + \"/authorizer\",\n"
-"\t\t\t\"socket\" => var.sockdir + \"/authorizer-acme.sock\",\n"
-"\t\t\t\"docroot\" => var.rundir + \"/htdocs\",\n"
-"\t\t\t\"max-procs\" => 1, \"check-local\" => \"disable\",\n"
-"\t\t\t\"bin-environment\" => var.env +\n"
-"\t\t\t    ( \"KEYHOLE_REQUIRE_SCOPE\" => \"protected:read\",\n"
-"\t\t\t      \"KEYHOLE_REQUIRE_ORGANIZATION\" => \"acme\",\n"
-"\t\t\t      \"KEYHOLE_REQUIRE_ENTITY\" => \"workspace:ops\" ) )) )\n"
-"\t}\n"
-"\tcgi.assign = ( \".cgi\" => \"\" )\n"
-"}\n";
-
-static const char lighttpd_head[] =
-"# keyhole under lighttpd: each route (method + path) goes to the program of\n"
-"# its act, spawned and restarted by lighttpd.  Made from the route table in\n"
-"# lib/route.c by \"keyholectl routes lighttpd\"; do not edit the routes by hand.\n"
-"#\n"
-"# Read from the environment (tools/serve.sh sets them):\n"
-"#   KEYHOLE_HOME   the store directory\n"
-"#   KEYHOLE_BIN    the directory holding the endpoint programs\n"
-"#   KEYHOLE_RUN    a directory for this file's local.conf, the pid file, the\n"
-"#                  logs, htdocs/ and sockets/: root's when lighttpd starts as\n"
-"#                  root (it reads and writes there before giving up root);\n"
-"#                  only sockets/, where the FastCGI sockets go, belongs to\n"
-"#                  the server's user, mode 0700.  lighttpd opens the logs as\n"
-"#                  that user: make them beforehand, owned by it.\n"
-"#   KEYHOLE_PORT   the port to listen on (127.0.0.1)\n"
-"#   KEYHOLE_SYNC, KEYHOLE_CACHE_MB, KEYHOLE_BODY_MAX, KEYHOLE_MAX_LIFETIME,\n"
-"#   KEYHOLE_PREFIX, KEYHOLE_LAST_USED_INTERVAL, KEYHOLE_ENROLLMENT_TTL,\n"
-"#   KEYHOLE_AUTH_FAILURES, KEYHOLE_ISSUER\n"
-"#                  passed on to the workers (set, even if empty)\n"
-"# and includes $KEYHOLE_RUN/local.conf for what env.* cannot give: the\n"
-"# worker count per program (var.procs, a number) and, when started as\n"
-"# root, server.username.  To deploy, copy this file and write the values in.\n"
-"\n"
-"server.modules += ( \"mod_fastcgi\" )\n"
-"\n"
-"var.home  = env.KEYHOLE_HOME\n"
-"var.bin   = env.KEYHOLE_BIN\n"
-"var.rundir = env.KEYHOLE_RUN\n"
-"# Only the server's user may enter it: whoever reaches a worker's socket\n"
-"# is trusted by libfcgi (keyhole(8), BUGS).\n"
-"var.sockdir = var.rundir + \"/sockets\"\n"
-"\n"
-"server.bind          = \"127.0.0.1\"\n"
-"server.port          = env.KEYHOLE_PORT\n"
-"server.document-root = var.rundir + \"/htdocs\"\n"
-"server.errorlog      = var.rundir + \"/error.log\"\n"
-"# What the workers write to stderr (store errors, watchdog, recovery).\n"
-"server.breakagelog   = var.rundir + \"/keyhole.log\"\n"
-"server.pid-file      = var.rundir + \"/lighttpd.pid\"\n"
-"include var.rundir + \"/local.conf\"\n"
-"\n"
-"# Above keyhole's own 64 KiB body limit, so keyhole answers 413 itself.\n"
-"server.max-request-size = 1024\n"
-"\n"
-"# Everything a worker reads; lighttpd passes nothing else.  Empty means\n"
-"# the default (README.md, Configuration).\n"
-"var.env = (\n"
-"\t\"KEYHOLE_HOME\" => var.home,\n"
-"\t\"KEYHOLE_SYNC\" => env.KEYHOLE_SYNC,\n"
-"\t\"KEYHOLE_CACHE_MB\" => env.KEYHOLE_CACHE_MB,\n"
-"\t\"KEYHOLE_BODY_MAX\" => env.KEYHOLE_BODY_MAX,\n"
-"\t\"KEYHOLE_MAX_LIFETIME\" => env.KEYHOLE_MAX_LIFETIME,\n"
-"\t\"KEYHOLE_PREFIX\" => env.KEYHOLE_PREFIX,\n"
-"\t\"KEYHOLE_LAST_USED_INTERVAL\" => env.KEYHOLE_LAST_USED_INTERVAL,\n"
-"\t\"KEYHOLE_ENROLLMENT_TTL\" => env.KEYHOLE_ENROLLMENT_TTL,\n"
-"\t\"KEYHOLE_AUTH_FAILURES\" => env.KEYHOLE_AUTH_FAILURES,\n"
-"\t\"KEYHOLE_ISSUER\" => env.KEYHOLE_ISSUER,\n"
-")\n"
-"\n"
-"# One pool per program, however many routes lead to it: a fault in one\n"
-"# program cannot starve the others.\n"
-"var.fastcgi = ( \"max-procs\" => var.procs, \"bin-environment\" => var.env,\n"
-"\t\"check-local\" => \"disable\" )\n"
-"\n"
-"# Per method, its routes in table order; then every other path of the\n"
-"# table, to a program that answers 405 with Allow (each program looks\n"
-"# the request up in the same table).\n";
-
-void
-route_lighttpd(struct buf *b)
+static void
+every_path(struct buf *b, size_t from)
 {
-	static const char *const order[] = { "GET", "POST", "PATCH", "PUT",
-	    "DELETE" };
-	struct buf	 re = BUF_INIT, every = BUF_INIT;
-	size_t		 m, i, j, nm = sizeof(order) / sizeof(order[0]);
-	const char	*cond;
-	int		 seen;
+	size_t	 i, j;
+	int	 seen;
 
-	/* Every path the table has, for the methods no route serves there. */
-	buf_putc(&every, '(');
+	buf_putc(b, '(');
 	for (i = 0; i < NROUTES; i++) {
 		for (seen = 0, j = 0; j < i; j++)
 			seen |= strcmp(routes[j].pattern, routes[i].pattern) == 0;
 		if (seen)
 			continue;
-		if (every.len > 1)
-			buf_putc(&every, '|');
-		url_regex(&every, routes[i].pattern);
+		if (b->len > 1 && b->ptr[b->len - 1] != '(')
+			buf_putc(b, '|');
+		url_regex(b, routes[i].pattern + from);
 	}
-	buf_putc(&every, ')');
+	buf_putc(b, ')');
+}
 
-	buf_puts(b, lighttpd_head);
+/*
+ * lighttpd: a block sending the paths of the regex (then the query or the
+ * end) to a program, a FastCGI pool of its own or, as plain CGI, the
+ * program under /keyhole/ (the query kept: lighttpd takes it from the
+ * rewritten URL).
+ */
+static void
+lighttpd_block(struct buf *b, const char *cond, const char *regex, enum act a,
+    int cgi)
+{
+	buf_printf(b, "\t%s$HTTP[\"url\"] =~ \"^%s/?(\\?|$)\" {\n", cond, regex);
+	if (cgi)
+		buf_printf(b, "\t\turl.rewrite-once = ( \"^[^?]*(\\?.*)?$\" => "
+		    "\"/keyhole/%s$1\" )\n\t}\n", programs[a]);
+	else
+		buf_printf(b, "\t\tfastcgi.server = ( \"/\" => (( \"bin-path\" => "
+		    "var.bin + \"/%s\",\n\t\t\t\"socket\" => var.sockdir + "
+		    "\"/%s.sock\" ) + var.fastcgi ))\n\t}\n", programs[a],
+		    programs[a]);
+}
+
+void
+route_lighttpd(struct buf *b, int cgi)
+{
+	static const char *const order[] = { "GET", "POST", "PATCH", "PUT",
+	    "DELETE" };
+	struct buf	 re = BUF_INIT, every = BUF_INIT;
+	size_t		 m, i, nm = sizeof(order) / sizeof(order[0]);
+	const char	*cond;
+	int		 seen;
+
+	every_path(&every, 0);
+	buf_printf(b, "# keyhole's routes for lighttpd%s, made from the\n"
+	    "# route table in lib/route.c by \"keyholectl routes %s\": do not "
+	    "edit.\n# Per method, its routes in table order; then every other "
+	    "path of the\n# table, to a program that answers 405 with Allow "
+	    "(each program looks\n# the request up in the same table).\n",
+	    cgi ? " with mod_cgi" : " with mod_fastcgi",
+	    cgi ? "lighttpd-cgi" : "lighttpd");
 	for (m = 0; m <= nm; m++) {
 		for (seen = m == nm, i = 0; i < NROUTES && !seen; i++)
 			seen = strcmp(routes[i].method, order[m]) == 0;
@@ -391,14 +311,73 @@ route_lighttpd(struct buf *b)
 			if (strcmp(routes[i].method, order[m]) == 0) {
 				buf_reset(&re);
 				url_regex(&re, routes[i].pattern);
-				fastcgi(b, cond, &re, routes[i].act);
+				lighttpd_block(b, cond, buf_cstr(&re),
+				    routes[i].act, cgi);
 				cond = "else ";
 			}
-		/* Any program answers those: 405, Allow from this table. */
-		fastcgi(b, cond, &every, routes[0].act);
+		lighttpd_block(b, cond, buf_cstr(&every), routes[0].act, cgi);
 		buf_puts(b, "}\n");
 	}
-	buf_puts(b, lighttpd_tail);
 	buf_free(&re);
 	buf_free(&every);
+}
+
+/* Apache: one rule sending a method's paths of the regex to a program. */
+static void
+apache_rule(struct buf *b, const char *method, const char *regex, enum act a,
+    int proxy)
+{
+	if (method != NULL)
+		buf_printf(b, "RewriteCond %%{REQUEST_METHOD} %s%s\n",
+		    strcmp(method, "GET") == 0 ? "^(GET|HEAD)$" : "=",
+		    strcmp(method, "GET") == 0 ? "" : method);
+	/* "^/?": the same rule in a server's configuration and in .htaccess. */
+	if (proxy)
+		buf_printf(b, "RewriteRule \"^/?%s/?$\" \"unix:${KEYHOLE_SOCKETS}"
+		    "/%s.sock|fcgi://keyhole/\" [P,L]\n", regex, programs[a]);
+	else
+		buf_printf(b, "RewriteRule \"^/?%s/?$\" /keyhole/%s [PT,L]\n",
+		    regex, programs[a]);
+}
+
+void
+route_apache(struct buf *b, int proxy)
+{
+	struct buf	 re = BUF_INIT;
+	size_t		 i;
+
+	if (proxy)
+		buf_puts(b, "# keyhole's routes for Apache httpd 2.4 with "
+		    "mod_proxy_fcgi, made from the route\n# table in lib/route.c "
+		    "by \"keyholectl routes apache\": do not edit.  Each\n# route "
+		    "goes to its program's FastCGI socket in ${KEYHOLE_SOCKETS} "
+		    "(Define it).\n# Needs mod_rewrite, mod_proxy, "
+		    "mod_proxy_fcgi; include it in a VirtualHost.\n");
+	else
+		buf_puts(b, "# keyhole's routes for Apache httpd 2.4 with mod_cgi, "
+		    "mod_cgid or mod_fcgid,\n# made from the route table in "
+		    "lib/route.c by \"keyholectl routes htaccess\": do\n# not edit.  "
+		    "Each route goes to its program under /keyhole/, the URL of "
+		    "the\n# directory holding the programs (with CGIPassAuth On: "
+		    "keyhole reads the\n# credential itself).  An .htaccess in "
+		    "the document root (AllowOverride\n# FileInfo), or included "
+		    "in a VirtualHost.\n");
+	buf_puts(b, "RewriteEngine On\n# Per route, in table order; then every "
+	    "other method on a path of the\n# table, to a program that answers "
+	    "405 with Allow.\n");
+	for (i = 0; i < NROUTES; i++) {
+		buf_reset(&re);
+		url_regex(&re, routes[i].pattern + 1);
+		apache_rule(b, routes[i].method, buf_cstr(&re), routes[i].act,
+		    proxy);
+	}
+	buf_reset(&re);
+	every_path(&re, 1);
+	apache_rule(b, NULL, buf_cstr(&re), routes[0].act, proxy);
+	/* The programs' own directory says so for mod_cgi and mod_fcgid. */
+	if (proxy)
+		buf_printf(b, "# keyhole reads the credential itself.\n"
+		    "<LocationMatch \"^/%s/?$\">\n\tCGIPassAuth On\n"
+		    "</LocationMatch>\n", buf_cstr(&re));
+	buf_free(&re);
 }

@@ -62,7 +62,13 @@ const char	*route_param(const struct route *,
 		    const char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],
 		    const char *name);
 
-/* The lighttpd configuration (httpd-conf/lighttpd.conf), routes and all. */
-void		 route_lighttpd(struct buf *);
+/*
+ * The web servers' routes, made from the table: lighttpd's to FastCGI
+ * pools or (cgi) to the programs under /keyhole/ as plain CGI; Apache's
+ * mod_rewrite rules to FastCGI sockets (proxy, mod_proxy_fcgi) or to the
+ * programs under /keyhole/ (mod_cgi, mod_fcgid, .htaccess).
+ */
+void		 route_lighttpd(struct buf *, int cgi);
+void		 route_apache(struct buf *, int proxy);
 
 #endif

@@ -3,7 +3,9 @@
  * Each of N processes keeps one HTTP/1.1 connection and, until the
  * deadline, mints a token and introspects it, appending one line per
  * answer to the output file: "mint STATUS SECRET" / "introspect STATUS ACTIVE".
- * usage: loadgen port root-token seconds processes outfile
+ * With a count, each process stops after that many requests (or at the
+ * deadline, whichever comes first).
+ * usage: loadgen port root-token seconds processes outfile [requests]
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,6 +24,7 @@
 
 static int	 port;
 static const char *root;
+static long	 requests = -1;	/* per process; -1: until the deadline */
 
 static int
 dial(void)
@@ -45,6 +48,33 @@ dial(void)
 	return fd;
 }
 
+/*
+ * A chunked body (RFC 9112 7.1) complete in s: decoded into out, its
+ * length returned; -1 while incomplete or malformed.
+ */
+static long
+dechunk(const char *s, size_t len, char *out, size_t outsz)
+{
+	const char	*p = s, *end = s + len;
+	char		*e;
+	size_t		 n = 0;
+	unsigned long	 size;
+
+	for (;;) {
+		size = strtoul(p, &e, 16);
+		if (e == p || (p = strstr(e, "\r\n")) == NULL)
+			return -1;
+		p += 2;
+		if (size == 0)
+			return strstr(p, "\r\n") != NULL ? (long)n : -1;
+		if ((size_t)(end - p) < size + 2 || n + size >= outsz)
+			return -1;
+		memcpy(out + n, p, size);
+		n += size;
+		p += size + 2;
+	}
+}
+
 /* One request on *fd (reconnecting as needed); the status, body in body. 0: no answer. */
 static int
 call(int *fd, const char *path, const char *type, const char *data,
@@ -53,7 +83,8 @@ call(int *fd, const char *path, const char *type, const char *data,
 	char	 req[1024], resp[16384], *hend, *cl;
 	size_t	 got = 0, need;
 	ssize_t	 n;
-	int	 len, status;
+	long	 blen = 0;
+	int	 len, status, chunked = 0;
 
 	len = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Authorization: Bearer %s\r\nContent-Type: %s\r\n"
@@ -71,6 +102,16 @@ call(int *fd, const char *path, const char *type, const char *data,
 		resp[got] = '\0';
 		if ((hend = strstr(resp, "\r\n\r\n")) == NULL)
 			continue;
+		/* Content-Length, or chunks (Apache's mod_proxy_fcgi). */
+		chunked = (cl = strcasestr(resp, "\r\nTransfer-Encoding: "
+		    "chunked")) != NULL && cl < hend;
+		if (chunked) {
+			blen = dechunk(hend + 4, got - (size_t)(hend + 4 - resp),
+			    body, bodysz);
+			if (blen >= 0)
+				break;
+			continue;
+		}
 		if ((cl = strcasestr(resp, "\r\nContent-Length: ")) == NULL ||
 		    cl > hend)
 			goto fail;
@@ -80,7 +121,10 @@ call(int *fd, const char *path, const char *type, const char *data,
 	}
 	if (sscanf(resp, "HTTP/1.1 %d", &status) != 1)
 		goto fail;
-	snprintf(body, bodysz, "%s", hend + 4);
+	if (chunked)
+		body[blen] = '\0';
+	else
+		snprintf(body, bodysz, "%s", hend + 4);
 	if (strcasestr(resp, "\r\nConnection: close") != NULL) {
 		close(*fd);
 		*fd = -1;
@@ -97,8 +141,10 @@ client(time_t end, int out)
 {
 	char	 body[16384], line[256], tok[128], *p, *q;
 	int	 fd = -1, st, n;
+	long	 sent = 0;
 
-	while (time(NULL) < end) {
+	while (time(NULL) < end && (requests < 0 || sent < requests)) {
+		sent++;
 		st = call(&fd, "/v1/tokens", "application/json",
 		    "{\"name\":\"load\",\"scopes\":[\"protected:read\"]}",
 		    body, sizeof(body));
@@ -113,6 +159,9 @@ client(time_t end, int out)
 			usleep(10000);
 			continue;
 		}
+		if (requests >= 0 && sent >= requests)
+			break;
+		sent++;
 		snprintf(line, sizeof(line), "token=%s", tok);
 		st = call(&fd, "/v1/introspect",
 		    "application/x-www-form-urlencoded", line, body,
@@ -129,8 +178,11 @@ main(int argc, char **argv)
 	time_t	 end;
 	int	 i, procs, out;
 
-	if (argc != 6)
-		errx(2, "usage: loadgen port root-token seconds processes outfile");
+	if (argc != 6 && argc != 7)
+		errx(2, "usage: loadgen port root-token seconds processes "
+		    "outfile [requests]");
+	if (argc == 7 && (requests = atol(argv[6])) < 1)
+		errx(2, "bad request count");
 	port = atoi(argv[1]);
 	root = argv[2];
 	end = time(NULL) + atoi(argv[3]);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs every test — unit tests of lib/ (Check, also under valgrind), then the
-# HTTP tests against a real lighttpd — and ends with "N passed, N failed".
+# Runs every test — unit tests of lib/ (Check, also under valgrind), the
+# man pages' lint, then the HTTP tests against real lighttpd and Apache
+# servers in each setup — and ends with "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -70,10 +71,21 @@ else
 fi
 took "clang warnings"
 
+# The man pages: clean under mandoc's lint.
+if mandoc -Tlint -W warning man/*.[0-9] >"$log/mandoc.out" 2>&1; then
+	passed=$((passed + 1))
+	echo "ok - mandoc -Tlint: the man pages are clean"
+else
+	failed=$((failed + 1))
+	echo "not ok - mandoc -Tlint"
+	head -n 20 "$log/mandoc.out"
+fi
+took "man pages"
+
 # HTTP tests print TAP lines: "ok - ..." / "not ok - ...".
-for t in tests/http/*.sh; do
-	echo "# $t"
-	bash "$t" >"$log/http.out" 2>&1
+http() {	# http SERVER TEST: one test against one server setup
+	echo "# $2 (SERVER=$1)"
+	SERVER=$1 bash "$2" >"$log/http.out" 2>&1
 	rc=$?
 	cat "$log/http.out"
 	p=$(grep -c '^ok ' "$log/http.out")
@@ -81,11 +93,31 @@ for t in tests/http/*.sh; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $t exited $rc"
+		echo "not ok - $2 (SERVER=$1) exited $rc"
 		failed=$((failed + 1))
 	fi
-	took "$t"
+	took "$2 (SERVER=$1)"
+}
+# The whole suite against lighttpd (mod_fastcgi) and Apache
+# (mod_proxy_fcgi); a test that starts no server runs once.
+for t in tests/http/*.sh; do
+	case $t in */cgi-load.sh | */install.sh) continue ;; esac
+	http lighttpd "$t"
+	grep -q start_server "$t" || continue
+	http apache "$t"
 done
+# The other setups: the smoke part and the authorizer; plain CGI under
+# concurrency; each setup's run directory as root leaves it.
+for s in apache-fcgid lighttpd-cgi apache-cgi; do
+	http "$s" tests/http/smoke.sh
+	http "$s" tests/http/authorizer.sh
+	http "$s" tests/http/rootsafe.sh
+done
+for s in lighttpd-cgi apache-cgi; do
+	http "$s" tests/http/cgi-load.sh
+done
+# make install into a temporary PREFIX, served from there, then uninstalled.
+http lighttpd tests/http/install.sh
 # The API tests again against the endpoints built with ASan and UBSan.
 echo "# tests/http/api.sh under ASan and UBSan"
 KEYHOLE_BIN=$top/build/asan/cgi-bin KEYHOLE_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 \

@@ -17,8 +17,15 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null &&
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
 	{ echo "keyhole: apt-get install$missing failed" >&2; exit 1; }
-# Debian starts an installed lighttpd on port 80; keyhole runs its own.
-if [ -d /run/systemd/system ]; then
-	case "$missing" in *lighttpd*) systemctl disable --now lighttpd >/dev/null 2>&1 ;; esac
-fi
+# Debian starts an installed lighttpd or Apache on port 80; keyhole runs
+# its own.  Only a server installed just now is stopped.
+for s in lighttpd apache2; do
+	case " $missing " in *" $s "*) ;; *) continue ;; esac
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now "$s" >/dev/null 2>&1
+	elif [ -x "/etc/init.d/$s" ]; then
+		"/etc/init.d/$s" stop >/dev/null 2>&1
+		update-rc.d "$s" disable >/dev/null 2>&1
+	fi
+done
 exit 0

@@ -79,7 +79,7 @@ usage(void)
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
 	    "       keyholectl [-d home] keys list | rotate [-g grace-seconds]\n"
-	    "       keyholectl routes lighttpd\n"
+	    "       keyholectl routes lighttpd|lighttpd-cgi|apache|htaccess\n"
 	    "The store is -d, else $KEYHOLE_HOME.\n");
 	exit(2);
 }
@@ -910,9 +910,16 @@ cmd_routes(int argc, char **argv)
 {
 	struct buf	 b = BUF_INIT;
 
-	if (argc != 2 || strcmp(argv[1], "lighttpd") != 0)
+	if (argc != 2)
 		usage();
-	route_lighttpd(&b);
+	if (strcmp(argv[1], "lighttpd") == 0 || strcmp(argv[1],
+	    "lighttpd-cgi") == 0)
+		route_lighttpd(&b, strcmp(argv[1], "lighttpd-cgi") == 0);
+	else if (strcmp(argv[1], "apache") == 0 || strcmp(argv[1],
+	    "htaccess") == 0)
+		route_apache(&b, strcmp(argv[1], "apache") == 0);
+	else
+		usage();
 	fwrite(b.ptr, 1, b.len, stdout);
 	buf_free(&b);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;

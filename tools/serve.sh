@@ -1,12 +1,21 @@
 #!/bin/sh
-# Serves keyhole with lighttpd on 127.0.0.1:$PORT from the store in
-# $KEYHOLE_HOME, creating the store first if there is none.
+# Serves keyhole on 127.0.0.1:$PORT from the store in $KEYHOLE_HOME,
+# creating the store first if there is none, with the web server SERVER:
+#   lighttpd      lighttpd, mod_fastcgi (the default)
+#   lighttpd-cgi  lighttpd, mod_cgi: a process per request
+#   apache        Apache httpd, mod_proxy_fcgi to the programs kept running
+#                 by spawn-fcgi and multiwatch (tools/keyhole-spawn)
+#   apache-fcgid  Apache httpd, mod_fcgid: Apache runs the programs
+#   apache-cgi    Apache httpd, mod_cgid and the routes as an .htaccess
+# Each guards /protected/ with the authorizer (Apache's mod_authnz_fcgi,
+# or mod_fcgid's FcgidAccessChecker under apache-fcgid).
 #   serve.sh       in the foreground (make run)
-#   serve.sh -b    in the background: returns once it answers (tests);
-#                  stop it with: kill "$(cat "$KEYHOLE_RUN/lighttpd.pid")"
+#   serve.sh -b    in the background: returns once it answers (tests)
+#   serve.sh -s    stops what -b started in KEYHOLE_RUN
 # Environment: PORT (8080), KEYHOLE_HOME (var/store), KEYHOLE_RUN (beside
 # the store), KEYHOLE_PROCS (workers per endpoint, 2), KEYHOLE_BIN (the
-# endpoint programs, build/cgi-bin), KEYHOLE_CONF (another configuration
+# endpoint programs, build/cgi-bin), KEYHOLE_AUTHORIZER_PORT (Apache's
+# authorizer, PORT + 1), KEYHOLE_CONF (another lighttpd configuration
 # that includes httpd-conf/lighttpd.conf, as the benchmark's does) and
 # KEYHOLE_REACH (more directories of programs that configuration runs).
 set -eu
@@ -18,12 +27,44 @@ KEYHOLE_RUN=${KEYHOLE_RUN:-$(dirname "$KEYHOLE_HOME")/run}
 KEYHOLE_PROCS=${KEYHOLE_PROCS:-2}
 bin=${KEYHOLE_BIN:-$top/build/cgi-bin}
 ctl=$top/build/keyholectl
+SERVER=${SERVER:-lighttpd}
+KEYHOLE_AUTHORIZER_PORT=${KEYHOLE_AUTHORIZER_PORT:-$((PORT + 1))}
 background=0
 [ "${1:-}" = -b ] && background=1
 user=
 [ "$(id -u)" -eq 0 ] && user=www-data
 
 say() { echo "keyhole: $*" >&2; }
+
+case $SERVER in
+lighttpd | lighttpd-cgi) conf=${KEYHOLE_CONF:-$top/httpd-conf/$SERVER.conf} ;;
+apache | apache-fcgid | apache-cgi) conf=$top/httpd-conf/$SERVER.conf ;;
+*)
+	say "SERVER=$SERVER: one of lighttpd, lighttpd-cgi, apache, apache-fcgid, apache-cgi"
+	exit 2
+	;;
+esac
+
+# Is the process there, and not a zombie waiting for init to reap it?
+running() { case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) in "" | Z*) false ;; esac; }
+# Stops the server (its pid file) and the programs keyhole-spawn started.
+stop() {
+	for f in lighttpd.pid apache.pid; do
+		[ -f "$KEYHOLE_RUN/$f" ] && [ ! -L "$KEYHOLE_RUN/$f" ] || continue
+		pid=$(cat "$KEYHOLE_RUN/$f")
+		kill "$pid" 2>/dev/null || continue
+		i=0
+		while running "$pid" && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
+	sh "$top/tools/keyhole-spawn" stop "$KEYHOLE_RUN"
+}
+if [ "${1:-}" = -s ]; then
+	stop
+	exit 0
+fi
 
 # As root, lighttpd runs the workers as www-data: they must be able to
 # enter every directory above the programs and the store, and read the
@@ -106,13 +147,23 @@ if [ -n "$user" ]; then
 	fi
 fi
 plain "$run/local.conf" || evict "$run/local.conf"
-# lighttpd makes it afresh (O_EXCL, O_NOFOLLOW); as $user it cannot
-# remove it when it stops.
-if plain "$run/lighttpd.pid"; then
-	rm -f "$run/lighttpd.pid"
-else
-	evict "$run/lighttpd.pid"
+# lighttpd makes its afresh (O_EXCL, O_NOFOLLOW); as $user it cannot
+# remove it when it stops.  Apache's and spawn-fcgi's are written as root.
+for f in "$run/lighttpd.pid" "$run/apache.pid" "$run"/spawn-*.pid; do
+	if plain "$f"; then
+		rm -f "$f"
+	else
+		evict "$f"
+	fi
+done
+# Apache's runtime directory (the cgid daemon's socket, mod_fcgid's table).
+if [ ! -d "$run/apache" ] || [ -L "$run/apache" ] ||
+    [ "$(stat -c %u "$run/apache")" -ne "$me" ]; then
+	evict "$run/apache"
+	mkdir "$run/apache"
 fi
+chmod 0755 "$run/apache"
+rm -rf "$run/apache"/*
 rm -f "$run"/*.sock* 2>/dev/null || true	# the old layout's sockets
 for f in error.log keyhole.log; do
 	plain "$run/$f" || evict "$run/$f"
@@ -177,10 +228,16 @@ fi
 
 # Written beside, then renamed over whatever is there.
 tmp=$(mktemp "$run/local.conf.XXXXXX")
-{
+case $SERVER in
+lighttpd*)
 	echo "var.procs = $KEYHOLE_PROCS"
 	[ -z "$user" ] || echo "server.username = \"$user\""
-} >"$tmp"
+	;;
+*)
+	echo "Define KEYHOLE_PROCS $KEYHOLE_PROCS"
+	[ -z "$user" ] || printf 'User %s\nGroup %s\n' "$user" "$user"
+	;;
+esac >"$tmp"
 chmod 0644 "$tmp"
 mv -f -T "$tmp" "$run/local.conf"
 # lighttpd sets no umask of its own: with this one the FastCGI sockets it
@@ -188,7 +245,7 @@ mv -f -T "$tmp" "$run/local.conf"
 umask 177
 
 export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT" \
-    KEYHOLE_CONF_DIR="$top/httpd-conf"
+    KEYHOLE_CONF_DIR="$top/httpd-conf" KEYHOLE_AUTHORIZER_PORT KEYHOLE_PROCS
 # lighttpd refuses a configuration naming an unset variable; empty is the default.
 export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}" \
     KEYHOLE_BODY_MAX="${KEYHOLE_BODY_MAX:-}" \
@@ -196,15 +253,37 @@ export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}"
     KEYHOLE_LAST_USED_INTERVAL="${KEYHOLE_LAST_USED_INTERVAL:-}" \
     KEYHOLE_ENROLLMENT_TTL="${KEYHOLE_ENROLLMENT_TTL:-}" \
     KEYHOLE_AUTH_FAILURES="${KEYHOLE_AUTH_FAILURES:-}" KEYHOLE_ISSUER="${KEYHOLE_ISSUER:-}"
-conf=${KEYHOLE_CONF:-$top/httpd-conf/lighttpd.conf}
-lighttpd -tt -f "$conf" >/dev/null || { say "lighttpd refused $conf"; exit 1; }
+case $SERVER in
+lighttpd*)
+	lighttpd -tt -f "$conf" >/dev/null || { say "lighttpd refused $conf"; exit 1; }
+	;;
+*)
+	# The shared host's .htaccess, as a user would upload it.
+	[ "$SERVER" != apache-cgi ] || install -m 0644 "$top/httpd-conf/htaccess" \
+	    "$run/htdocs/.htaccess"
+	apache2 -t -f "$conf" 2>"$run/apache.check" ||
+	    { cat "$run/apache.check" >&2; say "apache2 refused $conf"; exit 1; }
+	rm -f "$run/apache.check"
+	# The FastCGI programs Apache does not start itself.
+	case $SERVER in
+	apache) sh "$top/tools/keyhole-spawn" start "$run" ;;
+	apache-cgi) sh "$top/tools/keyhole-spawn" start "$run" authorizer ;;
+	esac
+	;;
+esac
+start_server() {	# in the background
+	case $SERVER in
+	lighttpd*) lighttpd -f "$conf" ;;
+	*) apache2 -k start -f "$conf" ;;
+	esac
+}
 
 if [ "$background" -eq 1 ]; then
-	lighttpd -f "$conf"
+	start_server || { stop; exit 1; }
 	i=0
 	until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || { say "lighttpd did not answer on port $PORT"; exit 1; }
+		[ $i -lt 100 ] || { say "$SERVER did not answer on port $PORT"; stop; exit 1; }
 		sleep 0.1
 	done
 	[ "$fresh" -eq 0 ] || echo "$root"
@@ -224,9 +303,13 @@ else
 	say "  build/keyholectl -d $KEYHOLE_HOME create -n NAME -s tokens:create -s tokens:read"
 fi
 cat >&2 <<EOT
-keyhole: serving on http://127.0.0.1:$PORT/ (Ctrl-C stops). Try:
+keyhole: serving on http://127.0.0.1:$PORT/ with $SERVER (Ctrl-C stops). Try:
   curl -s -H "Authorization: Bearer \$ROOT" -H 'Content-Type: application/json' \\
     -d '{"name":"ci","scopes":["tokens:introspect"],"expires_in":3600}' \\
     http://127.0.0.1:$PORT/v1/tokens
 EOT
-exec lighttpd -D -f "$conf"
+case $SERVER in
+lighttpd*) exec lighttpd -D -f "$conf" ;;
+esac
+trap stop INT TERM EXIT
+apache2 -D FOREGROUND -f "$conf" || true

@@ -1,5 +1,6 @@
-# Shared by the HTTP tests: a real lighttpd on a free loopback port with a
-# fresh store, a request helper, and TAP-style assertions.
+# Shared by the HTTP tests: a real web server (SERVER, as tools/serve.sh
+# takes it: lighttpd by default) on a free loopback port with a fresh
+# store, a request helper, and TAP-style assertions.
 # shellcheck shell=bash
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -50,8 +51,9 @@ free_port() {
 start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 	PORT=$(free_port)
 	BASE=http://127.0.0.1:$PORT
-	ROOT=$(PORT=$PORT KEYHOLE_PROCS=${1:-2} sh "$top/tools/serve.sh" -b) || {
-		echo "not ok - lighttpd started on port $PORT"
+	ROOT=$(PORT=$PORT KEYHOLE_PROCS=${1:-2} KEYHOLE_AUTHORIZER_PORT=$(free_port) \
+	    sh "$top/tools/serve.sh" -b) || {
+		echo "not ok - ${SERVER:-lighttpd} started on port $PORT"
 		cat "$KEYHOLE_RUN/error.log" 2>/dev/null | tail -n 20 | sed 's/^/#   /'
 		exit 1
 	}
@@ -59,14 +61,9 @@ start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 }
 
 stop_server() {
-	local pid
-	pid=$(cat "$KEYHOLE_RUN/lighttpd.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	# Workers leave when lighttpd closes their sockets; wait for them too.
+	[ -d "$KEYHOLE_RUN" ] || return 0
+	sh "$top/tools/serve.sh" -s
+	# Workers leave when the server closes their sockets; wait for them too.
 	for _ in $(seq 50); do
 		pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/" >/dev/null || break
 		sleep 0.1

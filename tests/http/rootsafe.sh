@@ -5,11 +5,30 @@
 # there; afterwards www-data can add entries only to sockets/; keyholectl
 # run as root works as the store's owner; a hashing key others could
 # have written is refused; the FastCGI sockets are the server's alone.
+# For each server setup (SERVER): its pid file, local.conf and sockets.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "not ok - this test needs root (www-data plants the links; lighttpd switches to www-data)"
+	echo "not ok - this test needs root (www-data plants the links; the server switches to www-data)"
 	exit 1
 fi
+case ${SERVER:-lighttpd} in
+lighttpd*)
+	PID=lighttpd.pid LOCAL=$(printf 'var.procs = 1\nserver.username = "www-data"')
+	STARTED='server started'
+	;;
+*)
+	PID=apache.pid LOCAL=$(printf 'Define KEYHOLE_PROCS 1\nUser www-data\nGroup www-data')
+	STARTED='resuming normal operations'
+	;;
+esac
+# The FastCGI sockets in sockets/ once /protected/ and the API were asked:
+# every program's, the authorizer's only, or none (Apache's authorizer
+# listens on TCP, mod_cgid's socket is in apache/).
+case ${SERVER:-lighttpd} in
+lighttpd | apache) SOCKS=11 ;;
+lighttpd-cgi | apache-fcgid) SOCKS=1 ;;
+*) SOCKS=0 ;;
+esac
 www() { setpriv --reuid=www-data --regid=www-data --clear-groups "$@"; }
 # What must not change: owner, mode, size and content of a file; owner,
 # mode and listing of a directory.
@@ -39,7 +58,7 @@ mkdir -m 700 "$V/sockets" "$V/htdocs"
 echo "root's secret" >"$V/htdocs/secret.txt"
 mkdir -p "$KEYHOLE_RUN/htdocs"
 chown www-data "$KEYHOLE_RUN"	# what serve.sh did until now
-declare -A LINK=([local.conf]=conf [lighttpd.pid]=pid [error.log]=error
+declare -A LINK=([local.conf]=conf [$PID]=pid [error.log]=error
     [keyhole.log]=keyhole [introspect.sock-0]=sock [sockets]=sockets [htdocs]=htdocs)
 declare -A BEFORE
 for p in "${!LINK[@]}"; do
@@ -61,11 +80,13 @@ is "www-data planted a link at each of the ${#LINK[@]} paths" "$n" "${#LINK[@]}"
 # As start_server, but the victims are looked at even if it fails.
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-ROOT=$(PORT=$PORT KEYHOLE_PROCS=1 sh "$top/tools/serve.sh" -b)
+ROOT=$(PORT=$PORT KEYHOLE_PROCS=1 KEYHOLE_AUTHORIZER_PORT=$(free_port) sh "$top/tools/serve.sh" -b)
 is "serve.sh -b (as root) starts over the planted links" "$?" 0
 export PORT BASE ROOT
 introspect "$ROOT" "$ROOT"
 is "... and it serves" "$(jget .active)" true
+req GET /protected/ "$ROOT"
+is "... /protected/ too, through the authorizer" "$STATUS" 200
 for p in "${!LINK[@]}"; do
 	is "the link at $p was not followed: its target is untouched" \
 	    "$(print "$V/${LINK[$p]}")" "${BEFORE[$p]}"
@@ -75,18 +96,19 @@ n=$(find "$KEYHOLE_RUN" -maxdepth 1 -type l | wc -l)
 is "no link is left in the run directory" "$n" 0
 is "the run directory is root's, 0755, without ACLs" \
     "$(stat -c '%U:%G %a' "$KEYHOLE_RUN") $(getfacl -s -p "$KEYHOLE_RUN" 2>/dev/null | wc -l)" "root:root 755 0"
-is "local.conf, the pid file and htdocs are root's" \
-    "$(kind local.conf lighttpd.pid htdocs)" \
-    "local.conf root f 1 lighttpd.pid root f 1 htdocs root d 2 "
-ok "local.conf holds only what serve.sh wrote" \
-    test "$(cat "$KEYHOLE_RUN/local.conf")" = "$(printf 'var.procs = 1\nserver.username = "www-data"')"
+is "local.conf, the pid file, htdocs and apache/ are root's" \
+    "$(kind local.conf "$PID" htdocs apache)" \
+    "local.conf root f 1 $PID root f 1 htdocs root d 3 apache root d 2 "
+ok "local.conf holds only what serve.sh wrote" test "$(cat "$KEYHOLE_RUN/local.conf")" = "$LOCAL"
+is "spawn-fcgi's pid files are root's" \
+    "$(find "$KEYHOLE_RUN" -maxdepth 1 -name 'spawn-*.pid' ! \( -user root -type f -links 1 \) | wc -l)" 0
 is "error.log and keyhole.log are www-data's files (one link each)" \
     "$(kind error.log keyhole.log)" "error.log www-data f 1 keyhole.log www-data f 1 "
-ok "lighttpd writes its error.log (as www-data)" grep -q 'server started' "$KEYHOLE_RUN/error.log"
+ok "$SERVER writes its error.log" grep -q "$STARTED" "$KEYHOLE_RUN/error.log"
 
 # After a normal start www-data can add or replace nothing in the run
 # directory, only in sockets/.
-for f in local.conf lighttpd.pid error.log keyhole.log htdocs sockets; do
+for f in local.conf "$PID" error.log keyhole.log htdocs apache sockets; do
 	www ln -sfn "$V/conf" "$KEYHOLE_RUN/$f.new" 2>/dev/null
 	www mv -f "$KEYHOLE_RUN/$f.new" "$KEYHOLE_RUN/$f" 2>/dev/null
 	www mv -f "$KEYHOLE_RUN/$f" "$KEYHOLE_RUN/$f.away" 2>/dev/null
@@ -95,21 +117,26 @@ done
 ok "www-data cannot create an entry in the run directory" bash -c "! setpriv --reuid=www-data --regid=www-data --clear-groups touch '$KEYHOLE_RUN/planted' 2>/dev/null"
 ok "... nor a link" bash -c "! setpriv --reuid=www-data --regid=www-data --clear-groups ln -s '$V/conf' '$KEYHOLE_RUN/planted' 2>/dev/null"
 is "... nor replace, rename or remove one (tried for each)" \
-    "$(find "$KEYHOLE_RUN" -maxdepth 1 \( -type l -o -name '*.new' -o -name '*.away' -o -name planted \) | wc -l) $(kind local.conf lighttpd.pid error.log keyhole.log htdocs sockets)" \
-    "0 local.conf root f 1 lighttpd.pid root f 1 error.log www-data f 1 keyhole.log www-data f 1 htdocs root d 2 sockets www-data d 2 "
+    "$(find "$KEYHOLE_RUN" -maxdepth 1 \( -type l -o -name '*.new' -o -name '*.away' -o -name planted \) | wc -l) $(kind local.conf "$PID" error.log keyhole.log htdocs apache sockets)" \
+    "0 local.conf root f 1 $PID root f 1 error.log www-data f 1 keyhole.log www-data f 1 htdocs root d 3 apache root d 2 sockets www-data d 2 "
+ok "www-data cannot add to apache/ (Apache's runtime files)" bash -c "! setpriv --reuid=www-data --regid=www-data --clear-groups touch '$KEYHOLE_RUN/apache/planted' 2>/dev/null"
 ok "www-data can create entries in sockets/" www touch "$KEYHOLE_RUN/sockets/probe"
 www rm -f "$KEYHOLE_RUN/sockets/probe"
 
 # --- (i) the FastCGI sockets: the server's alone
-socks=$(find "$KEYHOLE_RUN/sockets" -mindepth 1 -maxdepth 1 -type s -name '*.sock*' | wc -l)
-ok "the sockets are in sockets/ ($socks)" test "$socks" -ge 11
-bad=$(find "$KEYHOLE_RUN/sockets" -mindepth 1 -maxdepth 1 -name '*.sock*' \
-    \( ! -type s -o ! -user www-data -o \( ! -perm 0600 ! -perm 0660 \) \) | wc -l)
-ok "each socket is www-data's, mode 0600 or 0660" test "$socks" -gt 0 -a "$bad" -eq 0
+socks=$(find "$KEYHOLE_RUN/sockets" -mindepth 1 -type s | wc -l)
+ok "the sockets are in sockets/ ($socks, at least $SOCKS)" test "$socks" -ge "$SOCKS"
+bad=$(find "$KEYHOLE_RUN/sockets" -mindepth 1 \( -type s -o -type f \) \
+    \( ! -user www-data -o \( ! -perm 0600 ! -perm 0660 \) \) | wc -l)
+ok "each socket is www-data's, mode 0600 or 0660" test "$bad" -eq 0
 is "sockets/ is www-data's, mode 0700 or 0750, nothing for others" \
     "$(stat -c %U "$KEYHOLE_RUN/sockets") $(stat -c %a "$KEYHOLE_RUN/sockets" | grep -cxE '7[05]0')" "www-data 1"
 ok "another user cannot enter sockets/" bash -c "test -d '$KEYHOLE_RUN/sockets' && ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x '$KEYHOLE_RUN/sockets'"
-ok "the workers run as www-data" test "$(ps -o user= -p "$(pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/introspect" | head -n 1)")" = www-data
+ok "the authorizer runs as www-data" test "$(ps -o user= -p "$(pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/authorizer" | head -n 1)")" = www-data
+case ${SERVER:-lighttpd} in
+*-cgi) ;;
+*) ok "the workers run as www-data" test "$(ps -o user= -p "$(pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/introspect" | head -n 1)")" = www-data ;;
+esac
 
 # --- keyholectl as root works as the store's owner
 is "keyholectl init (as root) gave the store to www-data, mode 2770" \

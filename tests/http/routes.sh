@@ -1,18 +1,21 @@
 #!/bin/bash
-# The route table in lib/route.c is the one source of routing: the
-# committed lighttpd.conf is made from it, every route reaches its
+# The route table in lib/route.c is the one source of routing: every
+# server's committed routes are made from it, every route reaches its
 # program, and a method a path does not have is 405 with Allow.
 source "$(dirname "$0")/lib.sh"
 
-"$ctl" routes lighttpd >"$T/lighttpd.conf"
-ok "httpd-conf/lighttpd.conf is what \"keyholectl routes lighttpd\" makes" \
-    cmp -s "$T/lighttpd.conf" "$top/httpd-conf/lighttpd.conf"
-cmp -s "$T/lighttpd.conf" "$top/httpd-conf/lighttpd.conf" ||
-    diff -u "$top/httpd-conf/lighttpd.conf" "$T/lighttpd.conf" | head -n 20 | sed 's/^/#   /'
+for kind in lighttpd:lighttpd-routes.conf lighttpd-cgi:lighttpd-cgi-routes.conf \
+    apache:apache-routes.conf htaccess:htaccess; do
+	"$ctl" routes "${kind%%:*}" >"$T/routes"
+	f=httpd-conf/${kind#*:}
+	ok "$f is what \"keyholectl routes ${kind%%:*}\" makes" cmp -s "$T/routes" "$top/$f"
+	cmp -s "$T/routes" "$top/$f" ||
+	    diff -u "$top/$f" "$T/routes" | head -n 20 | sed 's/^/#   /'
+done
 start_server 1
 
 # Each route (method, path) reaches a program serving it: the route's own
-# answer is never the 405 or 404 of a wrong program, nor lighttpd's 404.
+# answer is never the 405 or 404 of a wrong program, nor the server's 404.
 while read -r m path; do
 	if [ "$m" = GET ]; then req GET "$path" "$ROOT"; else req "$m" "$path" "$ROOT" '{}'; fi
 	ok "$m $path reaches its program (status $STATUS)" test "$STATUS" != 405 -a \
@@ -45,4 +48,4 @@ is "a trailing slash names the same resource" "$STATUS" 200
 req GET /v1/nothing "$ROOT"
 is "a path outside the table is the server's 404" "$STATUS" 404
 req POST /api/v1/%74oken "$ROOT" '{}'
-is "an escaped path lighttpd routes by its decoded form is no resource to the program: 404" "$STATUS" 404
+is "an escaped path the server routes by its decoded form is no resource to the program: 404" "$STATUS" 404
