@@ -22,12 +22,16 @@
 
 extern char	**environ;
 
+/* A refused CGI body is read this far, to answer whole (drain). */
+#define DRAIN_MAX	(4 * 1024 * 1024)
+
 static const char *param(struct req *, const char *);
 static void	 req_begin(struct req *, FCGX_Request *, struct store *,
 		    const char *);
 static void	 req_end(struct req *);
 static void	 dispatch(struct req *, enum act, req_handler);
 static const char *printable(const char *);
+static void	 drain(struct req *);
 static int	 hexval(int);
 
 static const char *
@@ -78,6 +82,7 @@ req_end(struct req *r)
 {
 	if (!r->replied)
 		problem_send(r, 500, "The endpoint gave no answer.");
+	drain(r);
 	buf_free(&r->body);
 	/* The caller's secret, in the server's parameters: not left behind. */
 	if (*r->authorization != '\0')
@@ -205,6 +210,28 @@ req_serve(enum act act, req_handler handler)
 	}
 	store_close(st);
 	return 0;
+}
+
+/*
+ * Reads and drops a body left unread (refused, or not needed), as plain
+ * CGI, up to DRAIN_MAX: a program that exits with its input unread makes
+ * Apache's mod_cgid cut the answer short.  (libfcgi drops what a FastCGI
+ * request leaves.)
+ */
+static void
+drain(struct req *r)
+{
+	const char	*cl = param(r, "CONTENT_LENGTH");
+	char		 b[8192];
+	int64_t		 n;
+	size_t		 k;
+
+	if (r->fcgi != NULL || r->body_read == 1 || *cl == '\0' ||
+	    json_int_text(cl, strlen(cl), 0, DRAIN_MAX, &n) == -1)
+		return;
+	while (n > 0 && (k = fread(b, 1, n < (int64_t)sizeof(b) ?
+	    (size_t)n : sizeof(b), stdin)) > 0)
+		n -= (int64_t)k;
 }
 
 int
