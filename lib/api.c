@@ -149,7 +149,9 @@ deny(struct req *r, int status, const char *error, const char *detail)
 	 * RFC 6750 3: a challenge on every 401, naming the error when the
 	 * request had a credential; and on a 403 for scope.
 	 */
-	if (status == 401 || (status == 403 && *error != '\0')) {
+	if (r->client_basic && status == 401)
+		req_header(r, "WWW-Authenticate", "Basic realm=\"keyhole\"");
+	else if (status == 401 || (status == 403 && *error != '\0')) {
 		if (*error != '\0')
 			snprintf(h, sizeof(h), "Bearer realm=\"keyhole\", "
 			    "error=\"%s\"", error);
@@ -198,7 +200,7 @@ api_caller_needs(struct req *r, const struct need *need,
 	enum store_err	 se;
 	const char	*cred;
 	size_t		 len;
-	char		 msg[160];
+	char		 msg[160], id[UUID_STRLEN + 1];
 
 	if (r->store == NULL) {
 		deny(r, 503, "", "The token store is not available.");
@@ -210,6 +212,15 @@ api_caller_needs(struct req *r, const struct need *need,
 	}
 	ar = tokens_caller(r->store, cred, len, need, r->now, r->remote_addr,
 	    r->user_agent, caller, &se);
+	/* A client's id and secret must be one token's (RFC 6749 2.3.1). */
+	if (ar == AUTH_OK && *r->client_id != '\0') {
+		uuid_format(caller->id, id);
+		if (strcmp(id, r->client_id) != 0) {
+			api_auth_refused(r, "client id not the secret's token",
+			    NULL, "invalid_token");
+			return 0;
+		}
+	}
 	switch (ar) {
 	case AUTH_OK:
 		return 1;

@@ -7,7 +7,7 @@
 #include "problem.h"
 
 int
-dialect_bearer(const struct req *r, const char **s, size_t *len)
+dialect_bearer(struct req *r, const char **s, size_t *len)
 {
 	const char	*a = r->authorization;
 
@@ -21,7 +21,7 @@ dialect_bearer(const struct req *r, const char **s, size_t *len)
 }
 
 int
-dialect_any_credential(const struct req *r, const char **s, size_t *len)
+dialect_any_credential(struct req *r, const char **s, size_t *len)
 {
 	if (strncmp(r->authorization, ARCHIL_PREFIX,
 	    sizeof(ARCHIL_PREFIX) - 1) == 0) {

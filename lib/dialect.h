@@ -26,7 +26,7 @@ struct patch_req;
 struct dialect {
 	const char	*name;
 	/* The caller's secret from the request: 1 found, 0 none sent. */
-	int	(*credential)(const struct req *, const char **, size_t *);
+	int	(*credential)(struct req *, const char **, size_t *);
 	/*
 	 * Writes an error.  p->status names the outcome as the native API
 	 * numbers it (422 invalid fields, 401, 403, ...); the dialect
@@ -81,11 +81,11 @@ void	 dialect_token(struct req *, int status, const struct tok_rec *,
 void	 dialect_error_object(struct req *, const struct problem *,
 	    void (*members)(struct jsonw *, const char *msg, int status));
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
-int	 dialect_bearer(const struct req *, const char **, size_t *);
+int	 dialect_bearer(struct req *, const char **, size_t *);
 /* Archil's keys start so, and it sends them as the whole Authorization header. */
 #define ARCHIL_PREFIX	"key-"
 /* Bearer, or Archil's key as the whole Authorization header. */
-int	 dialect_any_credential(const struct req *, const char **, size_t *);
+int	 dialect_any_credential(struct req *, const char **, size_t *);
 /* A rotation whose old secret dies at once (no grace), for dialects with no say. */
 int	 dialect_no_grace(struct req *, int64_t *);
 /* The RFC 9457 problem document (the native API's and Timbal's errors). */

@@ -1,6 +1,98 @@
-/* dialect_oauth: the RFC 7662 and RFC 7009 endpoints — Bearer client credentials, errors as RFC 6749 5.2 names them. */
+/* dialect_oauth: the RFC 7662 and RFC 7009 endpoints — the client's credentials, errors as RFC 6749 5.2 names them. */
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
 #include "dialect.h"
 #include "problem.h"
+#include "request.h"
+
+/* id:secret, each form-encoded (RFC 6749 2.3.1), into the client's id and r->cred. */
+static int
+client(struct req *r, const char *id, size_t idlen, const char *secret,
+    size_t secretlen)
+{
+	struct buf	 b = BUF_INIT;
+	int		 ok;
+
+	ok = req_url_decode(id, idlen, &b) == 0 && b.len > 0 &&
+	    b.len < sizeof(r->client_id) && memchr(b.ptr, '\0', b.len) == NULL &&
+	    req_url_decode(secret, secretlen, &r->cred) == 0 && r->cred.len > 0;
+	if (ok)
+		memcpy(r->client_id, b.ptr, b.len + 1);
+	buf_free(&b);
+	return ok;
+}
+
+/* client_secret_basic: "Basic base64(id:secret)". */
+static int
+basic(struct req *r)
+{
+	struct buf	 raw = BUF_SECRET_INIT;
+	const char	*b64 = r->authorization + 6, *colon;
+	size_t		 n, len = strlen(b64);
+	int		 ok = 0;
+
+	buf_reserve(&raw, len);
+	if (sodium_base642bin((unsigned char *)raw.ptr, len, b64, len, NULL,
+	    &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	    (colon = memchr(raw.ptr, ':', n)) != NULL)
+		ok = client(r, raw.ptr, (size_t)(colon - raw.ptr), colon + 1,
+		    n - (size_t)(colon - raw.ptr) - 1);
+	buf_free(&raw);
+	r->client_basic = 1;
+	return ok;
+}
+
+/* client_secret_post: client_id and client_secret in the form body. */
+static int
+post(struct req *r)
+{
+	struct buf	 id = BUF_INIT, secret = BUF_SECRET_INIT;
+	const char	*body;
+	int		 ok;
+
+	if (!req_type_is(r, "application/x-www-form-urlencoded") ||
+	    req_body(r) == -1)
+		return 0;
+	body = r->body.ptr != NULL ? r->body.ptr : "";
+	/* Decoded once here, so both are read raw from the body. */
+	ok = req_form_get(body, r->body.len, "client_id", &id) == 1 &&
+	    req_form_get(body, r->body.len, "client_secret", &secret) == 1;
+	if (ok) {
+		buf_reset(&r->cred);
+		buf_append(&r->cred, secret.ptr, secret.len);
+		ok = id.len > 0 && id.len < sizeof(r->client_id) &&
+		    memchr(id.ptr, '\0', id.len) == NULL && secret.len > 0;
+		if (ok)
+			memcpy(r->client_id, id.ptr, id.len + 1);
+	}
+	buf_free(&id);
+	buf_free(&secret);
+	return ok;
+}
+
+/*
+ * The client authenticates (RFC 6749 2.3.1) with its id and secret in
+ * HTTP Basic (client_secret_basic) or in the form (client_secret_post),
+ * or with a Bearer token (RFC 6750).  A client is a token: the id its
+ * id, the secret its secret (api_caller_needs checks they belong).
+ */
+static int
+credential(struct req *r, const char **s, size_t *len)
+{
+	if (strncasecmp(r->authorization, "Basic ", 6) == 0) {
+		if (!basic(r))
+			return 0;
+	} else if (dialect_bearer(r, s, len))
+		return 1;
+	else if (*r->authorization != '\0' || !post(r))
+		return 0;
+	*s = r->cred.ptr;
+	*len = r->cred.len;
+	return 1;
+}
 
 static void
 error(struct req *r, const struct problem *p)
@@ -15,6 +107,6 @@ error(struct req *r, const struct problem *p)
 
 const struct dialect dialect_oauth = {
 	.name = "oauth",
-	.credential = dialect_bearer,
+	.credential = credential,
 	.error = error,
 };

@@ -55,6 +55,7 @@ req_begin(struct req *r, FCGX_Request *f, struct store *st, const char *home)
 	r->home = home;
 	r->dialect = &dialect_native;
 	r->body.secret = 1;	/* bodies may carry secrets */
+	r->cred.secret = 1;
 	r->fcgi = f;
 	r->store = st;
 	r->now = (int64_t)time(NULL);
@@ -84,6 +85,7 @@ req_end(struct req *r)
 		problem_send(r, 500, "The endpoint gave no answer.");
 	drain(r);
 	buf_free(&r->body);
+	buf_free(&r->cred);
 	/* The caller's secret, in the server's parameters: not left behind. */
 	if (*r->authorization != '\0')
 		sodium_memzero((char *)(uintptr_t)r->authorization,
@@ -311,11 +313,33 @@ hexval(int c)
 }
 
 int
+req_url_decode(const char *s, size_t len, struct buf *out)
+{
+	const char	*p, *end = s + len;
+	int		 hi, lo;
+
+	buf_reset(out);
+	for (p = s; p < end; p++) {
+		if (*p == '+')
+			buf_putc(out, ' ');
+		else if (*p == '%') {
+			if (end - p < 3 || (hi = hexval(p[1])) == -1 ||
+			    (lo = hexval(p[2])) == -1 || (hi == 0 && lo == 0))
+				return -1;
+			buf_putc(out, (char)(hi << 4 | lo));
+			p += 2;
+		} else
+			buf_putc(out, *p);
+	}
+	return 0;
+}
+
+int
 req_form_get(const char *s, size_t len, const char *name, struct buf *out)
 {
 	const char	*p = s, *end = s + len, *amp, *eq;
 	size_t		 nlen = strlen(name);
-	int		 found = 0, hi, lo;
+	int		 found = 0;
 
 	while (p < end) {
 		amp = memchr(p, '&', (size_t)(end - p));
@@ -326,21 +350,9 @@ req_form_get(const char *s, size_t len, const char *name, struct buf *out)
 		    memcmp(p, name, nlen) == 0) {
 			if (found++)
 				return -1;	/* RFC 6749 3.1: no repeats */
-			buf_reset(out);
-			for (p = eq + 1; p < amp; p++) {
-				if (*p == '+')
-					buf_putc(out, ' ');
-				else if (*p == '%') {
-					if (amp - p < 3 ||
-					    (hi = hexval(p[1])) == -1 ||
-					    (lo = hexval(p[2])) == -1 ||
-					    (hi == 0 && lo == 0))
-						return -1;
-					buf_putc(out, (char)(hi << 4 | lo));
-					p += 2;
-				} else
-					buf_putc(out, *p);
-			}
+			if (req_url_decode(eq + 1, (size_t)(amp - eq - 1),
+			    out) == -1)
+				return -1;
 		}
 		p = amp + 1;
 	}

@@ -35,6 +35,11 @@ struct req {
 	const struct dialect *dialect;	/* how it speaks: the route's */
 	char		 params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN];	/* its "{name}" segments */
 
+	/* A credential the dialect decoded (HTTP Basic, a form): wiped at the end. */
+	struct buf	 cred;
+	char		 client_id[64];	/* the client it named (RFC 6749 2.3.1), or "" */
+	int		 client_basic;	/* it came as HTTP Basic: challenge so */
+
 	/* private */
 	struct FCGX_Request *fcgi;	/* NULL under plain CGI */
 	struct buf	 pathbuf;
@@ -60,6 +65,8 @@ int		 req_serve(enum act, req_handler);
 int		 req_body(struct req *);
 /* Is the media type (parameters ignored, case-insensitive) this one? */
 int		 req_type_is(const struct req *, const char *);
+/* URL-decodes s ("+" is a space); -1 for a bad or NUL escape. */
+int		 req_url_decode(const char *s, size_t len, struct buf *out);
 /* Finds a parameter in a query or form string and URL-decodes it. 1 found, 0 absent, -1 malformed or repeated. */
 int		 req_form_get(const char *, size_t, const char *name, struct buf *);
 /* 1 if every parameter name in the query or form string is in names, none repeated. */
