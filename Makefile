@@ -121,12 +121,44 @@ $(B)/bench/null: tests/bench/null.c
 fmt:
 	clang-format -i lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
 
+# make install PREFIX=/usr/local DESTDIR=: the programs under
+# libexec/keyhole/, keyholectl and keyhole-spawn under sbin/, the servers'
+# configurations and serve.sh under share/keyhole/, the man pages.
+LIBEXEC	= $(PREFIX)/libexec/keyhole
+SHARE	= $(PREFIX)/share/keyhole
+MAN	= $(PREFIX)/share/man
+CONFS	= $(wildcard httpd-conf/*)
+MAN7	= man/keyhole.7
+MAN8	= man/keyhole.8 man/keyholectl.8 man/keyhole-spawn.8
+
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/keyhole/cgi-bin $(DESTDIR)$(PREFIX)/sbin
-	cp $(ENDPOINTS:%=$(B)/cgi-bin/%) $(DESTDIR)$(PREFIX)/lib/keyhole/cgi-bin/
-	cp $(B)/keyholectl $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(SHARE)/httpd-conf $(DESTDIR)$(MAN)/man7 $(DESTDIR)$(MAN)/man8
+	install -m 0755 $(ENDPOINTS:%=$(B)/cgi-bin/%) $(DESTDIR)$(LIBEXEC)/
+	install -m 0755 $(B)/keyholectl $(DESTDIR)$(PREFIX)/sbin/
+	sed 's|^bin=.*|bin=$${KEYHOLE_BIN:-$(LIBEXEC)}|' tools/keyhole-spawn \
+		>$(DESTDIR)$(PREFIX)/sbin/keyhole-spawn
+	chmod 0755 $(DESTDIR)$(PREFIX)/sbin/keyhole-spawn
+	install -m 0644 $(CONFS) $(DESTDIR)$(SHARE)/httpd-conf/
+	sed -e 's|^KEYHOLE_HOME=.*|KEYHOLE_HOME=$${KEYHOLE_HOME:-/var/lib/keyhole/store}|' \
+		-e 's|^bin=.*|bin=$${KEYHOLE_BIN:-$(LIBEXEC)}|' \
+		-e 's|^ctl=.*|ctl=$(PREFIX)/sbin/keyholectl|' \
+		-e 's|^confdir=.*|confdir=$(SHARE)/httpd-conf|' \
+		-e 's|^spawn=.*|spawn=$(PREFIX)/sbin/keyhole-spawn|' \
+		tools/serve.sh >$(DESTDIR)$(SHARE)/serve.sh
+	chmod 0755 $(DESTDIR)$(SHARE)/serve.sh
+	install -m 0644 $(MAN7) $(DESTDIR)$(MAN)/man7/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MAN)/man8/
+
+# Removes what install put there, and keyhole's own directories.
+uninstall:
+	rm -f $(ENDPOINTS:%=$(DESTDIR)$(LIBEXEC)/%) \
+		$(DESTDIR)$(PREFIX)/sbin/keyholectl $(DESTDIR)$(PREFIX)/sbin/keyhole-spawn \
+		$(CONFS:httpd-conf/%=$(DESTDIR)$(SHARE)/httpd-conf/%) $(DESTDIR)$(SHARE)/serve.sh \
+		$(MAN7:man/%=$(DESTDIR)$(MAN)/man7/%) $(MAN8:man/%=$(DESTDIR)$(MAN)/man8/%)
+	-rmdir $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(SHARE)/httpd-conf $(DESTDIR)$(SHARE)
 
 clean:
 	rm -rf build
 
-.PHONY: all units asan deps deps-run deps-bench run test bench fmt install clean
+.PHONY: all units asan deps deps-run deps-bench run test bench fmt install uninstall clean

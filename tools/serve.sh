@@ -21,12 +21,16 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${PORT:-8080}
+# Where keyhole's parts are: the source tree's (make install writes the
+# installed places into these five lines).
 KEYHOLE_HOME=${KEYHOLE_HOME:-$top/var/store}
+bin=${KEYHOLE_BIN:-$top/build/cgi-bin}
+ctl=$top/build/keyholectl
+confdir=$top/httpd-conf
+spawn=$top/tools/keyhole-spawn
 case $KEYHOLE_HOME in /*) ;; *) KEYHOLE_HOME=$(pwd)/$KEYHOLE_HOME ;; esac
 KEYHOLE_RUN=${KEYHOLE_RUN:-$(dirname "$KEYHOLE_HOME")/run}
 KEYHOLE_PROCS=${KEYHOLE_PROCS:-2}
-bin=${KEYHOLE_BIN:-$top/build/cgi-bin}
-ctl=$top/build/keyholectl
 SERVER=${SERVER:-lighttpd}
 KEYHOLE_AUTHORIZER_PORT=${KEYHOLE_AUTHORIZER_PORT:-$((PORT + 1))}
 background=0
@@ -37,8 +41,8 @@ user=
 say() { echo "keyhole: $*" >&2; }
 
 case $SERVER in
-lighttpd | lighttpd-cgi) conf=${KEYHOLE_CONF:-$top/httpd-conf/$SERVER.conf} ;;
-apache | apache-fcgid | apache-cgi) conf=$top/httpd-conf/$SERVER.conf ;;
+lighttpd | lighttpd-cgi) conf=${KEYHOLE_CONF:-$confdir/$SERVER.conf} ;;
+apache | apache-fcgid | apache-cgi) conf=$confdir/$SERVER.conf ;;
 *)
 	say "SERVER=$SERVER: one of lighttpd, lighttpd-cgi, apache, apache-fcgid, apache-cgi"
 	exit 2
@@ -59,7 +63,7 @@ stop() {
 			i=$((i + 1))
 		done
 	done
-	sh "$top/tools/keyhole-spawn" stop "$KEYHOLE_RUN"
+	sh "$spawn" stop "$KEYHOLE_RUN"
 }
 if [ "${1:-}" = -s ]; then
 	stop
@@ -245,7 +249,7 @@ mv -f -T "$tmp" "$run/local.conf"
 umask 177
 
 export KEYHOLE_HOME KEYHOLE_RUN KEYHOLE_BIN="$bin" KEYHOLE_PORT="$PORT" \
-    KEYHOLE_CONF_DIR="$top/httpd-conf" KEYHOLE_AUTHORIZER_PORT KEYHOLE_PROCS
+    KEYHOLE_CONF_DIR="$confdir" KEYHOLE_AUTHORIZER_PORT KEYHOLE_PROCS
 # lighttpd refuses a configuration naming an unset variable; empty is the default.
 export KEYHOLE_SYNC="${KEYHOLE_SYNC:-}" KEYHOLE_CACHE_MB="${KEYHOLE_CACHE_MB:-}" \
     KEYHOLE_BODY_MAX="${KEYHOLE_BODY_MAX:-}" \
@@ -259,15 +263,15 @@ lighttpd*)
 	;;
 *)
 	# The shared host's .htaccess, as a user would upload it.
-	[ "$SERVER" != apache-cgi ] || install -m 0644 "$top/httpd-conf/htaccess" \
+	[ "$SERVER" != apache-cgi ] || install -m 0644 "$confdir/htaccess" \
 	    "$run/htdocs/.htaccess"
 	apache2 -t -f "$conf" 2>"$run/apache.check" ||
 	    { cat "$run/apache.check" >&2; say "apache2 refused $conf"; exit 1; }
 	rm -f "$run/apache.check"
 	# The FastCGI programs Apache does not start itself.
 	case $SERVER in
-	apache) sh "$top/tools/keyhole-spawn" start "$run" ;;
-	apache-cgi) sh "$top/tools/keyhole-spawn" start "$run" authorizer ;;
+	apache) sh "$spawn" start "$run" ;;
+	apache-cgi) sh "$spawn" start "$run" authorizer ;;
 	esac
 	;;
 esac
@@ -300,7 +304,7 @@ In another terminal:  export ROOT=$root
 EOT
 else
 	say "using the store in $KEYHOLE_HOME; mint a token with"
-	say "  build/keyholectl -d $KEYHOLE_HOME create -n NAME -s tokens:create -s tokens:read"
+	say "  $ctl -d $KEYHOLE_HOME create -n NAME -s tokens:create -s tokens:read"
 fi
 cat >&2 <<EOT
 keyhole: serving on http://127.0.0.1:$PORT/ with $SERVER (Ctrl-C stops). Try:

@@ -5,6 +5,8 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ctl=$top/build/keyholectl
+# KEYHOLE_SERVE: an installed serve.sh (tests/http/install.sh).
+serve=${KEYHOLE_SERVE:-$top/tools/serve.sh}
 T=$(mktemp -d /tmp/keyhole-http.XXXXXX)
 chmod 755 "$T"
 export KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run
@@ -52,7 +54,7 @@ start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 	PORT=$(free_port)
 	BASE=http://127.0.0.1:$PORT
 	ROOT=$(PORT=$PORT KEYHOLE_PROCS=${1:-2} KEYHOLE_AUTHORIZER_PORT=$(free_port) \
-	    sh "$top/tools/serve.sh" -b) || {
+	    sh "$serve" -b) || {
 		echo "not ok - ${SERVER:-lighttpd} started on port $PORT"
 		cat "$KEYHOLE_RUN/error.log" 2>/dev/null | tail -n 20 | sed 's/^/#   /'
 		exit 1
@@ -62,7 +64,7 @@ start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 
 stop_server() {
 	[ -d "$KEYHOLE_RUN" ] || return 0
-	sh "$top/tools/serve.sh" -s
+	sh "$serve" -s
 	# Workers leave when the server closes their sockets; wait for them too.
 	for _ in $(seq 50); do
 		pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/" >/dev/null || break
