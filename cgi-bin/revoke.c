@@ -1,9 +1,10 @@
 /*
  * POST /v1/revoke — RFC 7009 token revocation, by the token value.
  * token= form-encoded (or JSON {"token": ...}); token_type_hint is
- * ignored.  With "Authorization: Bearer", the caller needs tokens:revoke
- * and every grant of the token; without it, the token presented speaks
- * for itself (whoever holds a leaked secret may kill it).  200 with an
+ * ignored.  With client credentials (Bearer, client_secret_basic or
+ * client_secret_post: RFC 7009 2.1 checks them), the caller needs
+ * tokens:revoke and every grant of the token; without any, the token
+ * presented speaks for itself (whoever holds a leaked secret may kill it).  200 with an
  * empty body, also for an unknown or invalid token (RFC 7009 2.2);
  * errors OAuth-style.
  */
@@ -20,7 +21,7 @@ revoke(struct req *r)
 	tok_rec_init(&caller);
 	if (!api_store_ok(r))
 		goto done;
-	if (r->authorization[0] != '\0') {
+	if (oauth_client_given(r)) {
 		if (!api_caller(r, SCOPE_TOKENS_REVOKE, &caller))
 			goto done;
 		cp = &caller;

@@ -82,6 +82,11 @@ void	 dialect_error_object(struct req *, const struct problem *,
 	    void (*members)(struct jsonw *, const char *msg, int status));
 /* Authorization: Bearer <secret> (RFC 6750), the usual credential. */
 int	 dialect_bearer(struct req *, const char **, size_t *);
+/*
+ * Did the request come with client credentials (RFC 6749 2.3.1): an
+ * Authorization header, or a client_id in the form?  Then they are checked.
+ */
+int	 oauth_client_given(struct req *);
 /* Archil's keys start so, and it sends them as the whole Authorization header. */
 #define ARCHIL_PREFIX	"key-"
 /* Bearer, or Archil's key as the whole Authorization header. */

@@ -73,6 +73,21 @@ post(struct req *r)
 	return ok;
 }
 
+int
+oauth_client_given(struct req *r)
+{
+	struct buf	 id = BUF_INIT;
+	int		 given;
+
+	if (*r->authorization != '\0')
+		return 1;
+	given = req_type_is(r, "application/x-www-form-urlencoded") &&
+	    req_body(r) == 0 && req_form_get(r->body.ptr != NULL ?
+	    r->body.ptr : "", r->body.len, "client_id", &id) != 0;
+	buf_free(&id);
+	return given;
+}
+
 /*
  * The client authenticates (RFC 6749 2.3.1) with its id and secret in
  * HTTP Basic (client_secret_basic) or in the form (client_secret_post),

@@ -58,28 +58,25 @@ for t in build/tests/test_*; do
 done
 took "unit tests under valgrind"
 
+check() {	# check DESCRIPTION COMMAND...: one test, the command's output shown on failure
+	local d=$1
+	shift
+	if "$@" >"$log/check.out" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - $d"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $d"
+		head -n 20 "$log/check.out"
+	fi
+}
 # Warning-free under clang as well as gcc (the build uses cc).
-if command -v clang >/dev/null &&
-    clang -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Ilib -fsyntax-only \
-	lib/*.c cgi-bin/*.c tools/*.c >"$log/clang.out" 2>&1; then
-	passed=$((passed + 1))
-	echo "ok - clang -Wall -Wextra -Werror: clean"
-else
-	failed=$((failed + 1))
-	echo "not ok - clang -Wall -Wextra -Werror"
-	head -n 20 "$log/clang.out"
-fi
+check "clang -Wall -Wextra -Werror: clean" clang -std=c99 -D_DEFAULT_SOURCE \
+    -Wall -Wextra -Werror -Ilib -fsyntax-only lib/*.c cgi-bin/*.c tools/*.c
 took "clang warnings"
 
 # The man pages: clean under mandoc's lint.
-if mandoc -Tlint -W warning man/*.[0-9] >"$log/mandoc.out" 2>&1; then
-	passed=$((passed + 1))
-	echo "ok - mandoc -Tlint: the man pages are clean"
-else
-	failed=$((failed + 1))
-	echo "not ok - mandoc -Tlint"
-	head -n 20 "$log/mandoc.out"
-fi
+check "mandoc -Tlint: the man pages are clean" mandoc -Tlint -W warning man/*.[0-9]
 took "man pages"
 
 # HTTP tests print TAP lines: "ok - ..." / "not ok - ...".

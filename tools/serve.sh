@@ -160,13 +160,16 @@ for f in "$run/lighttpd.pid" "$run/apache.pid" "$run"/spawn-*.pid; do
 		evict "$f"
 	fi
 done
+own_dir() {	# own_dir DIR: a real directory of this user's, 0755, no ACLs
+	if [ ! -d "$1" ] || [ -L "$1" ] || [ "$(stat -c %u "$1")" -ne "$me" ]; then
+		evict "$1"
+		mkdir "$1"
+	fi
+	chmod 0755 "$1"
+	[ -z "$(getfacl -s -p "$1" 2>/dev/null)" ] || setfacl -b "$1"
+}
 # Apache's runtime directory (the cgid daemon's socket, mod_fcgid's table).
-if [ ! -d "$run/apache" ] || [ -L "$run/apache" ] ||
-    [ "$(stat -c %u "$run/apache")" -ne "$me" ]; then
-	evict "$run/apache"
-	mkdir "$run/apache"
-fi
-chmod 0755 "$run/apache"
+own_dir "$run/apache"
 rm -rf "$run/apache"/*
 rm -f "$run"/*.sock* 2>/dev/null || true	# the old layout's sockets
 for f in error.log keyhole.log; do
@@ -175,13 +178,7 @@ for f in error.log keyhole.log; do
 	[ -z "$user" ] || chown -h "$user:" "$run/$f"
 	chmod 0640 "$run/$f"
 done
-if [ ! -d "$run/htdocs" ] || [ -L "$run/htdocs" ] ||
-    [ "$(stat -c %u "$run/htdocs")" -ne "$me" ]; then
-	evict "$run/htdocs"
-	mkdir "$run/htdocs"
-fi
-chmod 0755 "$run/htdocs"
-[ -z "$(getfacl -s -p "$run/htdocs" 2>/dev/null)" ] || setfacl -b "$run/htdocs"
+own_dir "$run/htdocs"
 # The location the authorizer guards: a static file, and a CGI script that
 # shows what the authorizer passed it.
 rm -rf "$run/htdocs/protected"

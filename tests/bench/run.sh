@@ -8,9 +8,11 @@
 #   b  a trivial FastCGI responder, tests/bench/null.c (the FastCGI ceiling)
 #   c  POST /v1/introspect, half active tokens from all over the store,
 #      half unknown well-formed ones, at each size
-#   d  a static file behind the FastCGI authorizer (not built yet)
+#   d  a static file behind the FastCGI authorizer (/protected/)
 #   e  POST /v1/tokens, default durability and KEYHOLE_SYNC=full
 #   f  the introspection of c as plain CGI (one process per request)
+#   g  the introspection of c through Apache with mod_proxy_fcgi (the
+#      programs under spawn-fcgi and multiwatch), and with mod_fcgid
 # The full run writes BENCHMARKS.md; QUICK=1 (3-second runs, 1,000 and
 # 100,000 tokens) only prints.  Exits 0 unless something broke (a server
 # or wrk that did not start or run); answers other than the expected
@@ -48,6 +50,7 @@ HZ=$(getconf CLK_TCK)
 
 T=
 LPID=
+APORT=
 WRK=
 PORT=
 LOADED=0
@@ -88,6 +91,7 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 	"$ctl" -d "$T/store" init >/dev/null 2>&1 || die "keyholectl init failed"
 	CALLER=$("$ctl" -d "$T/store" create -n bench-introspect -s tokens:introspect 2>/dev/null)
 	MINTER=$("$ctl" -d "$T/store" create -n bench-mint -s tokens:create -s bench:read 2>/dev/null)
+	READER=$("$ctl" -d "$T/store" create -n bench-read -s protected:read 2>/dev/null)
 	# Well-formed secrets that are not in the store: minted into a throwaway one.
 	"$ctl" -d "$T/other" init >/dev/null 2>&1 || die "keyholectl init (throwaway store) failed"
 	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -k "$PICK" -o "$T/out/unknown.txt" 2>/dev/null ||
@@ -123,11 +127,42 @@ stop_server() {	# stop_server: lighttpd, then the workers it spawned
 	LPID=
 }
 
+# apache_row ROW SETUP: the introspection of the largest store through
+# Apache (SERVER=SETUP of tools/serve.sh), which then stops.  Its CPU is
+# not split by process here: the columns say n/a.
+apache_row() {
+	local row=$1 setup=$2
+	APORT=$(free_port)
+	KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run KEYHOLE_BIN=$bin KEYHOLE_PROCS=$PROCS \
+	    KEYHOLE_AUTHORIZER_PORT=$(free_port) SERVER=$setup PORT=$APORT \
+	    sh "$top/tools/serve.sh" -b >/dev/null || die "Apache ($setup) did not start"
+	LPID=$(cat "$T/run/apache.pid")
+	PORT=$APORT
+	say "Apache ($setup) $LPID on port $PORT"
+	# mod_fcgid starts processes only as requests find all busy, each
+	# such request waiting a second: let it grow first (about 10 s here).
+	if [ "$setup" = apache-fcgid ]; then
+		run_wrk /dev/null 12 "http://127.0.0.1:$PORT/v1/introspect" introspect \
+		    "$CALLER" "$T/active.txt" "$T/out/unknown.txt" || die "wrk failed (mod_fcgid's growth)"
+	fi
+	bench "$row" "introspect through Apache, $setup, $(fmt_size "$LARGEST") tokens" \
+	    /v1/introspect 200 - introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
+	CPU[$row]="n/a" LCPU[$row]="n/a"
+	stop_apache
+}
+
+stop_apache() {	# stop_apache: what apache_row started
+	[ -n "$APORT" ] || return 0
+	KEYHOLE_RUN=$T/run KEYHOLE_HOME=$T/store sh "$top/tools/serve.sh" -s
+	APORT= LPID=
+}
+
 cleanup() {	# cleanup: on any exit, stop what was started and remove the bench directory
 	if [ -n "$WRK" ]; then
 		kill "$WRK" 2>/dev/null || true
 		wait "$WRK" 2>/dev/null || true
 	fi
+	stop_apache
 	stop_server
 	[ -z "$T" ] || rm -rf "$T"
 }
@@ -187,8 +222,8 @@ load_to() {	# load_to SIZE: keyholectl load up to SIZE tokens, keeping every 4th
 bytes_per_token() {	# bytes_per_token: tokens.db + tokens-hash.db over the tokens stored
 	local bytes
 	bytes=$(($(stat -c %s "$T/store/tokens.db") + $(stat -c %s "$T/store/tokens-hash.db")))
-	# The loaded tokens, the root token and the two callers.
-	calc %.0f "$bytes / ($LOADED + 3)"
+	# The loaded tokens, the root token and the three callers.
+	calc %.0f "$bytes / ($LOADED + 4)"
 }
 
 # bench ROW WHAT PATH STATUS PROGRAM MODE [ARGS]: one wrk run and its row.
@@ -271,11 +306,6 @@ max_uss() {	# max_uss PID...: the largest USS among the processes, MiB
 	calc %.1f "$max / 1024"
 }
 
-na_row() {	# na_row ROW WHAT REASON: a row that cannot be measured yet
-	WHAT[$1]=$2
-	RPS[$1]=$3
-}
-
 fmt_size() {	# fmt_size N: 1000000 as 1,000,000
 	echo "$1" | sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/; ta'
 }
@@ -324,7 +354,7 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 machine() {	# machine: what the numbers were measured on
 	echo "- nproc: $(nproc); CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "- memory: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel: $(uname -r); Debian $(cat /etc/debian_version)"
-	echo "- $(lighttpd -v 2>&1 | head -n 1); $(wrk -v 2>&1 | head -n 1 | sed 's/ Copyright.*//')"
+	echo "- $(lighttpd -v 2>&1 | head -n 1); $(apache2 -v 2>&1 | head -n 1 | sed 's/^Server version: //'); $(wrk -v 2>&1 | head -n 1 | sed 's/ Copyright.*//')"
 }
 
 report() {	# report: the table and the targets, to standard output and, full run, BENCHMARKS.md
@@ -354,9 +384,13 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "Rows: a, a small static file (lighttpd alone); b, a FastCGI responder that"
 		echo "answers \"ok\" (tests/bench/null.c), 2 processes; c, POST /v1/introspect,"
 		echo "alternating $PICK active secrets drawn from every part of the store (keyholectl"
-		echo "load's sample) with $PICK well-formed secrets not in it; e, POST /v1/tokens (after"
+		echo "load's sample) with $PICK well-formed secrets not in it; d, GET of a static file"
+		echo "that the authorizer guards, with one token holding protected:read; e, POST /v1/tokens (after"
 		echo "the c rows, on the largest store); f, the same introspection as plain CGI on"
-		echo "the largest store. CPU per request: user + system time of the endpoint's"
+		echo "the largest store; g, the same introspection through Apache with mod_proxy_fcgi"
+		echo "(programs under spawn-fcgi and multiwatch, $PROCS each) and with mod_fcgid (which"
+		echo "starts processes as the load asks, up to 64 a program, here after 12 s of the same load"
+		echo "to let them grow). CPU per request: user + system time of the endpoint's"
 		echo "workers (for f, of lighttpd's children) and of lighttpd itself, over the"
 		echo "requests completed. Store bytes per token: tokens.db + tokens-hash.db over"
 		echo "the tokens stored, right after loading."
@@ -392,14 +426,17 @@ main() {	# main: the whole benchmark, in order
 	# grows on demand up to KEYHOLE_CACHE_MB.
 	region=$(ls -S "$T/store"/__db.0* | head -n 1)
 	CACHE="$(calc %.1f "$(stat -c %s "$region") / 1048576") MiB in use ($(basename "$region"); at most KEYHOLE_CACHE_MB=${KEYHOLE_CACHE_MB:-16})"
-	na_row d "static file behind the FastCGI authorizer" "n/a (authorizer not built yet)"
+	bench d "static file behind the FastCGI authorizer, $(fmt_size "$LARGEST") tokens" \
+	    /protected/index.html 200 "$bin/authorizer" bearer "$READER"
 	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
 	bench f "introspect as plain CGI, $(fmt_size "$LARGEST") tokens" /cgi/introspect 200 cgi \
 	    introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 	stop_server
+	apache_row g apache
+	apache_row gfcgid apache-fcgid
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
-	ORDER=(a b "${SIZES[@]/#/c}" d e efull f)
+	ORDER=(a b "${SIZES[@]/#/c}" d e efull f g gfcgid)
 	report
 }
 

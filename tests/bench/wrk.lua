@@ -1,5 +1,6 @@
 -- wrk script of the benchmark (tests/bench/run.sh).  Arguments after "--":
 --   get                                      GET the URL as given
+--   bearer TOKEN      GET the URL with the token as Bearer
 --   introspect CALLER ACTIVE-FILE UNKNOWN-FILE
 --                     POST token=... to the URL, alternating a secret from
 --                     each file (one per line), authenticated as CALLER
@@ -43,6 +44,8 @@ function init(args)
 		end
 		-- The threads start at different places in the list.
 		next_req = (id * 2 * 101) % #requests + 1
+	elseif mode == "bearer" then
+		wrk.headers["Authorization"] = "Bearer " .. args[2]
 	elseif mode == "mint" then
 		wrk.method = "POST"
 		wrk.headers["Authorization"] = "Bearer " .. args[2]

@@ -42,9 +42,18 @@ mint weak '["orders:read"]'
 req POST /v1/introspect "" "token=$USER&client_id=$ID&client_secret=$TOKEN" $form
 is "a client without tokens:introspect: 403" "$STATUS $(jget .error)" "403 insufficient_scope"
 mint gone '["orders:read"]'
+GONE=$TOKEN
+req POST /v1/revoke "" "token=$TOKEN&client_id=$RS_ID&client_secret=${RS}x" $form
+is "RFC 7009 with client_secret_post checks it: a wrong secret is 401" "$STATUS $(jget .error)" "401 invalid_client"
 req POST /v1/revoke "" "token=$TOKEN&client_id=$RS_ID&client_secret=$RS" $form
-is "RFC 7009 with client_secret_post: 200" "$STATUS" 200
+is "... a client without tokens:revoke: 403" "$STATUS" 403
 introspect "$ROOT" "$TOKEN"
+is "... and the token stays active" "$(jget .active)" true
+mint revoker '["tokens:revoke","orders:read"]'
+REVOKER=$TOKEN REVOKER_ID=$ID
+req POST /v1/revoke "" "token=$GONE&client_id=$REVOKER_ID&client_secret=$REVOKER" $form
+is "... a client holding tokens:revoke and the token's grants: 200" "$STATUS" 200
+introspect "$ROOT" "$GONE"
 is "... and the token is revoked" "$BODY" '{"active":false}'
 
 # --- the recipe: Apache with mod_oauth2 in front of a static location.
