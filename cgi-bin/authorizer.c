@@ -5,8 +5,10 @@
  * FcgidAccessChecker); the location's configuration says what to need:
  *   KEYHOLE_REQUIRE_SCOPE         the scope (required: without it, 500)
  *   KEYHOLE_REQUIRE_ORGANIZATION  the token's organization, if set
- *   KEYHOLE_REQUIRE_ENTITY        where the scope must hold; else at the
- *                                 token's own entity
+ *   KEYHOLE_REQUIRE_ENTITY        where the scope must hold (entities are
+ *                                 an organization's: it needs the one
+ *                                 above); else at the token's own entity
+ * A requirement that is not well formed is 500, logged: never a pass.
  * The credential is any a dialect accepts (Bearer, opaque or JWT; an
  * Archil key as the whole header); the check is the API's, a use spent.
  * 200 passes KEYHOLE_TOKEN_ID, KEYHOLE_SUBJECT, KEYHOLE_ORGANIZATION,
@@ -35,25 +37,31 @@ pass(struct req *r, const char *name, const char *value)
 static void
 authorize(struct req *r)
 {
-	struct need	 need = { NULL, NULL, NULL, 1 };
+	struct need	 need = { NULL, NULL, NULL, 1, NULL };
 	struct tok_rec	 caller;
 	struct grant_set gs;
 	struct buf	 scopes = BUF_INIT;
-	const char	*entity;
+	const char	*entity, *org, *ent;
 	char		 id[UUID_STRLEN + 1];
 
 	need.scope = req_env(r, "KEYHOLE_REQUIRE_SCOPE");
-	if (!policy_scope_ok(need.scope, strlen(need.scope))) {
+	org = req_env(r, "KEYHOLE_REQUIRE_ORGANIZATION");
+	ent = req_env(r, "KEYHOLE_REQUIRE_ENTITY");
+	if (!policy_scope_ok(need.scope, strlen(need.scope)) ||
+	    (*org != '\0' && !policy_org_ok(org, strlen(org))) ||
+	    (*ent != '\0' && (*org == '\0' ||
+	    policy_entity_type(ent, strlen(ent)) == 0))) {
 		fprintf(stderr, "keyhole[%ld]: authorizer: KEYHOLE_REQUIRE_SCOPE "
-		    "is not set to a scope for %.200s\n", (long)getpid(),
-		    r->path);
+		    "must be a scope, KEYHOLE_REQUIRE_ORGANIZATION an "
+		    "organization, KEYHOLE_REQUIRE_ENTITY an entity (with an "
+		    "organization)\n", (long)getpid());
 		problem_send(r, 500, "This location's guard is not configured.");
 		return;
 	}
-	if (*req_env(r, "KEYHOLE_REQUIRE_ORGANIZATION") != '\0')
-		need.organization = req_env(r, "KEYHOLE_REQUIRE_ORGANIZATION");
-	if (*req_env(r, "KEYHOLE_REQUIRE_ENTITY") != '\0')
-		need.entity = req_env(r, "KEYHOLE_REQUIRE_ENTITY");
+	if (*org != '\0')
+		need.organization = org;
+	if (*ent != '\0')
+		need.entity = ent;
 	tok_rec_init(&caller);
 	if (!api_caller_needs(r, &need, &caller))
 		goto done;

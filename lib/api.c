@@ -187,7 +187,7 @@ api_auth_refused(struct req *r, const char *reason, const struct tok_rec *actor,
 int
 api_caller(struct req *r, const char *scope, struct tok_rec *caller)
 {
-	struct need	 need = { scope, NULL, NULL, 0 };
+	struct need	 need = { scope, NULL, NULL, 0, NULL };
 
 	return api_caller_needs(r, &need, caller);
 }
@@ -198,9 +198,10 @@ api_caller_needs(struct req *r, const struct need *need,
 {
 	enum auth_result ar;
 	enum store_err	 se;
+	struct need	 client;
 	const char	*cred;
 	size_t		 len;
-	char		 msg[160], id[UUID_STRLEN + 1];
+	char		 msg[160];
 
 	if (r->store == NULL) {
 		deny(r, 503, "", "The token store is not available.");
@@ -210,17 +211,11 @@ api_caller_needs(struct req *r, const struct need *need,
 		deny(r, 401, "", "This endpoint needs a bearer token.");
 		return 0;
 	}
-	ar = tokens_caller(r->store, cred, len, need, r->now, r->remote_addr,
-	    r->user_agent, caller, &se);
-	/* A client's id and secret must be one token's (RFC 6749 2.3.1). */
-	if (ar == AUTH_OK && *r->client_id != '\0') {
-		uuid_format(caller->id, id);
-		if (strcmp(id, r->client_id) != 0) {
-			api_auth_refused(r, "client id not the secret's token",
-			    NULL, "invalid_token");
-			return 0;
-		}
-	}
+	client = *need;
+	if (*r->client_id != '\0')
+		client.client = r->client_id;
+	ar = tokens_caller(r->store, cred, len, &client, r->now,
+	    r->remote_addr, r->user_agent, caller, &se);
 	switch (ar) {
 	case AUTH_OK:
 		return 1;

@@ -73,19 +73,24 @@ post(struct req *r)
 	return ok;
 }
 
+/* Does the form body have this parameter? */
+static int
+form_has(struct req *r, const char *name)
+{
+	struct buf	 v = BUF_SECRET_INIT;
+	int		 has;
+
+	has = req_type_is(r, "application/x-www-form-urlencoded") &&
+	    req_body(r) == 0 && req_form_get(r->body.ptr != NULL ?
+	    r->body.ptr : "", r->body.len, name, &v) != 0;
+	buf_free(&v);
+	return has;
+}
+
 int
 oauth_client_given(struct req *r)
 {
-	struct buf	 id = BUF_INIT;
-	int		 given;
-
-	if (*r->authorization != '\0')
-		return 1;
-	given = req_type_is(r, "application/x-www-form-urlencoded") &&
-	    req_body(r) == 0 && req_form_get(r->body.ptr != NULL ?
-	    r->body.ptr : "", r->body.len, "client_id", &id) != 0;
-	buf_free(&id);
-	return given;
+	return *r->authorization != '\0' || form_has(r, "client_id");
 }
 
 /*
@@ -97,12 +102,15 @@ oauth_client_given(struct req *r)
 static int
 credential(struct req *r, const char **s, size_t *len)
 {
-	if (strncasecmp(r->authorization, "Basic ", 6) == 0) {
+	if (*r->authorization != '\0') {
+		/* One method a request (RFC 6749 2.3): not a header and a form too. */
+		if (form_has(r, "client_secret"))
+			return 0;
+		if (strncasecmp(r->authorization, "Basic ", 6) != 0)
+			return dialect_bearer(r, s, len);
 		if (!basic(r))
 			return 0;
-	} else if (dialect_bearer(r, s, len))
-		return 1;
-	else if (*r->authorization != '\0' || !post(r))
+	} else if (!post(r))
 		return 0;
 	*s = r->cred.ptr;
 	*len = r->cred.len;

@@ -168,6 +168,12 @@ tokens_caller(struct store *st, const char *secret, size_t len,
 	ar = tokens_lookup(st, secret, len, KIND_STANDARD, now, caller, se);
 	if (ar != AUTH_OK)
 		return ar;
+	/* A client id and secret of two tokens are no client (RFC 6749 2.3.1). */
+	if (need->client != NULL) {
+		uuid_format(caller->id, msg);
+		if (strcmp(msg, need->client) != 0)
+			return AUTH_UNKNOWN;
+	}
 	if (entity == NULL && need->own)
 		entity = policy_entity_of(caller);
 	*msg = '\0';

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <db.h>		/* before any FastCGI header, which may redefine stdio */
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <sodium.h>
 
@@ -32,6 +33,7 @@ static void	 req_end(struct req *);
 static void	 dispatch(struct req *, enum act, req_handler);
 static const char *printable(const char *);
 static void	 drain(struct req *);
+static int	 own_url(struct req *);
 static int	 hexval(int);
 
 static const char *
@@ -106,6 +108,17 @@ printable(const char *s)
 	return s;
 }
 
+/* Is the request's path the program's own URL (SCRIPT_NAME, PATH_INFO)? */
+static int
+own_url(struct req *r)
+{
+	const char	*script = param(r, "SCRIPT_NAME");
+	size_t		 n = strlen(script);
+
+	return n > 0 && strncmp(r->path, script, n) == 0 &&
+	    strcmp(r->path + n, param(r, "PATH_INFO")) == 0;
+}
+
 /*
  * Finds the request's route: its dialect, its "{}" segments.  A path
  * with no route for the method is 405 with Allow; a route of another
@@ -117,21 +130,29 @@ dispatch(struct req *r, enum act act, req_handler handler)
 	const struct route	*any;
 	const char		*allow;
 
-	/* The authorizer is asked about a location of the site, any path. */
+	/*
+	 * The authorizer is asked about a location of the site, any path,
+	 * and only in the FastCGI Authorizer role: as a responder it is no
+	 * resource.
+	 */
 	if (act == ACT_AUTHORIZE) {
 		r->dialect = &dialect_guard;
-		handler(r);
+		if (r->fcgi != NULL && r->fcgi->role == FCGI_AUTHORIZER)
+			handler(r);
+		else
+			problem_send(r, 404, "There is no such resource.");
 		return;
 	}
 	r->route = route_find(r->method, r->path, r->params, &allow, &any);
 	/*
 	 * A path the table does not have reached this program, as plain CGI,
-	 * through a mapping of its own (the script's URL): it serves its act
-	 * there as its first route does, with no path segments.  Under
-	 * FastCGI the server routes by the table: such a path (an escaped
-	 * one, say) is no resource.
+	 * at the program's own URL (its SCRIPT_NAME): it serves its act there
+	 * as its first route does, with no path segments.  Any other such
+	 * path (an escaped one, which the server routed by its decoded form)
+	 * is no resource, as under FastCGI.
 	 */
-	if (r->route == NULL && any == NULL && r->fcgi == NULL) {
+	if (r->route == NULL && any == NULL && r->fcgi == NULL &&
+	    own_url(r)) {
 		r->route = route_of_act(act, r->method, &allow);
 		memset(r->params, 0, sizeof(r->params));
 	}
@@ -187,9 +208,10 @@ req_serve(enum act act, req_handler handler)
 	if (cgi) {
 		req_begin(&r, NULL, st, home);
 		dispatch(&r, act, handler);
+		/* Out of the store before reading what the client still sends. */
+		store_close(st);
 		req_end(&r);
 		fflush(stdout);
-		store_close(st);
 		return 0;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0)
@@ -410,6 +432,12 @@ req_param(const struct req *r, const char *name)
 void
 req_header(struct req *r, const char *name, const char *value)
 {
+	/* One header line each: a value never splits the answer. */
+	if (strpbrk(value, "\r\n") != NULL) {
+		fprintf(stderr, "keyhole[%ld]: header %s dropped: a line break "
+		    "in its value\n", (long)getpid(), name);
+		return;
+	}
 	buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
 

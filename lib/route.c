@@ -239,7 +239,7 @@ static void
 every_path(struct buf *b, size_t from)
 {
 	size_t	 i, j;
-	int	 seen;
+	int	 seen, first = 1;
 
 	buf_putc(b, '(');
 	for (i = 0; i < NROUTES; i++) {
@@ -247,8 +247,9 @@ every_path(struct buf *b, size_t from)
 			seen |= strcmp(routes[j].pattern, routes[i].pattern) == 0;
 		if (seen)
 			continue;
-		if (b->len > 1 && b->ptr[b->len - 1] != '(')
+		if (!first)
 			buf_putc(b, '|');
+		first = 0;
 		url_regex(b, routes[i].pattern + from);
 	}
 	buf_putc(b, ')');

@@ -28,6 +28,7 @@
 #define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
 #define JOIN_LOCK	"env.lock"	/* joining and failchk take turns (join_lock) */
+#define JOIN_WAIT_SECS	4	/* a join waits no longer for its turn (then 503) */
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
 /*
  * The shared cache (KEYHOLE_CACHE_MB): mapped by every process, touched
@@ -41,6 +42,8 @@
 static char	 wd_mark[4096];
 static char	 wd_region[4096];
 static ino_t	 wd_ino;		/* the region this process joined; 0: none yet */
+/* Set while waiting for JOIN_LOCK: the alarm then only ends the wait. */
+static volatile sig_atomic_t wd_queued;
 
 static void		 errcall(const DB_ENV *, const char *, const char *);
 static void		 notify(DB_ENV *, u_int32_t, void *);
@@ -127,6 +130,9 @@ watchdog(int sig)
 	int		 fd, saved = errno;
 
 	(void)sig;
+	/* Waiting for a turn is not being stuck: the wait ends (EINTR). */
+	if (wd_queued)
+		return;
 	/*
 	 * failchk cannot free a mutex a killed process held, so ask the next
 	 * opener for a full recovery -- unless one already replaced the
@@ -607,6 +613,7 @@ static int
 join_lock(struct store *st, int op)
 {
 	char	 path[4096];
+	int	 rc = 0;
 
 	if (st->join_fd == -1) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->home,
@@ -617,11 +624,22 @@ join_lock(struct store *st, int op)
 		if (st->join_fd == -1)
 			return errno;
 	}
-	/* A wait is bounded by the caller's watchdog, a holder's death ends it. */
-	while (flock(st->join_fd, op) == -1)
-		if (errno != EINTR)
-			return errno;
-	return 0;
+	/*
+	 * A wait for the turn is bounded on its own, so that a process
+	 * queued behind others is never taken for one stuck in the library
+	 * (the watchdog).  The holders are bounded by theirs.
+	 */
+	if (op == LOCK_EX) {
+		wd_queued = 1;
+		alarm(JOIN_WAIT_SECS);
+	}
+	if (flock(st->join_fd, op) == -1)
+		rc = errno == EINTR ? EAGAIN : errno;
+	if (op == LOCK_EX) {
+		alarm(0);
+		wd_queued = 0;
+	}
+	return rc;
 }
 
 /*
@@ -680,8 +698,8 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
 	if (access(wd_mark, F_OK) == -1)
 		flags |= DB_FAILCHK;
-	alarm(OPEN_WATCHDOG_SECS);
 	if ((rc = join_lock(st, LOCK_EX)) == 0) {
+		alarm(OPEN_WATCHDOG_SECS);
 		rc = env->open(env, st->home, flags, 0660);
 		join_lock(st, LOCK_UN);
 	}
@@ -903,11 +921,15 @@ store_maintain(struct store *st)
 		return STORE_OK;
 	st->last_maint = now;
 	alarm(WATCHDOG_SECS);
-	/* Abort what dead processes left, and expire timed-out lock waits. */
-	if ((rc = join_lock(st, LOCK_EX)) == 0) {
+	/*
+	 * Abort what dead processes left (unless another process is joining
+	 * or doing it: then next second), and expire timed-out lock waits.
+	 */
+	if (join_lock(st, LOCK_EX | LOCK_NB) == 0) {
 		rc = st->env->failchk(st->env, 0);
 		join_lock(st, LOCK_UN);
-	}
+	} else
+		rc = 0;
 	if (rc == 0)
 		rc = st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
 	alarm(0);

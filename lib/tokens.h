@@ -197,6 +197,7 @@ struct need {
 	const char	*organization;	/* NULL: any */
 	const char	*entity;	/* NULL: see own */
 	int		 own;		/* no entity named: 1 the token's own, 0 some */
+	const char	*client;	/* an OAuth client's id: the token's, or unknown */
 };
 /*
  * The caller check every route and the authorizer make: the secret's

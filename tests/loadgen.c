@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,22 +57,30 @@ static long
 dechunk(const char *s, size_t len, char *out, size_t outsz)
 {
 	const char	*p = s, *end = s + len;
-	char		*e;
-	size_t		 n = 0;
-	unsigned long	 size;
+	size_t		 n = 0, size;
+	int		 d;
 
 	for (;;) {
-		size = strtoul(p, &e, 16);
-		if (e == p || (p = strstr(e, "\r\n")) == NULL)
+		/* The size: hex digits (extensions after ';' are skipped). */
+		for (size = 0; p < end && isxdigit((unsigned char)*p); p++) {
+			d = isdigit((unsigned char)*p) ? *p - '0' :
+			    tolower((unsigned char)*p) - 'a' + 10;
+			if (size > outsz)
+				return -1;
+			size = size * 16 + (size_t)d;
+		}
+		if (p == s || (p = strstr(p, "\r\n")) == NULL)
 			return -1;
 		p += 2;
-		if (size == 0)
-			return strstr(p, "\r\n") != NULL ? (long)n : -1;
-		if ((size_t)(end - p) < size + 2 || n + size >= outsz)
+		if (size == 0)	/* then trailers, if any, and an empty line */
+			return strstr(p - 2, "\r\n\r\n") != NULL ? (long)n : -1;
+		if ((size_t)(end - p) < size + 2 || n + size >= outsz ||
+		    memcmp(p + size, "\r\n", 2) != 0)
 			return -1;
 		memcpy(out + n, p, size);
 		n += size;
 		p += size + 2;
+		s = p;
 	}
 }
 

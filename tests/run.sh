@@ -98,15 +98,16 @@ http() {	# http SERVER TEST: one test against one server setup
 # The whole suite against lighttpd (mod_fastcgi) and Apache
 # (mod_proxy_fcgi); a test that starts no server runs once.
 for t in tests/http/*.sh; do
-	case $t in */cgi-load.sh | */install.sh) continue ;; esac
+	case $t in */lib.sh | */cgi-load.sh | */install.sh) continue ;; esac
 	http lighttpd "$t"
 	grep -q start_server "$t" || continue
 	http apache "$t"
 done
-# The other setups: the smoke part and the authorizer; plain CGI under
-# concurrency; each setup's run directory as root leaves it.
+# The other setups: the smoke part, every route and the authorizer; plain
+# CGI under concurrency; each setup's run directory as root leaves it.
 for s in apache-fcgid lighttpd-cgi apache-cgi; do
 	http "$s" tests/http/smoke.sh
+	http "$s" tests/http/routes.sh
 	http "$s" tests/http/authorizer.sh
 	http "$s" tests/http/rootsafe.sh
 done

@@ -56,12 +56,19 @@ stop() {
 	for f in lighttpd.pid apache.pid; do
 		[ -f "$KEYHOLE_RUN/$f" ] && [ ! -L "$KEYHOLE_RUN/$f" ] || continue
 		pid=$(cat "$KEYHOLE_RUN/$f")
+		# A stale file may name another process by now.
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in
+		lighttpd | apache2) ;;
+		*) continue ;;
+		esac
 		kill "$pid" 2>/dev/null || continue
 		i=0
 		while running "$pid" && [ $i -lt 100 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
+		rm -f "$KEYHOLE_RUN/$f"
 	done
 	sh "$spawn" stop "$KEYHOLE_RUN"
 }
@@ -262,9 +269,8 @@ lighttpd*)
 	# The shared host's .htaccess, as a user would upload it.
 	[ "$SERVER" != apache-cgi ] || install -m 0644 "$confdir/htaccess" \
 	    "$run/htdocs/.htaccess"
-	apache2 -t -f "$conf" 2>"$run/apache.check" ||
-	    { cat "$run/apache.check" >&2; say "apache2 refused $conf"; exit 1; }
-	rm -f "$run/apache.check"
+	out=$(apache2 -t -f "$conf" 2>&1) ||
+	    { printf '%s\n' "$out" >&2; say "apache2 refused $conf"; exit 1; }
 	# The FastCGI programs Apache does not start itself.
 	case $SERVER in
 	apache) sh "$spawn" start "$run" ;;

@@ -10,6 +10,7 @@ cgi() {	# cgi PROGRAM METHOD URI TOKEN [BODY TYPE]
 	local body=${5-}
 	env -i KEYHOLE_HOME="$KEYHOLE_HOME" GATEWAY_INTERFACE=CGI/1.1 \
 	    REQUEST_METHOD="$2" REQUEST_URI="$3" QUERY_STRING="${3#*\?}" \
+	    SCRIPT_NAME="${SCRIPT_NAME:-/keyhole/$1}" \
 	    HTTP_AUTHORIZATION="Bearer $4" CONTENT_TYPE="${6:-}" \
 	    CONTENT_LENGTH="${#body}" REMOTE_ADDR=127.0.0.1 \
 	    "$top/build/cgi-bin/$1" <<<"$body" | tr -d '\r'
@@ -21,9 +22,11 @@ tok=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$out")
 ok "... with a secret" grep -qE '^kh_' <<<"$tok"
 out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
 ok "a CGI introspection finds it active" grep -q '"active":true' <<<"$out"
-out=$(cgi introspect POST /cgi-bin/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
+out=$(SCRIPT_NAME=/cgi-bin/introspect cgi introspect POST /cgi-bin/introspect "$ROOT" "token=$tok" application/x-www-form-urlencoded)
 ok "... at the script's own URL too (a path outside the route table)" grep -q '"active":true' <<<"$out"
-out=$(cgi introspect GET /cgi-bin/introspect "$ROOT")
+out=$(SCRIPT_NAME=/keyhole/tokens-create cgi tokens-create POST /api/v1/%74oken "$ROOT" '{}' application/json)
+is "a path outside the table that is not the script's own (an escaped one): 404" "$(head -n 1 <<<"$out")" "Status: 404 Not Found"
+out=$(SCRIPT_NAME=/cgi-bin/introspect cgi introspect GET /cgi-bin/introspect "$ROOT")
 is "... where another method is 405" "$(head -n 1 <<<"$out")" "Status: 405 Method Not Allowed"
 out=$(cgi introspect POST /v1/tokens "$ROOT" '{}' application/json)
 is "a path of another program's: 500, the server is misrouted" "$(head -n 1 <<<"$out")" "Status: 500 Internal Server Error"

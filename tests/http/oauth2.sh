@@ -23,6 +23,12 @@ is "... challenging Basic, as the client used (RFC 6749 5.2)" "$(header WWW-Auth
 mint other '["tokens:introspect"]'
 SCHEME='Basic ' req POST /v1/introspect "$(basic "$ID" "$RS")" "token=$USER" $form
 is "... another token's id with this secret: 401 invalid_client" "$STATUS $(jget .error)" "401 invalid_client"
+mint once '["orders:read"]' '"max_uses":1'
+SCHEME='Basic ' req POST /v1/introspect "$(basic "$RS_ID" "$TOKEN")" "token=$USER" $form
+is "... the id of one token, the secret of another without the scope: 401, not 403" \
+    "$STATUS $(jget .error)" "401 invalid_client"
+introspect "$ROOT" "$TOKEN"
+is "... and that secret's token spent no use on it" "$(jget .active)" true
 SCHEME='Basic ' req POST /v1/introspect "bm90IGJhc2U2NA==" "token=$USER" $form
 is "... no colon in it: 401" "$STATUS" 401
 SCHEME='Basic ' req POST /v1/introspect "%%%" "token=$USER" $form
@@ -38,6 +44,8 @@ req POST /v1/introspect "" "token=$USER&client_id=$ID&client_secret=$RS" $form
 is "... another token's id: 401" "$STATUS" 401
 req POST /v1/introspect "" "token=$USER&client_id=$RS_ID" $form
 is "... no secret: 401" "$STATUS" 401
+req POST /v1/introspect "$RS" "token=$USER&client_id=$RS_ID&client_secret=$RS" $form
+is "two methods at once (Bearer and the form): 401 (RFC 6749 2.3)" "$STATUS" 401
 mint weak '["orders:read"]'
 req POST /v1/introspect "" "token=$USER&client_id=$ID&client_secret=$TOKEN" $form
 is "a client without tokens:introspect: 403" "$STATUS $(jget .error)" "403 insufficient_scope"

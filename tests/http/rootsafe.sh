@@ -29,6 +29,12 @@ lighttpd | apache) SOCKS=11 ;;
 lighttpd-cgi | apache-fcgid) SOCKS=1 ;;
 *) SOCKS=0 ;;
 esac
+# keyhole-spawn's pid files: every program's, the authorizer's, or none.
+case ${SERVER:-lighttpd} in
+apache) SPAWNED=14 ;;
+apache-cgi) SPAWNED=1 ;;
+*) SPAWNED=0 ;;
+esac
 www() { setpriv --reuid=www-data --regid=www-data --clear-groups "$@"; }
 # What must not change: owner, mode, size and content of a file; owner,
 # mode and listing of a directory.
@@ -50,7 +56,7 @@ kind() {
 # --- (g) the old layout, with a link planted by www-data at each path
 V=$T/victim
 mkdir -m 755 "$V"
-for f in conf pid error keyhole sock; do
+for f in conf pid spawnpid error keyhole sock; do
 	echo "root's $f file, not to be touched" >"$V/$f"
 	chmod 600 "$V/$f"
 done
@@ -58,7 +64,7 @@ mkdir -m 700 "$V/sockets" "$V/htdocs"
 echo "root's secret" >"$V/htdocs/secret.txt"
 mkdir -p "$KEYHOLE_RUN/htdocs"
 chown www-data "$KEYHOLE_RUN"	# what serve.sh did until now
-declare -A LINK=([local.conf]=conf [$PID]=pid [error.log]=error
+declare -A LINK=([local.conf]=conf [$PID]=pid [spawn-introspect.pid]=spawnpid [error.log]=error
     [keyhole.log]=keyhole [introspect.sock-0]=sock [sockets]=sockets [htdocs]=htdocs)
 declare -A BEFORE
 for p in "${!LINK[@]}"; do
@@ -100,8 +106,9 @@ is "local.conf, the pid file, htdocs and apache/ are root's" \
     "$(kind local.conf "$PID" htdocs apache)" \
     "local.conf root f 1 $PID root f 1 htdocs root d 3 apache root d 2 "
 ok "local.conf holds only what serve.sh wrote" test "$(cat "$KEYHOLE_RUN/local.conf")" = "$LOCAL"
-is "spawn-fcgi's pid files are root's" \
-    "$(find "$KEYHOLE_RUN" -maxdepth 1 -name 'spawn-*.pid' ! \( -user root -type f -links 1 \) | wc -l)" 0
+is "keyhole-spawn's pid files: $SPAWNED, each root's, a plain file" \
+    "$(find "$KEYHOLE_RUN" -maxdepth 1 -name 'spawn-*.pid' | wc -l) $(find "$KEYHOLE_RUN" -maxdepth 1 -name 'spawn-*.pid' ! \( -user root -type f -links 1 \) | wc -l)" \
+    "$SPAWNED 0"
 is "error.log and keyhole.log are www-data's files (one link each)" \
     "$(kind error.log keyhole.log)" "error.log www-data f 1 keyhole.log www-data f 1 "
 ok "$SERVER writes its error.log" grep -q "$STARTED" "$KEYHOLE_RUN/error.log"
