@@ -314,6 +314,8 @@ keyhole: serving on http://127.0.0.1:$PORT/ with $SERVER (Ctrl-C stops). Try:
   curl -s -H "Authorization: Bearer \$ROOT" -H 'Content-Type: application/json' \\
     -d '{"name":"ci","scopes":["tokens:introspect"],"expires_in":3600}' \\
     http://127.0.0.1:$PORT/v1/tokens
+  curl -s -H "Authorization: Bearer \$ROOT" http://127.0.0.1:$PORT/protected/
+    # a location the authorizer guards: it needs protected:read
 EOT
 case $SERVER in
 lighttpd*) exec lighttpd -D -f "$conf" ;;
