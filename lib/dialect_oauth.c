@@ -8,28 +8,23 @@
 #include "problem.h"
 #include "request.h"
 
-/* id:secret, each form-encoded (RFC 6749 2.3.1), into the client's id and r->cred. */
+/* Keeps id as the client's id when it can be one (not empty, no NUL, fits). */
 static int
-client(struct req *r, const char *id, size_t idlen, const char *secret,
-    size_t secretlen)
+client_id(struct req *r, const struct buf *id)
 {
-	struct buf	 b = BUF_INIT;
-	int		 ok;
-
-	ok = req_url_decode(id, idlen, &b) == 0 && b.len > 0 &&
-	    b.len < sizeof(r->client_id) && memchr(b.ptr, '\0', b.len) == NULL &&
-	    req_url_decode(secret, secretlen, &r->cred) == 0 && r->cred.len > 0;
-	if (ok)
-		memcpy(r->client_id, b.ptr, b.len + 1);
-	buf_free(&b);
-	return ok;
+	if (id->len == 0 || id->len >= sizeof(r->client_id) ||
+	    memchr(id->ptr, '\0', id->len) != NULL)
+		return 0;
+	memcpy(r->client_id, id->ptr, id->len);
+	r->client_id[id->len] = '\0';
+	return 1;
 }
 
-/* client_secret_basic: "Basic base64(id:secret)". */
+/* client_secret_basic: "Basic base64(id:secret)", each form-encoded (RFC 6749 2.3.1). */
 static int
 basic(struct req *r)
 {
-	struct buf	 raw = BUF_SECRET_INIT;
+	struct buf	 raw = BUF_SECRET_INIT, id = BUF_INIT;
 	const char	*b64 = r->authorization + 6, *colon;
 	size_t		 n, len = strlen(b64);
 	int		 ok = 0;
@@ -38,38 +33,38 @@ basic(struct req *r)
 	if (sodium_base642bin((unsigned char *)raw.ptr, len, b64, len, NULL,
 	    &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
 	    (colon = memchr(raw.ptr, ':', n)) != NULL)
-		ok = client(r, raw.ptr, (size_t)(colon - raw.ptr), colon + 1,
-		    n - (size_t)(colon - raw.ptr) - 1);
+		ok = req_url_decode(raw.ptr, (size_t)(colon - raw.ptr),
+		    &id) == 0 && req_url_decode(colon + 1,
+		    n - (size_t)(colon - raw.ptr) - 1, &r->cred) == 0 &&
+		    r->cred.len > 0 && client_id(r, &id);
 	buf_free(&raw);
+	buf_free(&id);
 	r->client_basic = 1;
 	return ok;
+}
+
+/* A parameter of the form body: 1 found, 0 absent (or no form), -1 malformed. */
+static int
+form_get(struct req *r, const char *name, struct buf *out)
+{
+	if (!req_type_is(r, "application/x-www-form-urlencoded") ||
+	    req_body(r) == -1)
+		return 0;
+	return req_form_get(r->body.ptr != NULL ? r->body.ptr : "",
+	    r->body.len, name, out);
 }
 
 /* client_secret_post: client_id and client_secret in the form body. */
 static int
 post(struct req *r)
 {
-	struct buf	 id = BUF_INIT, secret = BUF_SECRET_INIT;
-	const char	*body;
+	struct buf	 id = BUF_INIT;
 	int		 ok;
 
-	if (!req_type_is(r, "application/x-www-form-urlencoded") ||
-	    req_body(r) == -1)
-		return 0;
-	body = r->body.ptr != NULL ? r->body.ptr : "";
-	/* Decoded once here, so both are read raw from the body. */
-	ok = req_form_get(body, r->body.len, "client_id", &id) == 1 &&
-	    req_form_get(body, r->body.len, "client_secret", &secret) == 1;
-	if (ok) {
-		buf_reset(&r->cred);
-		buf_append(&r->cred, secret.ptr, secret.len);
-		ok = id.len > 0 && id.len < sizeof(r->client_id) &&
-		    memchr(id.ptr, '\0', id.len) == NULL && secret.len > 0;
-		if (ok)
-			memcpy(r->client_id, id.ptr, id.len + 1);
-	}
+	ok = form_get(r, "client_id", &id) == 1 &&
+	    form_get(r, "client_secret", &r->cred) == 1 && r->cred.len > 0 &&
+	    client_id(r, &id);
 	buf_free(&id);
-	buf_free(&secret);
 	return ok;
 }
 
@@ -80,9 +75,7 @@ form_has(struct req *r, const char *name)
 	struct buf	 v = BUF_SECRET_INIT;
 	int		 has;
 
-	has = req_type_is(r, "application/x-www-form-urlencoded") &&
-	    req_body(r) == 0 && req_form_get(r->body.ptr != NULL ?
-	    r->body.ptr : "", r->body.len, name, &v) != 0;
+	has = form_get(r, name, &v) != 0;
 	buf_free(&v);
 	return has;
 }

@@ -135,6 +135,23 @@ rec_get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
 	return -1;
 }
 
+int
+rec_get_field(const unsigned char **p, const unsigned char *end, int *tag,
+    const unsigned char **v, size_t *len)
+{
+	uint64_t	 n;
+
+	if (*p >= end)
+		return -1;
+	*tag = *(*p)++;
+	if (rec_get_varint(p, end, &n) == -1 || n > (uint64_t)(end - *p))
+		return -1;
+	*v = *p;
+	*len = (size_t)n;
+	*p += n;
+	return 0;
+}
+
 void
 rec_put_field(struct buf *b, int tag, const void *p, size_t len)
 {
@@ -156,23 +173,20 @@ rec_put_int(struct buf *b, int tag, uint64_t v)
 const unsigned char *
 rec_field(const void *data, size_t size, int tag, size_t *len)
 {
-	const unsigned char	*p = data, *end = p + size;
-	uint64_t		 n;
+	const unsigned char	*p = data, *end = p + size, *v;
+	size_t			 n;
 	int			 t;
 
 	if (size < 1 + TOK_HASH_LEN)
 		return NULL;
 	p += 1 + TOK_HASH_LEN;
 	while (p < end) {
-		t = *p++;
-		if (rec_get_varint(&p, end, &n) == -1 ||
-		    n > (uint64_t)(end - p))
+		if (rec_get_field(&p, end, &t, &v, &n) == -1)
 			return NULL;
 		if (t == tag) {
-			*len = (size_t)n;
-			return p;
+			*len = n;
+			return v;
 		}
-		p += n;
 	}
 	return NULL;
 }
@@ -403,7 +417,7 @@ int
 rec_decode(const void *data, size_t len, struct tok_rec *r)
 {
 	const unsigned char	*p = data, *end = p + len, *v;
-	uint64_t		 n;
+	size_t			 n;
 	int			 tag;
 
 	for (tag = 1; tag < T__MAX; tag++)
@@ -413,14 +427,8 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 	memcpy(r->hash, p + 1, TOK_HASH_LEN);
 	p += 1 + TOK_HASH_LEN;
 	while (p < end) {
-		tag = *p++;
-		if (rec_get_varint(&p, end, &n) == -1 ||
-		    n > (uint64_t)(end - p))
-			return -1;
-		v = p;
-		p += n;
-		if (field_get(r, &fields[tag < T__MAX ? tag : 0], v,
-		    (size_t)n) == -1)
+		if (rec_get_field(&p, end, &tag, &v, &n) == -1 ||
+		    field_get(r, &fields[tag < T__MAX ? tag : 0], v, n) == -1)
 			return -1;
 	}
 	/* Without bindings the direct scopes are the scopes (not stored twice). */

@@ -50,6 +50,12 @@ enum rec_tag {
 /* The tag-length-value primitives, shared with the audit log's codec. */
 void	 rec_put_field(struct buf *, int tag, const void *, size_t);
 void	 rec_put_int(struct buf *, int tag, uint64_t);
+/*
+ * Reads the field at *p, before end, moving *p past it: its tag, its
+ * bytes *v and their *len.  0, or -1 if it does not fit.
+ */
+int	 rec_get_field(const unsigned char **p, const unsigned char *end,
+	    int *tag, const unsigned char **v, size_t *len);
 /* Reads a varint at *p, before end, moving *p past it: 0, or -1 if it does not end. */
 int	 rec_get_varint(const unsigned char **p, const unsigned char *end,
 	    uint64_t *);

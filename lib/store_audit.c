@@ -54,7 +54,9 @@ static int
 audit_decode(const void *data, size_t len, struct audit_rec *r)
 {
 	const unsigned char	*p = data, *end = p + len, *v;
-	uint64_t		 tag, n, iv;
+	uint64_t		 iv;
+	size_t			 n;
+	int			 tag;
 	struct buf		*s;
 
 	buf_reset(&r->event);
@@ -67,12 +69,8 @@ audit_decode(const void *data, size_t len, struct audit_rec *r)
 		return -1;
 	p++;
 	while (p < end) {
-		tag = *p++;
-		if (rec_get_varint(&p, end, &n) == -1 ||
-		    n > (uint64_t)(end - p))
+		if (rec_get_field(&p, end, &tag, &v, &n) == -1)
 			return -1;
-		v = p;
-		p += n;
 		s = NULL;
 		switch (tag) {
 		case A_AT:
