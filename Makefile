@@ -28,7 +28,7 @@ DEBS_TEST = check valgrind clang procps nodejs mandoc libapache2-mod-oauth2
 DEBS_BENCH = wrk procps
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o $(B)/record.o \
-	$(B)/store_tokens.o $(B)/store_audit.o \
+	$(B)/store_tokens.o $(B)/store_audit.o $(B)/store_watch.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
 	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect.o $(B)/dialect_native.o \
 	$(B)/dialect_oauth.o $(B)/dialect_archil.o $(B)/dialect_timbal.o \
@@ -73,7 +73,11 @@ $(B)/tests/test_buf: tests/unit/test_buf.c $(B)/libkeyhole.a lib/*.h
 $(B)/tests/loadgen: tests/loadgen.c $(B)/.dir
 	$(CC) $(CFLAGS) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror $< -o $@
 
-units: $(UNIT:%=$(B)/tests/%) $(B)/tests/loadgen
+# The fault tests' disk: slow, full or read-only (LD_PRELOAD).
+$(B)/tests/faultshim.so: tests/faultshim.c $(B)/.dir
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror -shared -fPIC $< -ldl -o $@
+
+units: $(UNIT:%=$(B)/tests/%) $(B)/tests/loadgen $(B)/tests/faultshim.so
 
 # The endpoints again under AddressSanitizer and UBSan, for the HTTP tests.
 asan:

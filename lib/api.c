@@ -135,6 +135,9 @@ api_store_error(struct req *r, enum store_err e)
 {
 	if (e == STORE_CORRUPT)
 		problem_send(r, 500, "A stored record could not be read.");
+	else if (e == STORE_FULL)
+		problem_send(r, 503, "The token store cannot write: its disk "
+		    "is full or read-only.  Nothing was changed.");
 	else
 		problem_send(r, 503, "The token store is busy or failed; "
 		    "try again.");

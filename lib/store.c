@@ -23,10 +23,7 @@
 
 #define RETRIES		8	/* deadlock retries before STORE_BUSY */
 #define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
-#define WATCHDOG_SECS	2	/* no process stays inside Berkeley DB longer */
-#define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery */
-#define RECOVER_MARK	"recover.needed"	/* left by the watchdog: next open recovers */
-#define REGION_FILE	"__db.001"	/* recreated by every full recovery */
+#define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery (store_watch.c) */
 #define JOIN_LOCK	"env.lock"	/* joining and failchk take turns (join_lock) */
 #define JOIN_WAIT_SECS	4	/* a join waits no longer for its turn (then 503) */
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
@@ -38,18 +35,10 @@
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
 
-/* What the watchdog needs, prepared outside the signal handler. */
-static char	 wd_mark[4096];
-static char	 wd_region[4096];
-static ino_t	 wd_ino;		/* the region this process joined; 0: none yet */
-/* Set while waiting for JOIN_LOCK: the alarm then only ends the wait. */
-static volatile sig_atomic_t wd_queued;
-
 static void		 errcall(const DB_ENV *, const char *, const char *);
 static void		 notify(DB_ENV *, u_int32_t, void *);
 static int		 is_alive(DB_ENV *, pid_t, db_threadid_t, u_int32_t);
 static void		 thread_id(DB_ENV *, pid_t *, db_threadid_t *);
-static void		 watchdog(int);
 static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 parent_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 list_key(DBT *, int, const char *const *, const size_t *,
@@ -114,38 +103,6 @@ thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
 	*pid = self;
 	if (tid != NULL)
 		*tid = pthread_self();
-}
-
-/*
- * A process that waits inside Berkeley DB this long is most likely blocked
- * on a mutex a killed process held: only a recovery frees it, and the next
- * open runs one.  So end this process; the web server starts another.
- */
-static void
-watchdog(int sig)
-{
-	static const char msg[] =
-	    "keyhole: store call timed out (watchdog), exiting\n";
-	struct stat	 sb;
-	int		 fd, saved = errno;
-
-	(void)sig;
-	/* Waiting for a turn is not being stuck: the wait ends (EINTR). */
-	if (wd_queued)
-		return;
-	/*
-	 * failchk cannot free a mutex a killed process held, so ask the next
-	 * opener for a full recovery -- unless one already replaced the
-	 * environment this process was stuck in (a new region file).
-	 */
-	if (wd_ino == 0 || (stat(wd_region, &sb) == 0 && sb.st_ino == wd_ino)) {
-		fd = open(wd_mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
-		if (fd != -1)
-			close(fd);
-	}
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	errno = saved;
-	_exit(75);
 }
 
 /*
@@ -492,7 +449,7 @@ lists_build(struct store *st)
 		dbt_set(&k, NULL, 0);
 		k.flags = d.flags = DB_DBT_PARTIAL;
 		if (c->get(c, &k, &d, DB_FIRST) == 0) {
-			alarm(0);
+			watch_pause();
 			fprintf(stderr, "keyhole[%ld]: building the list index "
 			    "of %s\n", (long)getpid(), st->home);
 		}
@@ -525,7 +482,7 @@ lists_build(struct store *st)
 			usleep(1000 * (1 + randombytes_uniform(50)));
 		}
 	}
-	alarm(OPEN_WATCHDOG_SECS);
+	watch_begin("open", OPEN_WATCHDOG_SECS);
 	close(fd);	/* and unlocks */
 	return rc;
 }
@@ -629,16 +586,12 @@ join_lock(struct store *st, int op)
 	 * queued behind others is never taken for one stuck in the library
 	 * (the watchdog).  The holders are bounded by theirs.
 	 */
-	if (op == LOCK_EX) {
-		wd_queued = 1;
-		alarm(JOIN_WAIT_SECS);
-	}
+	if (op == LOCK_EX)
+		watch_queue(1, JOIN_WAIT_SECS);
 	if (flock(st->join_fd, op) == -1)
 		rc = errno == EINTR ? EAGAIN : errno;
-	if (op == LOCK_EX) {
-		alarm(0);
-		wd_queued = 0;
-	}
+	if (op == LOCK_EX)
+		watch_queue(0, 0);
 	return rc;
 }
 
@@ -651,7 +604,6 @@ static int
 env_open(struct store *st, int create, char *err, size_t errsz)
 {
 	DB_ENV		*env;
-	struct stat	 sb;
 	const char	*sync;
 	u_int32_t	 flags, dbflags;
 	int		 rc;
@@ -696,21 +648,21 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	 */
 	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
-	if (access(wd_mark, F_OK) == -1)
+	if (!watch_recover_asked())
 		flags |= DB_FAILCHK;
 	if ((rc = join_lock(st, LOCK_EX)) == 0) {
-		alarm(OPEN_WATCHDOG_SECS);
+		watch_begin("open", OPEN_WATCHDOG_SECS);
 		rc = env->open(env, st->home, flags, 0660);
 		join_lock(st, LOCK_UN);
 	}
 	if (rc != 0) {
-		alarm(0);
+		watch_end();
 		snprintf(err, errsz, "opening environment %s: %s", st->home,
 		    db_strerror(rc));
 		return -1;
 	}
 	if (!(flags & DB_FAILCHK)) {
-		unlink(wd_mark);
+		watch_recovered();
 		fprintf(stderr, "keyhole[%ld]: store recovered after a stuck "
 		    "process\n", (long)getpid());
 	}
@@ -733,14 +685,14 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = lists_open(st)) != 0) {
-		alarm(0);
+		watch_end();
 		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
 		    db_strerror(rc));
 		return -1;
 	}
-	alarm(0);
-	wd_ino = stat(wd_region, &sb) == 0 ? sb.st_ino : 0;
+	watch_end();
+	watch_joined();
 	return 0;
 }
 
@@ -771,7 +723,6 @@ store_open(struct store **stp, const char *home, int create, char *err,
     size_t errsz)
 {
 	struct store		*st;
-	struct sigaction	 sa;
 
 	*stp = NULL;
 	snprintf(err, errsz, "unknown error");
@@ -781,24 +732,17 @@ store_open(struct store **stp, const char *home, int create, char *err,
 		snprintf(err, errsz, "libsodium failed to initialise");
 		return STORE_FATAL;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watchdog;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->home = strdup(home)) == NULL)
 		abort();
 	st->join_fd = -1;
-	if ((size_t)snprintf(wd_mark, sizeof(wd_mark), "%s/%s", home,
-	    RECOVER_MARK) >= sizeof(wd_mark) ||
-	    (size_t)snprintf(wd_region, sizeof(wd_region), "%s/%s", home,
-	    REGION_FILE) >= sizeof(wd_region)) {
+	if (strlen(home) > 4000) {
 		snprintf(err, errsz, "store path too long");
 		free(st->home);
 		free(st);
 		return STORE_FATAL;
 	}
+	watch_init(home);
 	if (key_load(st, home, create, err, errsz) == -1 ||
 	    env_open(st, create, err, errsz) == -1) {
 		store_close(st);
@@ -820,7 +764,7 @@ store_close(struct store *st)
 	 * watchdog bounds it like any other call.
 	 */
 	if (!st->dead) {
-		alarm(WATCHDOG_SECS);
+		watch_begin("close", 0);
 		/*
 		 * DB_NOSYNC: the log holds every commit and checkpoints flush
 		 * the files; syncing them at every close would cost each plain
@@ -838,8 +782,9 @@ store_close(struct store *st)
 			st->tokens->close(st->tokens, DB_NOSYNC);
 		if (st->env != NULL)
 			st->env->close(st->env, 0);
-		alarm(0);
+		watch_end();
 	}
+	watch_leave();
 	if (st->join_fd != -1)
 		close(st->join_fd);
 	sodium_memzero(st->key, sizeof(st->key));
@@ -900,6 +845,16 @@ map_err(struct store *st, int rc)
 		return STORE_BUSY;
 	case EINVAL:
 		return STORE_CORRUPT;
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+	case EROFS:
+		/*
+		 * A commit whose log write failed is aborted (Berkeley DB
+		 * overwrites its commit record); the environment stays
+		 * usable, and writes succeed again once there is room.
+		 */
+		return STORE_FULL;
 	default:
 		/* DB_RUNRECOVERY and anything unexpected: start afresh. */
 		fprintf(stderr, "keyhole[%ld]: store: %s\n", (long)getpid(),
@@ -920,19 +875,20 @@ store_maintain(struct store *st)
 	if (now == st->last_maint)
 		return STORE_OK;
 	st->last_maint = now;
-	alarm(WATCHDOG_SECS);
+	watch_begin("maintenance", 0);
 	/*
 	 * Abort what dead processes left (unless another process is joining
 	 * or doing it: then next second), and expire timed-out lock waits.
 	 */
 	if (join_lock(st, LOCK_EX | LOCK_NB) == 0) {
-		rc = st->env->failchk(st->env, 0);
+		if ((rc = st->env->failchk(st->env, 0)) == 0)
+			watch_reap();
 		join_lock(st, LOCK_UN);
 	} else
 		rc = 0;
 	if (rc == 0)
 		rc = st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
-	alarm(0);
+	watch_end();
 	if (rc == DB_RUNRECOVERY && env_reopen(st) == 0)
 		return STORE_OK;
 	return map_err(st, rc);
@@ -993,7 +949,7 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 		if (try > 0)
 			usleep(1000 * (1 + randombytes_uniform(4u << try)));
 		txn = NULL;
-		alarm(WATCHDOG_SECS);
+		watch_begin(write ? "transaction" : "read", 0);
 		if (write) {
 			rc = st->env->txn_begin(st->env, NULL, &txn, 0);
 			if (rc == 0) {
@@ -1017,7 +973,7 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 			}
 		} else
 			rc = fn(st, NULL, arg);
-		alarm(0);
+		watch_end();
 		/* Nothing was committed: join the recovered environment and redo. */
 		if (rc == DB_RUNRECOVERY && !committed && !reopened) {
 			reopened = 1;
@@ -1031,9 +987,9 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 	}
 	if (rc == 0 && write && !st->bulk) {
 		/* A threshold checkpoint keeps recovery after a crash short. */
-		alarm(WATCHDOG_SECS);
+		watch_begin("checkpoint", 0);
 		(void)st->env->txn_checkpoint(st->env, 1024, 5, 0);
-		alarm(0);
+		watch_end();
 	}
 	return map_err(st, rc);
 }
@@ -1074,6 +1030,7 @@ store_strerror(enum store_err e)
 		[STORE_TAKEN] = "taken",
 		[STORE_BUSY] = "store busy",
 		[STORE_CORRUPT] = "corrupt record",
+		[STORE_FULL] = "disk full or read-only",
 		[STORE_FATAL] = "store failure",
 	};
 

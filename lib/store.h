@@ -15,6 +15,7 @@ enum store_err {
 	STORE_TAKEN,		/* a unique list already holds a token (store_insert_unique) */
 	STORE_BUSY,		/* still deadlocked after retries: try again later */
 	STORE_CORRUPT,		/* a record that does not decode */
+	STORE_FULL,		/* the disk refused a write (full, read-only): nothing written */
 	STORE_FATAL,		/* environment panicked or failed: this process must exit */
 	STORE__MAX
 };

@@ -52,6 +52,25 @@ int		 store_lists_update(struct store *, DB_TXN *,
 int		 store_audit_put(struct store *, DB_TXN *,
 		    const struct audit_ev *);
 
+/*
+ * The watchdog over each stay inside Berkeley DB (store_watch.c): tells
+ * a process stuck there from a slow one, times and logs slow stays.
+ */
+void		 watch_init(const char *home);
+/* A stay of this kind begins: bounded by secs (0: KEYHOLE_STUCK_SECS). */
+void		 watch_begin(const char *kind, int secs);
+void		 watch_end(void);
+/* The bound off for a while (building the lists), until watch_begin. */
+void		 watch_pause(void);
+/* Waiting for a turn (on) at most secs: then the wait ends with EINTR. */
+void		 watch_queue(int on, int secs);
+void		 watch_joined(void);
+/* Has a stuck process asked the next open for a full recovery? */
+int		 watch_recover_asked(void);
+void		 watch_recovered(void);
+void		 watch_reap(void);
+void		 watch_leave(void);
+
 /* Points d at n bytes at p, every other member cleared. */
 static inline void
 dbt_set(DBT *d, const void *p, size_t n)

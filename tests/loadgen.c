@@ -2,7 +2,8 @@
  * loadgen: drives keyhole on 127.0.0.1 for the load and crash tests.
  * Each of N processes keeps one HTTP/1.1 connection and, until the
  * deadline, mints a token and introspects it, appending one line per
- * answer to the output file: "mint STATUS SECRET" / "introspect STATUS ACTIVE".
+ * answer to the output file: "mint STATUS SECRET MS" / "introspect STATUS
+ * ACTIVE MS", MS the milliseconds the answer took (STATUS 000: none came).
  * With a count, each process stops after that many requests (or at the
  * deadline, whichever comes first).
  * usage: loadgen port root-token seconds processes outfile [requests]
@@ -145,15 +146,27 @@ fail:
 	return 0;
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static void
 client(time_t end, int out)
 {
-	char	 body[16384], line[256], tok[128], *p, *q;
-	int	 fd = -1, st, n;
-	long	 sent = 0;
+	char		 body[16384], line[256], tok[128], *p, *q;
+	int		 fd = -1, st, n;
+	long		 sent = 0;
+	struct timespec	 t0;
 
 	while (time(NULL) < end && (requests < 0 || sent < requests)) {
 		sent++;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		st = call(&fd, "/v1/tokens", "application/json",
 		    "{\"name\":\"load\",\"scopes\":[\"protected:read\"]}",
 		    body, sizeof(body));
@@ -161,8 +174,8 @@ client(time_t end, int out)
 		if (st == 201 && (p = strstr(body, "\"token\":\"")) != NULL &&
 		    (q = strchr(p + 9, '"')) != NULL && q - (p + 9) < 100)
 			snprintf(tok, sizeof(tok), "%.*s", (int)(q - (p + 9)), p + 9);
-		n = snprintf(line, sizeof(line), "mint %03d %s\n", st,
-		    tok[0] ? tok : "-");
+		n = snprintf(line, sizeof(line), "mint %03d %s %ld\n", st,
+		    tok[0] ? tok : "-", ms_since(&t0));
 		(void)!write(out, line, (size_t)n);
 		if (!tok[0]) {
 			usleep(10000);
@@ -172,11 +185,13 @@ client(time_t end, int out)
 			break;
 		sent++;
 		snprintf(line, sizeof(line), "token=%s", tok);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		st = call(&fd, "/v1/introspect",
 		    "application/x-www-form-urlencoded", line, body,
 		    sizeof(body));
-		n = snprintf(line, sizeof(line), "introspect %03d %d\n", st,
-		    strstr(body, "\"active\":true") != NULL && st == 200);
+		n = snprintf(line, sizeof(line), "introspect %03d %d %ld\n", st,
+		    strstr(body, "\"active\":true") != NULL && st == 200,
+		    ms_since(&t0));
 		(void)!write(out, line, (size_t)n);
 	}
 }

@@ -1,0 +1,392 @@
+/*
+ * store_watch: the watchdog over every stay inside Berkeley DB.  It tells
+ * a process stuck there (blocked on a mutex a killed process held, which
+ * only a recovery frees) from one that is merely slow (a commit waiting
+ * for a slow disk, a checkpoint, a queue behind such a commit).
+ *
+ * Every process of the store has a slot in a small table all of them map
+ * (ACTIVITY): its pid, whether it is inside the library, and when its
+ * last disk I/O began and ended, kept by hooks around Berkeley DB's own
+ * I/O calls.  When a stay passes its bound (KEYHOLE_STUCK_SECS):
+ *   - if the environment was replaced since this process joined it, the
+ *     process is waiting in a dead one: it exits;
+ *   - if a process died inside the library, what this one waits for is
+ *     most likely the dead one's: it exits and asks for a recovery;
+ *   - if a live process is doing disk I/O (begun less than
+ *     KEYHOLE_IO_WAIT_SECS ago: a longer one is a hung disk), or ended one
+ *     a moment ago, the disk is slow, not stuck: look again a second later;
+ *   - else nothing moves: stuck, as above.
+ * A stay slower than KEYHOLE_LOG_SLOW_MS is logged, with its kind.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "json.h"
+#include "store_impl.h"
+
+#define ACTIVITY	"activity"	/* the table every process maps */
+#define SLOTS		1024		/* processes of the store at once */
+#define RECOVER_MARK	"recover.needed"	/* read by the next open */
+#define REGION_FILE	"__db.001"	/* recreated by every full recovery */
+#define IO_RECENT_MS	1000	/* an I/O ended this recently: still moving */
+
+struct slot {
+	int32_t		 pid;		/* 0: free */
+	uint32_t	 inside;	/* in a stay inside the library */
+	uint64_t	 region;	/* the region file's inode it joined */
+	uint64_t	 io_began;	/* ms (CLOCK_MONOTONIC); 0: not in I/O */
+	uint64_t	 io_ended;	/* ms its last I/O ended */
+};
+
+/* Prepared outside the signal handler, which only reads them. */
+static struct slot	*table;		/* SLOTS slots, shared; NULL: none */
+static struct slot	*mine;		/* this process's; NULL: none free */
+static struct slot	 alone;		/* stands in for mine when none */
+static char		 mark[4096], region[4096];
+static uint64_t		 joined;	/* region inode joined; 0: none yet */
+static uint64_t		 stuck_ms = 2000, io_wait_ms = 30000, log_ms = 1000;
+static pid_t		 self;
+static volatile sig_atomic_t queued;	/* waiting a turn: not stuck */
+static uint64_t		 began;		/* the current stay's start */
+static const char	*what;		/* the current stay's kind */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A process we may not signal is alive (EPERM). */
+static int
+alive(pid_t pid)
+{
+	return pid == self || kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static uint64_t
+region_ino(void)
+{
+	struct stat	 sb;
+
+	return stat(region, &sb) == 0 ? (uint64_t)sb.st_ino : 0;
+}
+
+/* ---- I/O hooks: Berkeley DB's disk calls, timed in the slot ---- */
+
+static void
+io_begin(void)
+{
+	__atomic_store_n(&mine->io_began, now_ms(), __ATOMIC_RELAXED);
+}
+
+static void
+io_end(void)
+{
+	__atomic_store_n(&mine->io_ended, now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&mine->io_began, 0, __ATOMIC_RELAXED);
+}
+
+/* Returns 0 or an error number, as Berkeley DB expects of this hook. */
+static int
+io_fsync(int fd)
+{
+	int	 rc;
+
+	io_begin();
+	while ((rc = fdatasync(fd)) == -1 && errno == EINTR)
+		;
+	rc = rc == 0 ? 0 : errno;
+	io_end();
+	return rc;
+}
+
+static ssize_t
+io_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t	 rc;
+
+	io_begin();
+	while ((rc = pread(fd, buf, n, off)) == -1 && errno == EINTR)
+		;
+	io_end();
+	return rc;
+}
+
+static ssize_t
+io_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	ssize_t	 rc;
+
+	io_begin();
+	while ((rc = pwrite(fd, buf, n, off)) == -1 && errno == EINTR)
+		;
+	io_end();
+	return rc;
+}
+
+/* The log's appends: all of it or an error (Berkeley DB does not loop). */
+static ssize_t
+io_write(int fd, const void *buf, size_t n)
+{
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 rc = 0;
+
+	io_begin();
+	while (done < n) {
+		if ((rc = write(fd, p + done, n - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		done += (size_t)rc;
+	}
+	io_end();
+	return done == n ? (ssize_t)n : -1;
+}
+
+/* ---- the table ---- */
+
+/*
+ * A slot is this process's if free, or its process is dead and either
+ * left it outside the library or in an environment since replaced (a
+ * death inside stays visible until a recovery or a failchk).
+ */
+static int
+claim(struct slot *s, uint64_t cur)
+{
+	int32_t	 pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+
+	if (pid != 0 && (alive(pid) || (s->inside && s->region == cur)))
+		return 0;
+	if (!__atomic_compare_exchange_n(&s->pid, &pid, (int32_t)self, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return 0;
+	s->inside = 0;
+	s->region = 0;
+	s->io_began = 0;
+	s->io_ended = 0;
+	return 1;
+}
+
+static void
+table_open(const char *home)
+{
+	char		 path[4096];
+	uint64_t	 cur = region_ino();
+	size_t		 i, size = SLOTS * sizeof(struct slot);
+	struct stat	 sb;
+	int		 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", home, ACTIVITY) >=
+	    sizeof(path) || (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0660)) == -1)
+		return;
+	/* Grows once, to its size; a shorter file reads as zeros. */
+	if (fstat(fd, &sb) == 0 && (size_t)sb.st_size < size)
+		(void)!ftruncate(fd, (off_t)size);
+	table = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (table == MAP_FAILED) {
+		table = NULL;
+		return;
+	}
+	for (i = 0; i < SLOTS; i++)
+		if (claim(&table[((size_t)self + i) % SLOTS], cur)) {
+			mine = &table[((size_t)self + i) % SLOTS];
+			return;
+		}
+}
+
+/* Did a process die inside the library, in the environment we joined? */
+static int
+dead_inside(void)
+{
+	size_t	 i;
+	int32_t	 pid;
+
+	for (i = 0; table != NULL && i < SLOTS; i++) {
+		pid = __atomic_load_n(&table[i].pid, __ATOMIC_RELAXED);
+		if (pid != 0 && table[i].inside && table[i].region == joined &&
+		    !alive(pid))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is a live process doing disk I/O, or did it end one a moment ago? */
+static int
+disk_busy(uint64_t now)
+{
+	const struct slot	*s;
+	uint64_t		 b, e;
+	size_t			 i, n = table != NULL ? SLOTS : 1;
+
+	for (i = 0; i < n; i++) {
+		s = table != NULL ? &table[i] : mine;
+		if (s->pid == 0)
+			continue;
+		b = __atomic_load_n(&s->io_began, __ATOMIC_RELAXED);
+		e = __atomic_load_n(&s->io_ended, __ATOMIC_RELAXED);
+		if (((b != 0 && now - b < io_wait_ms) ||
+		    (e != 0 && now - e < IO_RECENT_MS)) && alive(s->pid))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+watchdog(int sig)
+{
+	static const char msg[] =
+	    "keyhole: store call stuck (watchdog), exiting\n";
+	uint64_t	 now = now_ms();
+	int		 fd, saved = errno;
+
+	(void)sig;
+	/* Waiting for a turn is not being stuck: the wait ends (EINTR). */
+	if (queued)
+		return;
+	if (joined == 0 || region_ino() == joined) {
+		if (!dead_inside() && disk_busy(now)) {
+			alarm(1);	/* slow, not stuck: look again */
+			errno = saved;
+			return;
+		}
+		/* Only a recovery frees what this process waits for. */
+		fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
+		if (fd != -1)
+			close(fd);
+	}
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(75);
+}
+
+/* ---- what store.c calls ---- */
+
+void
+watch_init(const char *home)
+{
+	struct sigaction	 sa;
+
+	self = getpid();
+	mine = &alone;
+	alone.pid = (int32_t)self;
+	stuck_ms = 1000 * (uint64_t)json_int_env("KEYHOLE_STUCK_SECS", 1, 3600,
+	    2);
+	io_wait_ms = 1000 * (uint64_t)json_int_env("KEYHOLE_IO_WAIT_SECS", 1,
+	    86400, 30);
+	log_ms = (uint64_t)json_int_env("KEYHOLE_LOG_SLOW_MS", 0, 3600000,
+	    1000);
+	snprintf(mark, sizeof(mark), "%s/%s", home, RECOVER_MARK);
+	snprintf(region, sizeof(region), "%s/%s", home, REGION_FILE);
+	if (table == NULL)
+		table_open(home);
+	/* Process-wide, before any environment is opened. */
+	db_env_set_func_fsync(io_fsync);
+	db_env_set_func_pread(io_pread);
+	db_env_set_func_pwrite(io_pwrite);
+	db_env_set_func_write(io_write);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+int
+watch_recover_asked(void)
+{
+	return access(mark, F_OK) == 0;
+}
+
+void
+watch_recovered(void)
+{
+	unlink(mark);
+}
+
+void
+watch_joined(void)
+{
+	joined = region_ino();
+	mine->region = joined;
+}
+
+void
+watch_begin(const char *kind, int secs)
+{
+	what = kind;
+	began = now_ms();
+	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELAXED);
+	alarm(secs > 0 ? (unsigned)secs : (unsigned)(stuck_ms / 1000));
+}
+
+void
+watch_pause(void)
+{
+	alarm(0);
+}
+
+void
+watch_end(void)
+{
+	uint64_t	 took;
+
+	alarm(0);
+	if (what == NULL)
+		return;
+	__atomic_store_n(&mine->inside, 0, __ATOMIC_RELAXED);
+	took = now_ms() - began;
+	if (log_ms > 0 && took >= log_ms)
+		fprintf(stderr, "keyhole[%ld]: store: %s took %llu ms\n",
+		    (long)self, what, (unsigned long long)took);
+	what = NULL;
+}
+
+void
+watch_queue(int on, int secs)
+{
+	queued = on;
+	alarm(on ? (unsigned)secs : 0);
+}
+
+/*
+ * After a failchk that found nothing to recover: the dead it saw held no
+ * mutex, so their deaths need no recovery; forget them.
+ */
+void
+watch_reap(void)
+{
+	size_t	 i;
+	int32_t	 pid;
+
+	for (i = 0; table != NULL && i < SLOTS; i++) {
+		pid = __atomic_load_n(&table[i].pid, __ATOMIC_RELAXED);
+		if (pid != 0 && table[i].inside && !alive(pid))
+			__atomic_store_n(&table[i].inside, 0, __ATOMIC_RELAXED);
+	}
+}
+
+void
+watch_leave(void)
+{
+	if (mine != &alone && mine != NULL)
+		__atomic_store_n(&mine->pid, 0, __ATOMIC_RELEASE);
+	mine = &alone;
+}
