@@ -28,7 +28,8 @@ DEBS_TEST = check valgrind clang procps nodejs mandoc libapache2-mod-oauth2
 DEBS_BENCH = wrk procps
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o $(B)/record.o \
-	$(B)/store_tokens.o $(B)/store_audit.o $(B)/store_watch.o \
+	$(B)/store_tokens.o $(B)/store_audit.o $(B)/store_watch.o $(B)/store_verify.o \
+	$(B)/store_backup.o \
 	$(B)/policy.o $(B)/request.o $(B)/problem.o $(B)/tokens.o $(B)/lifecycle.o \
 	$(B)/api.o $(B)/limit.o $(B)/route.o $(B)/dialect.o $(B)/dialect_native.o \
 	$(B)/dialect_oauth.o $(B)/dialect_archil.o $(B)/dialect_timbal.o \

@@ -43,8 +43,6 @@ static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 parent_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 list_key(DBT *, int, const char *const *, const size_t *,
 			    int, const void *);
-static int		 list_keys(const unsigned char *, const void *, size_t,
-			    DBT *, size_t *);
 static int		 lists_open(struct store *);
 static int		 lists_build(struct store *);
 static int		 lists_batch(struct store *, DB_TXN *,
@@ -55,7 +53,6 @@ static int		 lists_batch(struct store *, DB_TXN *,
 #define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
 #define LISTS_BATCH	200	/* tokens indexed per transaction while building */
 #define LISTS_TRIES	100	/* batches retried after a deadlock, in all */
-#define LIST_KEYS	(2 * BINDINGS_MAX + 7)	/* lists one token is in, at most */
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, int, char *, size_t);
 static int		 env_reopen(struct store *);
@@ -190,9 +187,9 @@ list_key(DBT *k, int kind, const char *const *part, const size_t *len,
  * organization's list of every token, which the native listing walks.
  * The keys (at most LIST_KEYS) go into keys, caller-freed.
  */
-static int
-list_keys(const unsigned char *id, const void *rec, size_t reclen, DBT *keys,
-    size_t *nkeys)
+int
+store_list_keys(const unsigned char *id, const void *rec, size_t reclen,
+    DBT *keys, size_t *nkeys)
 {
 	const char	*org, *ent, *bind, *subj, *name, *b, *e, *at;
 	size_t		 orglen = 0, entlen, bindlen = 0, subjlen = 0, namelen = 0;
@@ -270,8 +267,8 @@ done:
 	return rc;
 }
 
-static void
-keys_free(DBT *keys, size_t n)
+void
+store_keys_free(DBT *keys, size_t n)
 {
 	size_t	 i;
 
@@ -322,8 +319,8 @@ store_lists_update(struct store *st, DB_TXN *txn, const unsigned char *id,
 	if (old != NULL && new != NULL && same_lists(old, oldlen, new, newlen))
 		return 0;
 	/* Otherwise only what changed. */
-	if ((rc = list_keys(id, old, oldlen, ok, &no)) == 0)
-		rc = list_keys(id, new, newlen, nk, &nn);
+	if ((rc = store_list_keys(id, old, oldlen, ok, &no)) == 0)
+		rc = store_list_keys(id, new, newlen, nk, &nn);
 	else
 		nn = 0;
 	for (i = 0; rc == 0 && i < no; i++)
@@ -335,8 +332,8 @@ store_lists_update(struct store *st, DB_TXN *txn, const unsigned char *id,
 			dbt_set(&d, "", 0);
 			rc = st->lists->put(st->lists, txn, &nk[i], &d, 0);
 		}
-	keys_free(ok, no);
-	keys_free(nk, nn);
+	store_keys_free(ok, no);
+	store_keys_free(nk, nn);
 	return rc;
 }
 

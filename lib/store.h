@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "token.h"
@@ -281,6 +282,30 @@ enum store_err	 store_audit_list(struct store *, const unsigned char *after,
 		    int desc, audit_match_fn, void *, struct audit_rec *recs,
 		    size_t max, size_t scanmax, size_t *n, int *more,
 		    unsigned char last[UUID_LEN]);
+
+/*
+ * The store's invariants (store_verify.c): each problem is counted, and
+ * written as a line to out (NULL: none).  STORE_OK when the walk ran,
+ * whatever it found.
+ */
+struct store_verify {
+	FILE	*out;
+	int	 files_too;	/* Berkeley DB's own verification of each file */
+	size_t	 tokens, hashes, parents, list_keys, list_keys_expected;
+	size_t	 audit, files, problems;
+};
+enum store_err	 store_verify(struct store *, struct store_verify *);
+
+/*
+ * A consistent copy of the store into dir (missing or empty) while it
+ * serves: every write acknowledged before the call is in it.  And back:
+ * a backup's files into home (missing or empty), recovered, ready to
+ * open (store_backup.c).
+ */
+enum store_err	 store_backup(struct store *, const char *dir, char *err,
+		    size_t errsz);
+enum store_err	 store_restore(const char *from, const char *home, char *err,
+		    size_t errsz);
 
 /* Bulk load for benchmarks and imports: no per-commit sync, checkpoint at the end. */
 enum store_err	 store_bulk_begin(struct store *);

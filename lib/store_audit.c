@@ -24,7 +24,6 @@ enum audit_tag {
 };
 
 static void		 audit_encode(const struct audit_ev *, struct buf *);
-static int		 audit_decode(const void *, size_t, struct audit_rec *);
 static int		 audit_fn(struct store *, DB_TXN *, void *);
 static int		 trim_fn(struct store *, DB_TXN *, void *);
 static int		 audit_list_fn(struct store *, DB_TXN *, void *);
@@ -50,8 +49,8 @@ audit_encode(const struct audit_ev *ev, struct buf *b)
 		rec_put_field(b, A_DETAIL, ev->detail, strlen(ev->detail));
 }
 
-static int
-audit_decode(const void *data, size_t len, struct audit_rec *r)
+int
+store_audit_decode(const void *data, size_t len, struct audit_rec *r)
 {
 	const unsigned char	*p = data, *end = p + len, *v;
 	uint64_t		 iv;
@@ -267,7 +266,7 @@ audit_list_fn(struct store *st, DB_TXN *txn, void *arg)
 			break;
 		}
 		/* Skipped entries are consumed too: the cursor moves past them. */
-		if (audit_decode(d.data, d.size, &t) == -1) {
+		if (store_audit_decode(d.data, d.size, &t) == -1) {
 			memcpy(a->last, k.data, UUID_LEN);
 			continue;
 		}

@@ -8,6 +8,7 @@
 
 #include <db.h>
 
+#include "policy.h"
 #include "record.h"
 #include "store.h"
 
@@ -48,6 +49,16 @@ enum store_err	 store_run(struct store *, txn_fn, void *, int);
 int		 store_lists_update(struct store *, DB_TXN *,
 		    const unsigned char *id, const void *old, size_t oldlen,
 		    const void *new, size_t newlen);
+/*
+ * The keys of the lists the token id with record rec is in (at most
+ * LIST_KEYS), into keys; freed by store_keys_free.
+ */
+#define LIST_KEYS	(2 * BINDINGS_MAX + 7)
+int		 store_list_keys(const unsigned char *id, const void *rec,
+		    size_t reclen, DBT *keys, size_t *nkeys);
+void		 store_keys_free(DBT *keys, size_t n);
+/* Decodes an audit record: 0, or -1 when it is not one. */
+int		 store_audit_decode(const void *, size_t, struct audit_rec *);
 /* Appends an audit entry within txn: a Berkeley DB code (store_audit.c). */
 int		 store_audit_put(struct store *, DB_TXN *,
 		    const struct audit_ev *);

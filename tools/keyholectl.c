@@ -37,6 +37,9 @@ static int	 cmd_sweep(int, char **);
 static int	 cmd_checkpoint(int, char **);
 static int	 cmd_load(int, char **);
 static int	 cmd_keys(int, char **);
+static int	 cmd_verify(int, char **);
+static int	 cmd_backup(int, char **);
+static int	 cmd_restore(int, char **);
 
 #define KEYS_GRACE	(7 * 86400)	/* keys rotate: how long old keys verify */
 
@@ -56,6 +59,9 @@ static const struct {
 	{ "checkpoint", cmd_checkpoint },
 	{ "load", cmd_load },
 	{ "keys", cmd_keys },
+	{ "verify", cmd_verify },
+	{ "backup", cmd_backup },
+	{ "restore", cmd_restore },
 };
 
 static void
@@ -79,6 +85,9 @@ usage(void)
 	    "       keyholectl [-d home] load -c count -s scope [-s scope ...]\n"
 	    "                  [-k sample -o file]\n"
 	    "       keyholectl [-d home] keys list | rotate [-g grace-seconds]\n"
+	    "       keyholectl [-d home] verify [-n]\n"
+	    "       keyholectl [-d home] backup dir\n"
+	    "       keyholectl [-d home] restore dir\n"
 	    "       keyholectl routes lighttpd|lighttpd-cgi|apache|htaccess\n"
 	    "The store is -d, else $KEYHOLE_HOME.\n");
 	exit(2);
@@ -766,6 +775,76 @@ cmd_checkpoint(int argc, char **argv)
 }
 
 /*
+ * The store's invariants (store_verify): each problem on a line of its
+ * own, then the counts; exit 1 when any.  -n leaves out Berkeley DB's
+ * verification of each file, which wants a quiet store.
+ */
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct store_verify	 v;
+	struct store		*st;
+	enum store_err		 e;
+	int			 c;
+
+	memset(&v, 0, sizeof(v));
+	v.out = stdout;
+	v.files_too = 1;
+	while ((c = getopt(argc, argv, "n")) != -1)
+		if (c == 'n')
+			v.files_too = 0;
+		else
+			usage();
+	if (optind != argc)
+		usage();
+	st = open_store();
+	if ((e = store_verify(st, &v)) != STORE_OK)
+		errx(1, "verify: %s", store_strerror(e));
+	store_close(st);
+	fprintf(stderr, "keyholectl: %zu tokens, %zu hash entries, %zu minter "
+	    "entries, %zu list keys, %zu audit entries, %zu database files "
+	    "verified: %zu problems\n", v.tokens, v.hashes, v.parents,
+	    v.list_keys, v.audit, v.files, v.problems);
+	return v.problems > 0;
+}
+
+/* A hot backup into dir, missing or empty (store_backup). */
+static int
+cmd_backup(int argc, char **argv)
+{
+	struct store	*st;
+	char		 msg[512];
+
+	if (argc != 2)
+		usage();
+	st = open_store();
+	if (store_backup(st, argv[1], msg, sizeof(msg)) != STORE_OK)
+		errx(1, "%s", msg);
+	store_close(st);
+	fprintf(stderr, "keyholectl: backup of %s in %s\n", home, argv[1]);
+	return 0;
+}
+
+/*
+ * A backup into the store directory, missing or empty: another store
+ * is never overwritten (to replace one, stop the service and move it
+ * aside).  Then verified.
+ */
+static int
+cmd_restore(int argc, char **argv)
+{
+	char	 msg[512];
+
+	if (argc != 2)
+		usage();
+	if (store_restore(argv[1], home, msg, sizeof(msg)) != STORE_OK)
+		errx(1, "%s", msg);
+	fprintf(stderr, "keyholectl: %s restored into %s\n", argv[1], home);
+	optind = 1;
+	return cmd_verify(1, (char *[]){ "verify", NULL });
+}
+
+/*
  * Bulk load (benchmarks, imports): count tokens with the given scopes,
  * without a sync per commit and with one audit entry for the batch; then
  * a checkpoint.  With -k, every (count/sample)-th secret goes to -o file,
@@ -779,7 +858,8 @@ cmd_load(int argc, char **argv)
 	struct tok_rec	 rec;
 	struct audit_ev	 ev;
 	enum store_err	 se;
-	char		 secret[SECRET_BUFSZ], detail[64];
+	char		 secret[SECRET_BUFSZ], detail[128];
+	char		 first[UUID_STRLEN + 1], last[UUID_STRLEN + 1];
 	const char	*file = NULL;
 	FILE		*out = NULL;
 	int64_t		 count = 0, sample = 0, i, every;
@@ -832,12 +912,17 @@ cmd_load(int argc, char **argv)
 			errx(1, "token %lld: %s", (long long)i, store_strerror(se));
 		if (out != NULL && i % every == 0)
 			fprintf(out, "%s\n", secret);
+		if (i == 0)
+			uuid_format(rec.id, first);
 	}
+	uuid_format(rec.id, last);
 	sodium_memzero(secret, sizeof(secret));
 	memset(&ev, 0, sizeof(ev));
 	ev.at = (int64_t)time(NULL);
 	ev.event = "tokens.loaded";
-	snprintf(detail, sizeof(detail), "%lld tokens", (long long)count);
+	/* The range keyholectl verify knows them by: audited once, here. */
+	snprintf(detail, sizeof(detail), "%lld tokens, ids %s to %s",
+	    (long long)count, first, last);
 	ev.detail = detail;
 	if ((se = store_audit(st, &ev)) != STORE_OK ||
 	    (se = store_bulk_end(st)) != STORE_OK)

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "keyhole.h"
+#include "store_impl.h"	/* test_verify damages the indexes on purpose */
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define NLIST		25
@@ -2583,6 +2584,94 @@ START_TEST(test_children)
 }
 END_TEST
 
+/* keyholectl verify's walk: a sound store, then each kind of damage. */
+static size_t
+verify_problems(struct store_verify *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->files_too = 1;
+	ck_assert_int_eq(store_verify(st, v), STORE_OK);
+	return v->problems;
+}
+
+static void
+raw_put(DB *db, const void *k, size_t klen, const void *d, size_t dlen)
+{
+	DBT	 kd, dd;
+
+	dbt_set(&kd, k, klen);
+	dbt_set(&dd, d, dlen);
+	ck_assert_int_eq(db->put(db, NULL, &kd, &dd, 0), 0);
+}
+
+static void
+raw_del(DB *db, const void *k, size_t klen)
+{
+	DBT	 kd;
+
+	dbt_set(&kd, k, klen);
+	ck_assert_int_eq(db->del(db, NULL, &kd, 0), 0);
+}
+
+START_TEST(test_verify)
+{
+	static const int parent_of[6] = { -1, 0, 0, 1, -1, 3 };
+	struct store_verify v;
+	struct tok_rec	 tok[6];
+	unsigned char	 hash[TOK_HASH_LEN], unknown[UUID_LEN];
+	DBT		 keys[LIST_KEYS];
+	size_t		 i, n;
+	struct buf	 enc = BUF_INIT;
+	DB		*hashdb;
+
+	for (i = 0; i < 6; i++)
+		insert_child(&tok[i], parent_of[i] < 0 ? NULL :
+		    tok[parent_of[i]].id, "t");
+	randombytes_buf(hash, sizeof(hash));
+	ck_assert_int_eq(store_modify(st, tok[2].id, rotate_to, hash, NULL, 0),
+	    STORE_OK);
+	ck_assert_int_eq(verify_problems(&v), 0);
+	ck_assert_uint_eq(v.tokens, 6);
+	ck_assert_uint_eq(v.hashes, 7);		/* one rotated: two hashes */
+	ck_assert_uint_eq(v.parents, 4);
+	ck_assert_uint_eq(v.list_keys, v.list_keys_expected);
+	ck_assert_uint_eq(v.files, 5);
+
+	/* A list that lacks a token, then a list key of no token. */
+	rec_encode(&tok[1], &enc);
+	ck_assert_int_eq(store_list_keys(tok[1].id, enc.ptr, enc.len, keys, &n),
+	    0);
+	ck_assert_uint_gt(n, 0);
+	raw_del(st->lists, keys[0].data, keys[0].size);
+	ck_assert_uint_eq(verify_problems(&v), 2);	/* its lists, the total */
+	raw_put(st->lists, keys[0].data, keys[0].size, "", 0);
+	ck_assert_uint_eq(verify_problems(&v), 0);
+	uuid7_generate(unknown);
+	memcpy((unsigned char *)keys[0].data + keys[0].size - UUID_LEN, unknown,
+	    UUID_LEN);
+	raw_put(st->lists, keys[0].data, keys[0].size, "", 0);
+	ck_assert_uint_eq(verify_problems(&v), 2);	/* no such token, the total */
+	raw_del(st->lists, keys[0].data, keys[0].size);
+	store_keys_free(keys, n);
+
+	/* The hash index, as the plain B-tree it is. */
+	ck_assert_int_eq(db_create(&hashdb, st->env, 0), 0);
+	ck_assert_int_eq(hashdb->open(hashdb, NULL, "tokens-hash.db", NULL,
+	    DB_BTREE, DB_AUTO_COMMIT, 0), 0);
+	raw_del(hashdb, tok[4].hash, TOK_HASH_LEN);
+	ck_assert_uint_eq(verify_problems(&v), 1);
+	raw_put(hashdb, tok[4].hash, TOK_HASH_LEN, unknown, UUID_LEN);
+	ck_assert_uint_eq(verify_problems(&v), 2);	/* missing, and stray */
+	raw_put(hashdb, tok[4].hash, TOK_HASH_LEN, tok[4].id, UUID_LEN);
+	ck_assert_uint_eq(verify_problems(&v), 0);
+	ck_assert_int_eq(hashdb->close(hashdb, 0), 0);
+
+	buf_free(&enc);
+	for (i = 0; i < 6; i++)
+		tok_rec_free(&tok[i]);
+}
+END_TEST
+
 START_TEST(test_insert_guard)
 {
 	static const struct {
@@ -3142,6 +3231,7 @@ store_suite(void)
 	tcase_add_test(tc, test_modify_many_no_audit);
 	tcase_add_test(tc, test_delete_many);
 	tcase_add_test(tc, test_children);
+	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_insert_guard);
 	tcase_add_test(tc, test_insert_guard_refused);
 	tcase_add_test(tc, test_stale_caller);
