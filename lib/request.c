@@ -1,7 +1,10 @@
 /* request: one HTTP request as FastCGI or CGI hands it over, and its one response. */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,13 @@ extern char	**environ;
 
 /* A refused CGI body is read this far, to answer whole (drain). */
 #define DRAIN_MAX	(4 * 1024 * 1024)
+/*
+ * Seconds a FastCGI worker waits for a body.  A server that streams
+ * bodies (Apache's mod_proxy_fcgi) hands the request over before the
+ * body has come: a client that stops sending, or trickles, would hold one
+ * of the few workers as long as the server waits (Apache: a minute).
+ */
+#define BODY_WAIT	10
 
 static const char *param(struct req *, const char *);
 static void	 req_begin(struct req *, FCGX_Request *, struct store *,
@@ -34,6 +44,8 @@ static void	 dispatch(struct req *, enum act, req_handler);
 static const char *printable(const char *);
 static void	 drain(struct req *);
 static int	 own_url(struct req *);
+static int	 dot_segment(const char *);
+static int	 body_wait(struct req *, int64_t);
 static int	 hexval(int);
 
 static const char *
@@ -119,6 +131,21 @@ own_url(struct req *r)
 	    strcmp(r->path + n, param(r, "PATH_INFO")) == 0;
 }
 
+/* Has the path a "." or ".." segment? */
+static int
+dot_segment(const char *p)
+{
+	size_t	 n;
+
+	for (; *p == '/'; p += n) {
+		n = 1 + strcspn(p + 1, "/");
+		if ((n == 2 && p[1] == '.') ||
+		    (n == 3 && p[1] == '.' && p[2] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Finds the request's route: its dialect, its "{}" segments.  A path
  * with no route for the method is 405 with Allow; a route of another
@@ -157,6 +184,8 @@ dispatch(struct req *r, enum act act, req_handler handler)
 		memset(r->params, 0, sizeof(r->params));
 	}
 	if (r->route == NULL && allow == NULL) {
+		if (any != NULL)
+			r->dialect = any->dialect;
 		problem_send(r, 404, "There is no such resource.");
 		return;
 	}
@@ -169,6 +198,18 @@ dispatch(struct req *r, enum act act, req_handler handler)
 		return;
 	}
 	r->dialect = r->route->dialect;
+	/*
+	 * The server routed what it made of the path, not the path as sent:
+	 * "." and ".." resolved ("/v1/auth/api-tokens/." is a POST to
+	 * /v1/auth/api-tokens/, not a mint of a token named "."), an escape
+	 * decoded ("/v1/tokens/%2F" is a listing's path there).  Neither
+	 * names a resource of this program.
+	 */
+	if (dot_segment(r->path) ||
+	    (r->route->act != act && strchr(r->path, '%') != NULL)) {
+		problem_send(r, 404, "There is no such resource.");
+		return;
+	}
 	if (r->route->act == act) {
 		handler(r);
 		return;
@@ -208,6 +249,7 @@ req_serve(enum act act, req_handler handler)
 	if (cgi) {
 		req_begin(&r, NULL, st, home);
 		dispatch(&r, act, handler);
+		fflush(stdout);		/* the answer, before the store's close */
 		/* Out of the store before reading what the client still sends. */
 		store_close(st);
 		req_end(&r);
@@ -223,6 +265,8 @@ req_serve(enum act act, req_handler handler)
 		dispatch(&r, act, handler);
 		req_end(&r);
 		FCGX_Finish_r(&f);
+		if (st != NULL)
+			store_after(st);
 		/* After a panic this process must leave the environment. */
 		if (st != NULL && store_dead(st))
 			_exit(3);
@@ -258,13 +302,41 @@ drain(struct req *r)
 		n -= (int64_t)k;
 }
 
+/*
+ * Reads from the FastCGI connection give up at deadline (a CLOCK_MONOTONIC
+ * second), or never when it is 0.  0 when the deadline has passed.
+ */
+static int
+body_wait(struct req *r, int64_t deadline)
+{
+	struct timespec	 now;
+	struct timeval	 tv = { 0, 0 };
+	int64_t		 ms = 0;
+
+	if (r->fcgi == NULL || r->fcgi->ipcFd < 0)
+		return 1;
+	if (deadline != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (deadline - (int64_t)now.tv_sec) * 1000 -
+		    now.tv_nsec / 1000000;
+		if (ms <= 0)
+			return 0;
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	}
+	(void)setsockopt(r->fcgi->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv));
+	return 1;
+}
+
 int
 req_body(struct req *r)
 {
 	const char	*cl = param(r, "CONTENT_LENGTH");
-	int64_t		 n, max;
-	size_t		 got;
-	int		 k;
+	struct timespec	 now;
+	int64_t		 n, max, deadline;
+	size_t		 got, want;
+	int		 k, late = 0;
 
 	/* Read once: a second call (a helper, after its caller) sees the same. */
 	if (r->body_read != 0)
@@ -288,17 +360,35 @@ req_body(struct req *r)
 		return -1;
 	}
 	buf_reserve(&r->body, (size_t)n);
+	/* The whole body within BODY_WAIT: a trickle holds a worker no longer. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = (int64_t)now.tv_sec + BODY_WAIT;
 	for (got = 0; got < (size_t)n; got += (size_t)k) {
-		if (r->fcgi != NULL)
-			k = FCGX_GetStr(r->body.ptr + got, (int)((size_t)n - got),
+		want = (size_t)n - got < 8192 ? (size_t)n - got : 8192;
+		if (r->fcgi != NULL) {
+			if (!body_wait(r, deadline)) {
+				late = 1;
+				break;
+			}
+			k = FCGX_GetStr(r->body.ptr + got, (int)want,
 			    r->fcgi->in);
-		else
-			k = (int)fread(r->body.ptr + got, 1, (size_t)n - got, stdin);
+		} else
+			k = (int)fread(r->body.ptr + got, 1, want, stdin);
 		if (k <= 0)
 			break;
 	}
+	if (r->fcgi != NULL) {
+		/* A read the deadline cut short fails with EAGAIN. */
+		late |= FCGX_GetError(r->fcgi->in) == EAGAIN;
+		(void)body_wait(r, 0);
+	}
 	r->body.len = got;
 	r->body.ptr[got] = '\0';
+	if (late) {
+		problem_send(r, 408, "The rest of the request body did not "
+		    "come in time.");
+		return -1;
+	}
 	if (got != (size_t)n) {
 		problem_send(r, 400, "The request body is shorter than its "
 		    "Content-Length.");
@@ -484,6 +574,7 @@ req_reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";

@@ -102,14 +102,17 @@ act_uses_store(enum act a)
 	return a != ACT_JWKS;
 }
 
-/* Does path match pattern?  The "{name}" segments go into params. */
+/*
+ * Does path match pattern?  The "{name}" segments go into params.  -1:
+ * it does, but a "{name}" segment is too long to name anything.
+ */
 static int
 route_match(const char *pattern, const char *path,
     char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN])
 {
 	const char	*p = path, *q = pattern, *pe, *qe;
 	size_t		 n;
-	int		 i = 0;
+	int		 i = 0, toolong = 0;
 
 	/* A trailing slash names the same resource. */
 	while (*p == '/' && *q == '/') {
@@ -119,8 +122,12 @@ route_match(const char *pattern, const char *path,
 		qe = q + strcspn(q, "/");
 		n = (size_t)(pe - p);
 		if (qe - q >= 2 && q[0] == '{' && qe[-1] == '}') {
-			if (i >= ROUTE_MAXPARAMS || n == 0 || n >= ROUTE_PARAMLEN)
+			if (i >= ROUTE_MAXPARAMS || n == 0)
 				return 0;
+			if (n >= ROUTE_PARAMLEN) {
+				toolong = 1;
+				n = 0;
+			}
 			memcpy(params[i], p, n);
 			params[i++][n] = '\0';
 		} else if ((size_t)(qe - q) != n || memcmp(p, q, n) != 0)
@@ -128,7 +135,9 @@ route_match(const char *pattern, const char *path,
 		p = pe;
 		q = qe;
 	}
-	return *q == '\0' && (*p == '\0' || (p[0] == '/' && p[1] == '\0'));
+	if (*q != '\0' || (*p != '\0' && (p[0] != '/' || p[1] != '\0')))
+		return 0;
+	return toolong ? -1 : 1;
 }
 
 const char *
@@ -163,16 +172,21 @@ route_find(const char *method, const char *path,
 	static char	 list[64];
 	char		 scratch[ROUTE_MAXPARAMS][ROUTE_PARAMLEN];
 	size_t		 i, m;
-	int		 has;
+	int		 has, hit;
 
 	*allow = NULL;
 	*any = NULL;
 	for (i = 0; i < NROUTES; i++)
 		if (serves(&routes[i], method) &&
-		    route_match(routes[i].pattern, path, params))
-			return &routes[i];
+		    (hit = route_match(routes[i].pattern, path, params)) != 0) {
+			if (hit == 1)
+				return &routes[i];
+			/* No resource, but the route's: its dialect answers. */
+			*any = &routes[i];
+			return NULL;
+		}
 	for (i = 0; i < NROUTES && *any == NULL; i++)
-		if (route_match(routes[i].pattern, path, scratch))
+		if (route_match(routes[i].pattern, path, scratch) != 0)
 			*any = &routes[i];
 	if (*any == NULL)
 		return NULL;

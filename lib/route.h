@@ -26,7 +26,7 @@ enum act {
 };
 
 #define ROUTE_MAXPARAMS	2	/* "{name}" segments in a pattern, at most */
-#define ROUTE_PARAMLEN	128	/* a segment's bytes, at most (longer: no match) */
+#define ROUTE_PARAMLEN	128	/* a segment's bytes, at most (longer: no resource) */
 
 struct route {
 	const char		*method;	/* "GET" serves HEAD too */
@@ -44,7 +44,9 @@ int		 act_uses_store(enum act);
  * The first route, in table order, whose method and pattern match; its
  * "{name}" segments are copied into params.  NULL if none: then *allow
  * (when the path matches some route, else NULL) lists the methods the
- * path has, for a 405, and *any is the first route of that path.
+ * path has, for a 405, and *any is the first route of that path.  A
+ * route that matches but for a "{name}" segment too long to name
+ * anything is no resource: NULL, *allow NULL and *any that route.
  */
 const struct route *route_find(const char *method, const char *path,
 		    char params[ROUTE_MAXPARAMS][ROUTE_PARAMLEN],

@@ -110,6 +110,8 @@ const unsigned char *store_hashkey(const struct store *);
 const char	*store_home(const struct store *);
 /* Cheap; at most once a second runs failchk and lock detection. */
 enum store_err	 store_maintain(struct store *);
+/* After a request's answer is sent: a checkpoint when one is due. */
+void		 store_after(struct store *);
 /* Writes a checkpoint and removes logs no longer needed. */
 enum store_err	 store_checkpoint(struct store *);
 /* Did the environment fail (panic, run-recovery)? Then the process must exit. */
@@ -293,6 +295,10 @@ struct store_verify {
 	int	 files_too;	/* Berkeley DB's own verification of each file */
 	size_t	 tokens, hashes, parents, list_keys, list_keys_expected;
 	size_t	 audit, files, problems;
+	struct {			/* the audit log's entries by event */
+		char	 event[32];
+		size_t	 n;
+	}	 events[16];
 };
 enum store_err	 store_verify(struct store *, struct store_verify *);
 

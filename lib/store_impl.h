@@ -25,6 +25,8 @@ struct store {
 	int		 dead;		/* unusable: the process must exit */
 	int		 reopened;	/* joined a recovered environment */
 	int		 join_fd;	/* JOIN_LOCK, open for the process's life */
+	int		 ckp_fd;	/* CKP_LOCK, opened at the first checkpoint */
+	int		 wrote;		/* since the last store_after */
 	int		 bulk;
 	DB_TXN		*bulk_txn;	/* a bulk load commits in batches */
 	unsigned	 bulk_n;

@@ -3,7 +3,8 @@
  * token decodes and is found from each index that should hold it; every
  * index entry points at a token that says so; the counted list index
  * numbers its keys one by one; every audit entry decodes, and each token
- * created (or revoked) since the audit log begins has its event; and
+ * created (or redeemed, or revoked) since the audit log begins has its
+ * event; and
  * Berkeley DB's own verification passes on every database file.
  *
  * The walks take no long transaction, so the service keeps writing: a
@@ -127,6 +128,22 @@ loaded(const struct events *ev, const unsigned char *id)
 
 /* ---- the audit log ---- */
 
+static void
+tally(struct store_verify *v, const char *event)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(v->events) / sizeof(v->events[0]); i++) {
+		if (v->events[i].event[0] == '\0')
+			snprintf(v->events[i].event, sizeof(v->events[i].event),
+			    "%s", event);
+		if (strcmp(v->events[i].event, event) == 0) {
+			v->events[i].n++;
+			return;
+		}
+	}
+}
+
 static int
 walk_audit(struct ctx *c)
 {
@@ -150,7 +167,11 @@ walk_audit(struct ctx *c)
 		}
 		if (c->ev.since == 0)
 			c->ev.since = r.at;
-		if (r.has_target && strcmp(buf_cstr(&r.event), "token.created") == 0)
+		tally(c->v, buf_cstr(&r.event));
+		/* A redemption is its new token's creation. */
+		if (r.has_target && (strcmp(buf_cstr(&r.event),
+		    "token.created") == 0 || strcmp(buf_cstr(&r.event),
+		    "token.redeemed") == 0))
 			rc = push_id(&c->ev.created, &c->ev.ncreated,
 			    &c->ev.capc, r.target);
 		else if (r.has_target && strcmp(buf_cstr(&r.event), "token.revoked") == 0)
@@ -274,7 +295,8 @@ token_events(struct ctx *c, const struct tok_rec *t)
 		return;
 	if (t->created_at >= c->ev.since &&
 	    !has_event(c->ev.created, c->ev.ncreated, t->id))
-		problem(c, t->id, "created with no token.created event");
+		problem(c, t->id, "created with no token.created (or "
+		    "token.redeemed) event");
 	if (t->revoked_at != 0 && t->revoked_at >= c->ev.since &&
 	    !has_event(c->ev.revoked, c->ev.nrevoked, t->id))
 		problem(c, t->id, "revoked with no token.revoked event");

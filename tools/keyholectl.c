@@ -805,6 +805,10 @@ cmd_verify(int argc, char **argv)
 	    "entries, %zu list keys, %zu audit entries, %zu database files "
 	    "verified: %zu problems\n", v.tokens, v.hashes, v.parents,
 	    v.list_keys, v.audit, v.files, v.problems);
+	for (c = 0; c < (int)(sizeof(v.events) / sizeof(v.events[0])) &&
+	    v.events[c].event[0] != '\0'; c++)
+		fprintf(stderr, "keyholectl: audit: %zu %s\n", v.events[c].n,
+		    v.events[c].event);
 	return v.problems > 0;
 }
 

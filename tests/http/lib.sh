@@ -118,6 +118,23 @@ introspect() {	# introspect CALLER TOKEN: form-encoded, as RFC 7662 says
 	req POST /v1/introspect "$1" "token=$2" application/x-www-form-urlencoded
 }
 
+# actives FILE: how many of the secrets in FILE (one a line) introspect
+# active, asked over one connection.
+actives() {
+	local cfg=$T/actives.cfg
+	: >"$cfg"
+	while read -r tok; do
+		[ ! -s "$cfg" ] || echo next >>"$cfg"
+		printf 'url = "%s/v1/introspect"\nheader = "Authorization: Bearer %s"\ndata = "token=%s"\nwrite-out = "\\n"\n' \
+		    "$BASE" "$ROOT" "$tok" >>"$cfg"
+	done <"$1"
+	if [ -s "$cfg" ]; then
+		curl -s --max-time 600 -K "$cfg" | grep -c '"active":true'
+	else
+		echo 0
+	fi
+}
+
 header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | cut -d' ' -f2-; }
 
 # conforms DESCRIPTION CONTRACT DEFINITION: the last body against
