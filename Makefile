@@ -11,7 +11,7 @@ KEYHOLE_HOME ?= $(CURDIR)/var/store
 
 KH_CFLAGS = -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Ilib \
 	$$(pkg-config --cflags libsodium 2>/dev/null)
-KH_LIBS	= $$(pkg-config --libs fcgi 2>/dev/null || echo -lfcgi) -ldb \
+KH_LIBS	= $$(pkg-config --libs fcgi 2>/dev/null || echo -lfcgi) -ldb -pthread \
 	$$(pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 CHECK_LIBS = $$(pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -51,9 +51,15 @@ $(B)/.dir:
 $(B)/%.o: lib/%.c lib/*.h $(B)/.dir
 	$(CC) $(CFLAGS) $(KH_CFLAGS) -c $< -o $@
 
-$(B)/libkeyhole.a: $(LIB_OBJS)
+# The test build (make fault) adds the deaths on demand of tests/fault/.
+FAULT_OBJS = $(if $(findstring KEYHOLE_FAULTS,$(CFLAGS)),$(B)/fault.o)
+
+$(B)/fault.o: tests/fault/fault.c tests/fault/fault.h $(B)/.dir
+	$(CC) $(CFLAGS) $(KH_CFLAGS) -c $< -o $@
+
+$(B)/libkeyhole.a: $(LIB_OBJS) $(FAULT_OBJS)
 	rm -f $@
-	ar rcs $@ $(LIB_OBJS)
+	ar rcs $@ $(LIB_OBJS) $(FAULT_OBJS)
 
 $(B)/cgi-bin/%: cgi-bin/%.c $(B)/libkeyhole.a lib/*.h
 	$(CC) $(CFLAGS) $(KH_CFLAGS) $< $(B)/libkeyhole.a $(KH_LIBS) -o $@
@@ -75,10 +81,15 @@ $(B)/tests/loadgen: tests/loadgen.c $(B)/.dir
 	$(CC) $(CFLAGS) -std=c99 -D_GNU_SOURCE -Wall -Wextra -Werror $< -o $@
 
 # The fault tests' disk: slow, full or read-only (LD_PRELOAD).
-$(B)/tests/faultshim.so: tests/faultshim.c $(B)/.dir
+$(B)/tests/faultshim.so: tests/fault/shim.c $(B)/.dir
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror -shared -fPIC $< -ldl -o $@
 
 units: $(UNIT:%=$(B)/tests/%) $(B)/tests/loadgen $(B)/tests/faultshim.so
+
+# The endpoints again with deaths on demand (tests/fault/), for the
+# process-death tests.
+fault:
+	@$(MAKE) -s B=build/fault CFLAGS="-O2 -g -DKEYHOLE_FAULTS" all
 
 # The endpoints again under AddressSanitizer and UBSan, for the HTTP tests.
 asan:
@@ -102,7 +113,7 @@ run: deps-run
 	@SERVER=$(SERVER) PORT=$(PORT) KEYHOLE_HOME=$(KEYHOLE_HOME) sh tools/serve.sh
 
 test: deps
-	@$(MAKE) -s all units asan
+	@$(MAKE) -s all units asan fault
 	@bash tests/run.sh
 
 # The benchmark: builds, serves from a fresh store, drives it with wrk and
@@ -166,4 +177,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all units asan deps deps-run deps-bench run test bench fmt install uninstall clean
+.PHONY: all units asan fault deps deps-run deps-bench run test bench fmt install uninstall clean

@@ -35,6 +35,7 @@ extern char	**environ;
  * of the few workers as long as the server waits (Apache: a minute).
  */
 #define BODY_WAIT	10
+#define REJOINS_MAX	8	/* environments a FastCGI worker joins afresh */
 
 static const char *param(struct req *, const char *);
 static void	 req_begin(struct req *, FCGX_Request *, struct store *,
@@ -221,9 +222,22 @@ dispatch(struct req *r, enum act act, req_handler handler)
 	    "program.");
 }
 
+/*
+ * A server stopping or reloading (lighttpd's graceful restart, multiwatch
+ * stopping) sends SIGTERM: the request in hand is answered first, then
+ * the loop ends.
+ */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
 int
 req_serve(enum act act, req_handler handler)
 {
+	struct sigaction	 sa;
 	FCGX_Request	 f;
 	struct store	*st = NULL;
 	struct req	 r;
@@ -258,6 +272,10 @@ req_serve(enum act act, req_handler handler)
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, 0, 0) != 0)
 		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: accept() ends */
 	while (FCGX_Accept_r(&f) >= 0) {
 		if (st != NULL)
 			(void)store_maintain(st);
@@ -267,11 +285,17 @@ req_serve(enum act act, req_handler handler)
 		FCGX_Finish_r(&f);
 		if (st != NULL)
 			store_after(st);
-		/* After a panic this process must leave the environment. */
-		if (st != NULL && store_dead(st))
+		/*
+		 * After a panic, join the environment afresh: a worker that
+		 * left would drop the requests already queued on its socket.
+		 * When it cannot (no one has recovered it yet), leave, so
+		 * that the next process to open it does.  One that rejoined
+		 * many times, its old environments' memory still mapped,
+		 * starts afresh.
+		 */
+		if (st != NULL && store_dead(st) && store_maintain(st) != STORE_OK)
 			_exit(3);
-		/* Start afresh, without the old environment's memory. */
-		if (st != NULL && store_reopened(st))
+		if (st != NULL && store_reopened(st) > REJOINS_MAX)
 			break;
 		if (st == NULL && act_uses_store(act))
 			break;	/* let the server start us again: the store may be there now */

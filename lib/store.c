@@ -16,6 +16,9 @@
 #include <db.h>
 #include <sodium.h>
 
+#ifdef KEYHOLE_FAULTS
+#include "../tests/fault/fault.h"	/* a test build's deaths on demand */
+#endif
 #include "json.h"
 #include "policy.h"
 #include "store.h"
@@ -631,6 +634,8 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	env->set_thread_id(env, thread_id);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
+	/* A timed-out wait is told from a deadlock (store_run retries less). */
+	env->set_flags(env, DB_TIME_NOTGRANTED, 1);
 	env->set_cachesize(env, 0,
 	    (u_int32_t)json_int_env("KEYHOLE_CACHE_MB", 1, 4096,
 	    CACHE_MB) << 20, 1);
@@ -677,6 +682,9 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = db_create(&st->byhash, env, 0)) != 0 ||
+#ifdef KEYHOLE_FAULTS
+	    (rc = st->byhash->set_bt_compare(st->byhash, fault_compare)) != 0 ||
+#endif
 	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
@@ -699,6 +707,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	}
 	watch_end();
 	watch_joined();
+	watch_detector(env, LOCK_TIMEOUT_US / 1000);
 	return 0;
 }
 
@@ -720,7 +729,7 @@ env_reopen(struct store *st)
 		st->dead = 1;
 		return -1;
 	}
-	st->reopened = 1;
+	st->reopened++;
 	return 0;
 }
 
@@ -765,6 +774,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_after(st);
+	watch_detector(NULL, 0);
 	/*
 	 * After a panic, closing may block on dead mutexes: leave it to exit.
 	 * Closing can also block on a mutex a killed process held: the
@@ -879,8 +889,16 @@ store_maintain(struct store *st)
 	time_t	 now = time(NULL);
 	int	 rc;
 
+	/* After a panic: the environment afresh, or this process must go. */
 	if (st->dead)
-		return STORE_FATAL;
+		return env_reopen(st) == 0 ? STORE_OK : STORE_FATAL;
+	/*
+	 * Recovered by another process since this one joined: the old
+	 * environment may hold a dead process's mutex, on which any call
+	 * would block.  Join the new one first (a stat, every request).
+	 */
+	if (watch_replaced())
+		return env_reopen(st) == 0 ? STORE_OK : STORE_FATAL;
 	if (now == st->last_maint)
 		return STORE_OK;
 	st->last_maint = now;
@@ -969,7 +987,7 @@ enum store_err
 store_run(struct store *st, txn_fn fn, void *arg, int write)
 {
 	DB_TXN	*txn;
-	int	 rc = 0, try, committed = 0, reopened = 0;
+	int	 rc = 0, try, committed = 0, reopened = 0, timeouts = 0;
 
 	if (st->dead)
 		return STORE_FATAL;
@@ -990,6 +1008,13 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 				txn->abort(txn);
 			if (rc == 0) {
 				rc = fn(st, txn, arg);
+#ifdef KEYHOLE_FAULTS
+				/* Written, holding the writers' lock, not committed. */
+				if (rc == 0) {
+					fault_point("stop_in_txn", SIGSTOP);
+					fault_point("die_before_commit", SIGKILL);
+				}
+#endif
 				if (rc == 0) {
 					rc = txn->commit(txn, write == RUN_LAZY ?
 					    DB_TXN_WRITE_NOSYNC : 0);
@@ -1020,10 +1045,18 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 		}
 		if (rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED)
 			break;
+		/*
+		 * A lock timeout means a lock held a second: by a process
+		 * stuck or stopped, which failchk frees only once it is dead.
+		 * One more try, then busy: the client hears within seconds.
+		 */
+		if (rc == DB_LOCK_NOTGRANTED && ++timeouts == 2)
+			break;
 	}
-	if (try == RETRIES)
-		fprintf(stderr, "keyhole[%ld]: store: still deadlocked after %d "
-		    "attempts\n", (long)getpid(), RETRIES);
+	if (try == RETRIES || timeouts == 2)
+		fprintf(stderr, "keyhole[%ld]: store: %s\n", (long)getpid(),
+		    timeouts == 2 ? "a lock held over a second, twice" :
+		    "still deadlocked after 20 attempts");
 	if (rc == 0 && write && !st->bulk)
 		st->wrote = 1;
 	return map_err(st, rc);

@@ -78,11 +78,14 @@ void		 watch_pause(void);
 /* Waiting for a turn (on) at most secs: then the wait ends with EINTR. */
 void		 watch_queue(int on, int secs);
 void		 watch_joined(void);
+int		 watch_replaced(void);
 /* Has a stuck process asked the next open for a full recovery? */
 int		 watch_recover_asked(void);
 void		 watch_recovered(void);
 void		 watch_reap(void);
 void		 watch_leave(void);
+/* Expires lock waits past timeout_ms while a stay is older (NULL: stop). */
+void		 watch_detector(DB_ENV *, uint64_t timeout_ms);
 
 /* Points d at n bytes at p, every other member cleared. */
 static inline void

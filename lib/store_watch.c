@@ -17,6 +17,13 @@
  *     a moment ago, the disk is slow, not stuck: look again a second later;
  *   - else nothing moves: stuck, as above.
  * A stay slower than KEYHOLE_LOG_SLOW_MS is logged, with its kind.
+ *
+ * Berkeley DB ends a lock wait past its timeout only when some process
+ * runs the deadlock detector: a process waiting alone on a lock whose
+ * holder is stopped would wait on, and be taken for stuck.  So a thread
+ * of each process expires timed-out lock waits (lock_detect with
+ * DB_LOCK_EXPIRE) while a stay of its process is older than the lock
+ * timeout.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -24,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +70,10 @@ static pid_t		 self;
 static volatile sig_atomic_t queued;	/* waiting a turn: not stuck */
 static uint64_t		 began;		/* the current stay's start */
 static const char	*what;		/* the current stay's kind */
+static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
+static volatile int	 detecting;	/* the detector runs until this is 0 */
+static pthread_t	 detector;
+static uint64_t		 lock_timeout_ms;
 
 static uint64_t
 now_ms(void)
@@ -278,6 +290,55 @@ watchdog(int sig)
 	_exit(75);
 }
 
+/* ---- the lock-wait detector ---- */
+
+static void *
+detect(void *arg)
+{
+	struct timespec	 ts = { 0, 200 * 1000000 };
+	DB_ENV		*env;
+	uint64_t	 b;
+
+	(void)arg;
+	while (__atomic_load_n(&detecting, __ATOMIC_ACQUIRE)) {
+		nanosleep(&ts, NULL);
+		b = __atomic_load_n(&began, __ATOMIC_RELAXED);
+		env = __atomic_load_n(&detect_env, __ATOMIC_ACQUIRE);
+		if (env != NULL && __atomic_load_n(&mine->inside,
+		    __ATOMIC_RELAXED) && now_ms() - b > lock_timeout_ms)
+			(void)env->lock_detect(env, 0, DB_LOCK_EXPIRE, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * Starts (env) or points (a new env, after a recovery) the detector; NULL
+ * stops it.  The environment is not free-threaded (DB_THREAD would make
+ * every handle so): the detector uses only lock_detect, which works on
+ * the shared regions under their own mutexes, made for many processes,
+ * and touches no handle the main thread uses.
+ */
+void
+watch_detector(DB_ENV *env, uint64_t timeout_ms)
+{
+	sigset_t	 all, old;
+
+	lock_timeout_ms = timeout_ms;
+	__atomic_store_n(&detect_env, env, __ATOMIC_RELEASE);
+	if (env != NULL && !detecting) {
+		detecting = 1;
+		/* The watchdog's alarm is the main thread's to take. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		if (pthread_create(&detector, NULL, detect, NULL) != 0)
+			detecting = 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	} else if (env == NULL && detecting) {
+		__atomic_store_n(&detecting, 0, __ATOMIC_RELEASE);
+		pthread_join(detector, NULL);
+	}
+}
+
 /* ---- what store.c calls ---- */
 
 void
@@ -307,6 +368,13 @@ watch_init(const char *home)
 	sa.sa_handler = watchdog;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* Has a recovery replaced the environment this process joined? */
+int
+watch_replaced(void)
+{
+	return joined != 0 && region_ino() != joined;
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * faultshim: an LD_PRELOAD library for the fault tests (tests/http/
+ * shim: an LD_PRELOAD library for the fault tests (tests/http/
  * faults.sh).  It makes the disk under $KEYHOLE_HOME slow, full or
  * read-only, as the file $KEYHOLE_HOME.faults says at the moment of each
  * call, so that a test turns a fault on and off under a running server:
