@@ -7,11 +7,12 @@
  * Every process of the store has a slot in a small table all of them map
  * (ACTIVITY): its pid, whether it is inside the library, and when its
  * last disk I/O began and ended, kept by hooks around Berkeley DB's own
- * I/O calls.  When a stay passes its bound (KEYHOLE_STUCK_SECS):
+ * I/O calls.  Each second of a stay:
  *   - if the environment was replaced since this process joined it, the
  *     process is waiting in a dead one: it exits;
  *   - if a process died inside the library, what this one waits for is
  *     most likely the dead one's: it exits and asks for a recovery;
+ *   - if the stay is younger than its bound (KEYHOLE_STUCK_SECS), wait on;
  *   - if a live process is doing disk I/O (begun less than
  *     KEYHOLE_IO_WAIT_SECS ago: a longer one is a hung disk), or ended one
  *     a moment ago, the disk is slow, not stuck: look again a second later;
@@ -69,6 +70,7 @@ static uint64_t		 stuck_ms = 2000, io_wait_ms = 30000, log_ms = 1000;
 static pid_t		 self;
 static volatile sig_atomic_t queued;	/* waiting a turn: not stuck */
 static uint64_t		 began;		/* the current stay's start */
+static uint64_t		 bound_ms;	/* its bound while nothing moves */
 static const char	*what;		/* the current stay's kind */
 static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
 static volatile int	 detecting;	/* the detector runs until this is 0 */
@@ -276,8 +278,10 @@ watchdog(int sig)
 	if (queued)
 		return;
 	if (joined == 0 || region_ino() == joined) {
-		if (!dead_inside() && disk_busy(now)) {
-			alarm(1);	/* slow, not stuck: look again */
+		/* Slow, or not yet at the bound: look again a second later. */
+		if (!dead_inside() && (now - began < bound_ms ||
+		    disk_busy(now))) {
+			alarm(1);
 			errno = saved;
 			return;
 		}
@@ -400,9 +404,11 @@ void
 watch_begin(const char *kind, int secs)
 {
 	what = kind;
+	bound_ms = secs > 0 ? 1000 * (uint64_t)secs : stuck_ms;
 	began = now_ms();
 	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELAXED);
-	alarm(secs > 0 ? (unsigned)secs : (unsigned)(stuck_ms / 1000));
+	/* A tick a second: a death inside the library is seen within one. */
+	alarm(1);
 }
 
 void

@@ -1,78 +1,127 @@
 #!/bin/bash
-# Four workers per endpoint under concurrent mints and introspections:
-# first undisturbed (no 5xx at all), then with a worker killed (kill -9)
-# every few seconds (no acknowledged token lost, service back within 5 s,
-# no one running a recovery).  Loopback only; bounded in time.
+# Crash safety.  Four workers per endpoint under a write-heavy load: every
+# client runs the whole life of a token (mint, introspect, rotate,
+# introspect, revoke, introspect) and mints through every dialect
+# (tests/loadgen.c).  First undisturbed (no 5xx at all); then with a
+# random worker killed (kill -9) every second; then with the whole web
+# server killed mid-load and started again.  After each: every token
+# whose mint got a 2xx introspects active (unless its revocation got
+# one), every revocation that got a 2xx holds, the service answers again
+# within 5 s, and no one ran anything.  Loopback only; bounded in time.
 . "$(dirname "$0")/lib.sh"
 start_server 4
-
+mint acme-admin '[]' '"organization":"acme","subject":"alice","bindings":[{"role":"ADMIN","entity":"organization"}]'
+ADMIN=$TOKEN
+bin=${KEYHOLE_BIN:-$top/build/cgi-bin}
 DURATION=${LOAD_SECONDS:-20}
-CLIENTS=6
+CLIENTS=12
 
-run_load() {	# run_load FILE: CLIENTS connections for DURATION seconds
-	"$top/build/tests/loadgen" "$PORT" "$ROOT" "$DURATION" "$CLIENTS" "$1"
+run_load() {	# run_load FILE: CLIENTS clients for DURATION seconds
+	LOADGEN_ADMIN=$ADMIN "$top/build/tests/loadgen" "$PORT" "$ROOT" \
+	    "$DURATION" "$CLIENTS" "$1"
 }
 
-# Every minted secret must introspect active.
-verify_all() {	# verify_all FILE: prints how many 201 tokens are not active
-	awk '$1 == "mint" && $2 == 201 { print $3 }' "$1" >"$T/minted"
-	echo $(( $(wc -l <"$T/minted") - $(actives "$T/minted") ))
+# What a load's answers promise, checked against the service now.
+# Prints "LOST KEPT-REVOKED": acknowledged secrets not active, and
+# acknowledged revocations whose token still is.
+promises() {	# promises FILE
+	# A token's current secret: its mint's, or its rotation's (2xx).
+	awk '$1 == "mint" && $2 == 201 { cur[$4] = $3 }
+	    $1 == "rotate" && $2 == 200 { cur[$4] = $3 }
+	    $1 == "rotate" && $2 != 200 { unsure[$4] = 1 }
+	    $1 == "revoke" && $2 >= 200 && $2 < 300 { gone[$4] = 1 }
+	    $1 == "revoke" && !($2 >= 200 && $2 < 300) { unsure[$4] = 1 }
+	    END { for (id in cur) if (!(id in unsure))
+		print (id in gone ? "revoked" : "live"), cur[id] }' "$1" >"$T/native"
+	# Dialect mints are never revoked here (Timbal's are enrollments).
+	awk '$2 >= 200 && $2 < 300 && $1 ~ /^(archil|turso|deepset|astronomer)$/ { print "live", $3 }' \
+	    "$1" >>"$T/native"
+	awk '$1 == "live" { print $2 }' "$T/native" >"$T/live"
+	awk '$1 == "revoked" { print $2 }' "$T/native" >"$T/revoked"
+	echo "$(( $(wc -l <"$T/live") - $(actives "$T/live") )) $(actives "$T/revoked")"
 }
 
 # --- undisturbed
 run_load "$T/calm"
-mints=$(awk '$1 == "mint" && $2 == 201' "$T/calm" | wc -l)
-ok "undisturbed: tokens were minted ($mints)" test "$mints" -gt 500
-is "undisturbed: no 5xx answer" "$(awk '$2 >= 500' "$T/calm" | wc -l)" 0
-is "undisturbed: every answer was 201 or 200" "$(awk '!($1 == "mint" && $2 == 201) && !($1 == "introspect" && $2 == 200)' "$T/calm" | wc -l)" 0
-is "undisturbed: every introspection during the load was active" "$(awk '$1 == "introspect" && $3 != 1' "$T/calm" | wc -l)" 0
-ok "undisturbed: the answers recorded are the answers counted" test "$(awk '$1 == "introspect"' "$T/calm" | wc -l)" -gt 500
-is "undisturbed: every 201 token introspects active afterwards" "$(verify_all "$T/calm")" 0
+n=$(wc -l <"$T/calm")
+ok "undisturbed: requests were answered ($n)" test "$n" -gt 500
+is "undisturbed: no 5xx and none unanswered" "$(awk '$2 >= 500 || $2 == 0' "$T/calm" | wc -l)" 0
+is "undisturbed: every introspection during the load said what the token's life says" \
+    "$(awk '$1 == "introspect" && $2 != 200' "$T/calm" | wc -l)" 0
+read -r lost kept <<<"$(promises "$T/calm")"
+is "undisturbed: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
+is "undisturbed: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
 
-# --- a worker killed every few seconds
-killer() {	# kills a random mint or introspect worker every 3 s; logs recovery times
-	local end=$1 pid t0 t1 st
-	while [ "$(( $(date +%s) + 3 ))" -lt "$end" ]; do
-		sleep 3
-		pid=$(pgrep -f "^$top/build/cgi-bin/(tokens-create|introspect)$" | shuf -n 1)
+# --- a random worker killed every second
+outage() {	# outage: ms until a mint is acknowledged again (10 s at most)
+	local t0 st
+	t0=$(date +%s%N)
+	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ]; do
+		st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
+		    -H 'Content-Type: application/json' \
+		    -d '{"name":"probe","scopes":["protected:read"]}' "$BASE/v1/tokens")
+		[ "$st" = 201 ] && break
+		sleep 0.05
+	done
+	[ "$st" = 201 ] && echo $(( ($(date +%s%N) - t0) / 1000000 )) || echo 99999
+}
+killer() {	# killer END: kills a random worker every second until END
+	local pid
+	while [ "$(( $(date +%s) + 1 ))" -lt "$1" ]; do
+		sleep 1
+		pid=$(pgrep -f "^$bin/" | shuf -n 1)
 		[ -n "$pid" ] || continue
-		kill -9 "$pid"
-		echo "killed $pid" >>"$T/kills"
-		# How long until a mint is acknowledged again (bounded: a hang fails).
-		t0=$(date +%s%N)
-		st=000
-		while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ]; do
-			st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
-			    -H 'Content-Type: application/json' \
-			    -d '{"name":"probe","scopes":["protected:read"]}' "$BASE/v1/tokens")
-			[ "$st" = 201 ] && break
-			sleep 0.05
-		done
-		t1=$(date +%s%N)
-		echo "recovered $st $(( (t1 - t0) / 1000000 ))" >>"$T/kills"
+		kill -9 "$pid" && echo "killed $pid $(outage)" >>"$T/kills"
 	done
 }
 : >"$T/kills"
-end=$(( $(date +%s) + DURATION ))
-killer "$end" &
+killer $(( $(date +%s) + DURATION )) &
 kpid=$!
 run_load "$T/storm"
 wait "$kpid"
 kills=$(grep -c '^killed' "$T/kills")
-ok "workers were killed during the load ($kills)" test "$kills" -ge 3
-mints=$(awk '$1 == "mint" && $2 == 201' "$T/storm" | wc -l)
-ok "tokens were minted during the kills ($mints)" test "$mints" -gt 200
-is "after each kill a mint succeeded again within 5 s" \
-    "$(awk '$1 == "recovered" && ($2 != 201 || $3 > 5000)' "$T/kills" | wc -l)" 0
-is "no token that got a 201 is lost" "$(verify_all "$T/storm")" 0
-is "no token from the undisturbed run is lost either" "$(verify_all "$T/calm")" 0
-req GET /v1/tokens?limit=1 "$ROOT"
-is "the service answers normally after the kills" "$STATUS" 200
-grep '^recovered' "$T/kills" | awk '{ printf "# recovery after a kill: %s ms\n", $3 }'
+ok "kills: a worker was killed every second or so ($kills)" test "$kills" -ge $((DURATION / 3))
+n=$(awk '$2 >= 200 && $2 < 300' "$T/storm" | wc -l)
+ok "kills: requests were acknowledged during them ($n)" test "$n" -gt 200
+longest=$(awk '{ print $3 }' "$T/kills" | sort -n | tail -n 1)
+ok "kills: after each, a mint was acknowledged again within 5 s (longest ${longest} ms)" \
+    test "${longest:-0}" -lt 5000
+read -r lost kept <<<"$(promises "$T/storm")"
+is "kills: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
+is "kills: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
+read -r lost kept <<<"$(promises "$T/calm")"
+is "kills: no token from the undisturbed run is lost either" "$lost $kept" "0 0"
+# A worker killed inside Berkeley DB leaves a mutex held: those waiting on
+# it leave (the watchdog) and the next process recovers, by themselves.
+echo "# crash: clients=$CLIENTS duration=${DURATION}s requests=$(wc -l <"$T/storm")" \
+    "5xx=$(awk '$2 >= 500' "$T/storm" | wc -l) kills=$kills lost=$lost" \
+    "longest_outage_ms=$longest" \
+    "recoveries=$(grep -c 'recovered after a stuck process' "$KEYHOLE_RUN/keyhole.log")"
 
+# --- the whole web server killed mid-load, then started again
+root=$ROOT
+run_load "$T/crash" &
+lpid=$!
+sleep $((DURATION / 2))
+for f in "$KEYHOLE_RUN"/*.pid; do kill -9 "$(cat "$f")" 2>/dev/null; done
+pkill -9 -f "^$bin/"
+pkill -9 -f "multiwatch .* -- $bin/"
+wait "$lpid"
+t0=$(date +%s%N)
 stop_server
-for db in tokens.db tokens-hash.db tokens-parent.db audit.db; do
-	ok "db_verify passes on $db after the kills" db5.3_verify -q -h "$KEYHOLE_HOME" "$KEYHOLE_HOME/$db"
-done
-awk '$1 == "mint" && $2 == 201 { print $3 }' "$T/calm" "$T/storm" >"$T/secrets"
+start_server 4
+ROOT=$root
+back=$(outage)
+ok "server killed: started again, it acknowledges a mint (after $(( ($(date +%s%N) - t0) / 1000000 )) ms)" \
+    test "$back" -lt 5000
+read -r lost kept <<<"$(promises "$T/crash")"
+is "server killed: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
+is "server killed: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
+read -r lost kept <<<"$(promises "$T/storm")"
+is "server killed: nothing acknowledged before is lost" "$lost $kept" "0 0"
+stop_server
+"$ctl" -d "$KEYHOLE_HOME" verify >"$T/verify" 2>&1
+ok "keyholectl verify finds no problem after the kills" grep -q ' verified: 0 problems$' "$T/verify"
+grep -v 'audit:' "$T/verify" | head -n 5 | sed 's/^/#   /'
+cat "$T/calm" "$T/storm" "$T/crash" | awk '{ print $3 }' | grep -v '^-$' >"$T/secrets"
 ok "no file under KEYHOLE_HOME contains a minted secret" bash -c "! grep -rqaFf '$T/secrets' '$KEYHOLE_HOME'"
