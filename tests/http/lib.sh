@@ -74,6 +74,7 @@ stop_server() {
 
 cleanup() {
 	stop_server
+	hygiene
 	# Under the sanitizer build, the workers' log must hold no report.
 	if [ -n "${KEYHOLE_SANITIZED:-}" ]; then
 		if grep -qE 'Sanitizer|runtime error' "$KEYHOLE_RUN/keyhole.log" 2>/dev/null; then
@@ -103,6 +104,31 @@ req() {
 	STATUS=$(curl "${args[@]}" "$BASE$path")
 	BODY=$(cat "$T/b")
 	HEADERS=$(tr -d '\r' <"$T/h")
+	# Every answer, for the secrets' hygiene at the end (hygiene).
+	if [ "${STATUS:0:1}" = 2 ]; then
+		{ cat "$T/b"; echo; } >>"$T/bodies.ok"
+	else
+		{ cat "$T/b"; echo; } >>"$T/bodies.err"
+	fi
+}
+
+# hygiene: no secret the service handed out (in a 2xx answer, or the root
+# token) appears in any file under the store, any line of the logs, or any
+# error body; run by cleanup after every test.
+hygiene() {
+	local s=$T/secrets.handed where
+	{
+		[ -z "$ROOT" ] || echo "$ROOT"
+		grep -ohE '[a-z0-9]{1,16}[_-][A-Za-z0-9]{38}|eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' \
+		    "$T/bodies.ok" 2>/dev/null
+	} | sort -u >"$s"
+	[ -s "$s" ] && [ -d "$KEYHOLE_HOME" ] || return 0
+	where=$(grep -rlaFf "$s" "$KEYHOLE_HOME" "$KEYHOLE_RUN"/*.log "$T/bodies.err" 2>/dev/null)
+	if [ -z "$where" ]; then
+		echo "ok - secrets hygiene: none of the $(wc -l <"$s") secrets handed out is in the store, the logs or an error body"
+	else
+		echo "not ok - secrets hygiene: a secret handed out is in: $(echo $where)"
+	fi
 }
 
 jget() { jq -r "$1" <<<"$BODY"; }
@@ -133,6 +159,29 @@ actives() {
 	else
 		echo 0
 	fi
+}
+
+# What a load's answers (tests/loadgen.c, LOADGEN_ADMIN) promise, checked
+# against the service now.
+# Prints "LOST KEPT-REVOKED": acknowledged secrets not active, and
+# acknowledged revocations whose token still is.  The tokens whose ids
+# are in the file SKIP, if given, are left out (their fate is unknown).
+promises() {	# promises FILE [SKIP]
+	# A token's current secret: its mint's, or its rotation's (2xx).
+	awk 'ARGC == 3 && FILENAME == ARGV[1] { unsure[$1] = 1; next }
+	    $1 == "mint" && $2 == 201 { cur[$4] = $3 }
+	    $1 == "rotate" && $2 == 200 { cur[$4] = $3 }
+	    $1 == "rotate" && $2 != 200 { unsure[$4] = 1 }
+	    $1 == "revoke" && $2 >= 200 && $2 < 300 { gone[$4] = 1 }
+	    $1 == "revoke" && !($2 >= 200 && $2 < 300) { unsure[$4] = 1 }
+	    END { for (id in cur) if (!(id in unsure))
+		print (id in gone ? "revoked" : "live"), cur[id] }' ${2:+"$2"} "$1" >"$T/native"
+	# Dialect mints are never revoked here (Timbal's are enrollments).
+	awk '$2 >= 200 && $2 < 300 && $1 ~ /^(archil|turso|deepset|astronomer)$/ { print "live", $3 }' \
+	    "$1" >>"$T/native"
+	awk '$1 == "live" { print $2 }' "$T/native" >"$T/live"
+	awk '$1 == "revoked" { print $2 }' "$T/native" >"$T/revoked"
+	echo "$(( $(wc -l <"$T/live") - $(actives "$T/live") )) $(actives "$T/revoked")"
 }
 
 header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | cut -d' ' -f2-; }

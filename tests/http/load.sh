@@ -21,26 +21,6 @@ run_load() {	# run_load FILE: CLIENTS clients for DURATION seconds
 	    "$DURATION" "$CLIENTS" "$1"
 }
 
-# What a load's answers promise, checked against the service now.
-# Prints "LOST KEPT-REVOKED": acknowledged secrets not active, and
-# acknowledged revocations whose token still is.
-promises() {	# promises FILE
-	# A token's current secret: its mint's, or its rotation's (2xx).
-	awk '$1 == "mint" && $2 == 201 { cur[$4] = $3 }
-	    $1 == "rotate" && $2 == 200 { cur[$4] = $3 }
-	    $1 == "rotate" && $2 != 200 { unsure[$4] = 1 }
-	    $1 == "revoke" && $2 >= 200 && $2 < 300 { gone[$4] = 1 }
-	    $1 == "revoke" && !($2 >= 200 && $2 < 300) { unsure[$4] = 1 }
-	    END { for (id in cur) if (!(id in unsure))
-		print (id in gone ? "revoked" : "live"), cur[id] }' "$1" >"$T/native"
-	# Dialect mints are never revoked here (Timbal's are enrollments).
-	awk '$2 >= 200 && $2 < 300 && $1 ~ /^(archil|turso|deepset|astronomer)$/ { print "live", $3 }' \
-	    "$1" >>"$T/native"
-	awk '$1 == "live" { print $2 }' "$T/native" >"$T/live"
-	awk '$1 == "revoked" { print $2 }' "$T/native" >"$T/revoked"
-	echo "$(( $(wc -l <"$T/live") - $(actives "$T/live") )) $(actives "$T/revoked")"
-}
-
 # --- undisturbed
 run_load "$T/calm"
 n=$(wc -l <"$T/calm")
