@@ -112,9 +112,20 @@ run: deps-run
 	@$(MAKE) -s all
 	@SERVER=$(SERVER) PORT=$(PORT) KEYHOLE_HOME=$(KEYHOLE_HOME) sh tools/serve.sh
 
+# SANITIZE=1: the HTTP suite against the programs built with ASan and UBSan.
+SANITIZE ?=
+
 test: deps
 	@$(MAKE) -s all units asan fault
-	@bash tests/run.sh
+	@SANITIZE=$(SANITIZE) bash tests/run.sh
+
+# The load, crash, backup and log tests, the hostile inputs and the fuzzing
+# harnesses (FUZZ_RUNS each); their figures go to RELIABILITY.md.
+reliability: deps
+	@$(MAKE) -s all units fault
+	@bash tests/reliability.sh
+
+include tests/fuzz/fuzz.mk
 
 # The benchmark: builds, serves from a fresh store, drives it with wrk and
 # prints one table (tests/bench/run.sh); QUICK=1 for a short run that
@@ -177,4 +188,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all units asan fault deps deps-run deps-bench run test bench fmt install uninstall clean
+.PHONY: all units asan fault reliability deps deps-run deps-bench run test bench fmt install uninstall clean

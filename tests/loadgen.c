@@ -5,7 +5,7 @@
  * answer to the output file: "mint STATUS SECRET MS" / "introspect STATUS
  * ACTIVE MS", MS the milliseconds the answer took (STATUS 000: none came).
  * With a count, each process stops after that many requests (or at the
- * deadline, whichever comes first).
+ * deadline, whichever comes first).  With LOADGEN_MINT_ONLY set, only mints.
  * With LOADGEN_ADMIN set (a token of an administrator of the organization
  * acme), each process runs the whole life of a token instead, and mints
  * through every dialect: native mint, introspect, rotate, introspect the
@@ -36,6 +36,7 @@
 static int	 port;
 static const char *root;
 static const char *admin;	/* LOADGEN_ADMIN: the mixed load */
+static int	 mint_only;	/* LOADGEN_MINT_ONLY: no introspections */
 static long	 requests = -1;	/* per process; -1: until the deadline */
 
 static int
@@ -226,6 +227,8 @@ client(time_t end, int out)
 			usleep(10000);
 			continue;
 		}
+		if (mint_only)
+			continue;
 		if (requests >= 0 && sent >= requests)
 			break;
 		sent++;
@@ -361,6 +364,7 @@ main(int argc, char **argv)
 	port = atoi(argv[1]);
 	root = argv[2];
 	admin = getenv("LOADGEN_ADMIN");
+	mint_only = getenv("LOADGEN_MINT_ONLY") != NULL;
 	end = time(NULL) + atoi(argv[3]);
 	procs = atoi(argv[4]);
 	if (port < 1 || port > 65535 || procs < 1 || procs > 64 ||

@@ -1,19 +1,31 @@
 #!/bin/bash
 # Runs every test — unit tests of lib/ (Check, also under valgrind), the
 # man pages' lint, then the HTTP tests against real lighttpd and Apache
-# servers in each setup — and ends with "N passed, N failed".
+# servers in each setup — and ends with "N passed, N failed".  With
+# SANITIZE=1, the HTTP suite under ASan and UBSan instead.  The load,
+# crash, backup and log tests are make reliability's
+# (tests/reliability.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-passed=0
-failed=0
-log=$(mktemp -d /tmp/keyhole-tests.XXXXXX)
-start=$SECONDS
-mark=$SECONDS
-took() {	# took PART: how long the part since the last mark took
-	echo "# time: $1 $((SECONDS - mark)) s"
-	mark=$SECONDS
-}
+. tests/harness.sh
+
+# SANITIZE=1: the whole HTTP suite once, on lighttpd, against the
+# programs built with ASan and UBSan (make asan); each test's workers'
+# log must hold no report (lib.sh).  The unit tests ran under valgrind.
+if [ -n "${SANITIZE:-}" ]; then
+	export KEYHOLE_BIN=$top/build/asan/cgi-bin KEYHOLE_SANITIZED=1 \
+	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+	for t in tests/http/*.sh; do
+		case $t in
+		*/lib.sh | */install.sh) continue ;;
+		*/cgi-load.sh) http lighttpd-cgi "$t" ;;
+		*) http lighttpd "$t" ;;
+		esac
+	done
+	finish
+	exit
+fi
 
 # A Check binary prints "NN%: Checks: N, Failures: F, Errors: E".
 unit() {
@@ -58,18 +70,6 @@ for t in build/tests/test_*; do
 done
 took "unit tests under valgrind"
 
-check() {	# check DESCRIPTION COMMAND...: one test, the command's output shown on failure
-	local d=$1
-	shift
-	if "$@" >"$log/check.out" 2>&1; then
-		passed=$((passed + 1))
-		echo "ok - $d"
-	else
-		failed=$((failed + 1))
-		echo "not ok - $d"
-		head -n 20 "$log/check.out"
-	fi
-}
 # Warning-free under clang as well as gcc (the build uses cc).
 check "clang -Wall -Wextra -Werror: clean" clang -std=c99 -D_DEFAULT_SOURCE \
     -Wall -Wextra -Werror -Ilib -fsyntax-only lib/*.c cgi-bin/*.c tools/*.c
@@ -79,22 +79,6 @@ took "clang warnings"
 check "mandoc -Tlint: the man pages are clean" mandoc -Tlint -W warning man/*.[0-9]
 took "man pages"
 
-# HTTP tests print TAP lines: "ok - ..." / "not ok - ...".
-http() {	# http SERVER TEST: one test against one server setup
-	echo "# $2 (SERVER=$1)"
-	SERVER=$1 bash "$2" >"$log/http.out" 2>&1
-	rc=$?
-	cat "$log/http.out"
-	p=$(grep -c '^ok ' "$log/http.out")
-	f=$(grep -c '^not ok ' "$log/http.out")
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $2 (SERVER=$1) exited $rc"
-		failed=$((failed + 1))
-	fi
-	took "$2 (SERVER=$1)"
-}
 # The whole suite against lighttpd (mod_fastcgi) and Apache
 # (mod_proxy_fcgi); a test that starts no server runs once.
 for t in tests/http/*.sh; do
@@ -116,19 +100,4 @@ for s in lighttpd-cgi apache-cgi; do
 done
 # make install into a temporary PREFIX, served from there, then uninstalled.
 http lighttpd tests/http/install.sh
-# The API tests again against the endpoints built with ASan and UBSan.
-echo "# tests/http/api.sh under ASan and UBSan"
-KEYHOLE_BIN=$top/build/asan/cgi-bin KEYHOLE_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 \
-	bash tests/http/api.sh >"$log/http.out" 2>&1
-grep -E '^(not )?ok ' "$log/http.out" | grep -v '^ok ' 
-p=$(grep -c '^ok ' "$log/http.out")
-f=$(grep -c '^not ok ' "$log/http.out")
-echo "ok: $p, not ok: $f"
-passed=$((passed + p))
-failed=$((failed + f))
-took "tests/http/api.sh under ASan and UBSan"
-echo "# time: all tests $((SECONDS - start)) s"
-
-rm -rf "$log"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -145,20 +145,29 @@ introspect() {	# introspect CALLER TOKEN: form-encoded, as RFC 7662 says
 }
 
 # actives FILE: how many of the secrets in FILE (one a line) introspect
-# active, asked over one connection.
+# active, asked over one connection; one answered other than 200 (a
+# worker rejoining a recovered store) is asked again, up to 5 times.
 actives() {
-	local cfg=$T/actives.cfg
-	: >"$cfg"
-	while read -r tok; do
-		[ ! -s "$cfg" ] || echo next >>"$cfg"
-		printf 'url = "%s/v1/introspect"\nheader = "Authorization: Bearer %s"\ndata = "token=%s"\nwrite-out = "\\n"\n' \
-		    "$BASE" "$ROOT" "$tok" >>"$cfg"
-	done <"$1"
-	if [ -s "$cfg" ]; then
-		curl -s --max-time 600 -K "$cfg" | grep -c '"active":true'
-	else
-		echo 0
-	fi
+	local cfg=$T/actives.cfg list=$1 n=0 try
+	for try in 1 2 3 4 5; do
+		: >"$cfg"
+		while read -r tok; do
+			[ ! -s "$cfg" ] || echo next >>"$cfg"
+			printf 'url = "%s/v1/introspect"\nheader = "Authorization: Bearer %s"\ndata = "token=%s"\nwrite-out = "\\n%%{http_code} %s\\n"\n' \
+			    "$BASE" "$ROOT" "$tok" "$tok" >>"$cfg"
+		done <"$list"
+		[ -s "$cfg" ] || break
+		curl -s --max-time 600 -K "$cfg" >"$T/actives.out"
+		# A body, then "STATUS SECRET": active ones counted, others again.
+		n=$((n + $(awk '/^[0-9][0-9][0-9] / { if ($1 == 200 && act) c++; act = 0; next }
+		    /"active":true/ { act = 1 } END { print c + 0 }' "$T/actives.out")))
+		awk '/^[0-9][0-9][0-9] / && $1 != 200 { print $2 }' "$T/actives.out" >"$T/actives.again"
+		list=$T/actives.again.$try
+		mv "$T/actives.again" "$list"
+		[ -s "$list" ] || break
+		sleep 1
+	done
+	echo "$n"
 }
 
 # What a load's answers (tests/loadgen.c, LOADGEN_ADMIN) promise, checked

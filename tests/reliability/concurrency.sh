@@ -7,7 +7,7 @@
 # token's life says, and afterwards the store's invariants hold
 # (keyholectl verify), its audit log counting exactly the operations
 # that succeeded.  Loopback only; bounded in time.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../http/lib.sh"
 CLIENTS=64
 DURATION=${CONCURRENCY_SECONDS:-60}
 KEYHOLE_LOG_SLOW_MS=1000 start_server 8

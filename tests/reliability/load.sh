@@ -8,7 +8,7 @@
 # whose mint got a 2xx introspects active (unless its revocation got
 # one), every revocation that got a 2xx holds, the service answers again
 # within 5 s, and no one ran anything.  Loopback only; bounded in time.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../http/lib.sh"
 start_server 4
 mint acme-admin '[]' '"organization":"acme","subject":"alice","bindings":[{"role":"ADMIN","entity":"organization"}]'
 ADMIN=$TOKEN
