@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <db.h>
+#include <sodium.h>
 
 #include "store_impl.h"
 
@@ -371,8 +372,8 @@ entry_fn(struct ctx *c, DB_TXN *txn, const unsigned char *id, const DBT *key,
 		if (f != NULL && n == key->size && memcmp(f, key->data, n) == 0)
 			bad = 0;
 	} else if (d.size >= 1 + TOK_HASH_LEN) {
-		if (key->size == TOK_HASH_LEN && memcmp((unsigned char *)d.data +
-		    1, key->data, TOK_HASH_LEN) == 0)
+		if (key->size == TOK_HASH_LEN && sodium_memcmp((unsigned char *)
+		    d.data + 1, key->data, TOK_HASH_LEN) == 0)
 			bad = 0;
 		f = dbt_field(&d, T_PREV_HASH, &n);
 		if (f != NULL && n == key->size &&

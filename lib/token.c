@@ -235,7 +235,7 @@ tok_check(const char *s, size_t len)
 		if (!is_b62((unsigned char)s[i]))
 			return 0;
 	crc_encode(tok_crc32(s, len - TOK_CRC_LEN), want);
-	ok = memcmp(want, s + len - TOK_CRC_LEN, TOK_CRC_LEN) == 0;
+	ok = sodium_memcmp(want, s + len - TOK_CRC_LEN, TOK_CRC_LEN) == 0;
 	/* On success want is a copy of part of a live secret. */
 	sodium_memzero(want, sizeof(want));
 	return ok;

@@ -75,6 +75,11 @@ check "clang -Wall -Wextra -Werror: clean" clang -std=c99 -D_DEFAULT_SOURCE \
     -Wall -Wextra -Werror -Ilib -fsyntax-only lib/*.c cgi-bin/*.c tools/*.c
 took "clang warnings"
 
+# Secrets and their hashes are compared in constant time only
+# (sodium_memcmp): no plain comparison names one.
+check "no secret or hash compared but in constant time" \
+    bash -c "! grep -nE '(memcmp|strcmp|strncmp|bcmp)\\([^;]*(hash|secret|cred|crc|want)' lib/*.c | grep -v sodium_memcmp"
+
 # The man pages: clean under mandoc's lint.
 check "mandoc -Tlint: the man pages are clean" mandoc -Tlint -W warning man/*.[0-9]
 took "man pages"
