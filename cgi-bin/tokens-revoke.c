@@ -3,7 +3,10 @@
  * also every token it minted, and theirs, transitively.
  * Needs tokens:revoke and every grant the token holds (a token may
  * always revoke itself).  204, again 204 when already revoked; 404 when
- * unknown or not visible to the caller.
+ * unknown or not visible to the caller.  A cascade does a bounded step
+ * a request: 202 {"id", "revoked", "remaining", "remaining_exact"} while
+ * tokens are left (the token itself is revoked at once); the same request
+ * again goes on where it stopped.
  */
 #include <string.h>
 
@@ -33,10 +36,33 @@ cascade_param(struct req *r, int *cascade)
 	return rc != -1;
 }
 
+/* 202: the cascade's step is done, tokens are left below. */
+static void
+accepted(struct req *r, const unsigned char id[UUID_LEN],
+    const struct cascade *c)
+{
+	struct buf	 out = BUF_INIT;
+	struct jsonw	 w;
+	char		 sid[UUID_STRLEN + 1];
+
+	uuid_format(id, sid);
+	jw_init(&w, &out);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "id", sid);
+	jw_str(&w, "status", "revoking");
+	jw_int(&w, "revoked", (int64_t)c->revoked);
+	jw_int(&w, "remaining", (int64_t)c->remaining);
+	jw_bool(&w, "remaining_exact", c->remaining_exact);
+	jw_obj_close(&w);
+	req_reply(r, 202, "application/json", out.ptr, out.len);
+	buf_free(&out);
+}
+
 static void
 revoke(struct req *r)
 {
 	struct tok_rec	 caller;
+	struct cascade	 c;
 	unsigned char	 id[UUID_LEN];
 	enum op_err	 e;
 	enum store_err	 se;
@@ -48,8 +74,10 @@ revoke(struct req *r)
 	    !cascade_param(r, &cascade))
 		goto done;
 	e = tokens_revoke(r->store, id, &caller, cascade, r->now,
-	    r->remote_addr, &se);
-	if (e != OP_OK)
+	    r->remote_addr, &c, &se);
+	if (e == OP_INCOMPLETE)
+		accepted(r, id, &c);
+	else if (e != OP_OK)
 		api_op_error(r, e, se, &caller, id);
 	else if (r->dialect->revoked != NULL)
 		r->dialect->revoked(r, id);

@@ -82,6 +82,7 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 
 	switch (e) {
 	case OP_OK:
+	case OP_INCOMPLETE:	/* not an error: its endpoint answers 202 */
 	case OP__MAX:
 		break;
 	case OP_NOTFOUND:
@@ -105,11 +106,6 @@ api_op_error(struct req *r, enum op_err e, enum store_err se,
 	case OP_BINDING:
 		problem_send(r, 422, "A role lies outside the token's entity, "
 		    "or cannot be bound at that kind of entity.");
-		break;
-	case OP_INCOMPLETE:
-		problem_send(r, 503, "The cascade revoked the tokens it reached "
-		    "but not all: the tree is larger than one revocation "
-		    "reaches, or kept growing.  Revoke again to go on.");
 		break;
 	case OP_INACTIVE:
 		problem_send(r, 401, "The credential stopped being valid while "

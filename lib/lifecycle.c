@@ -12,7 +12,8 @@
 #include "tokens.h"
 
 #define CASCADE_BATCH	500	/* tokens revoked per transaction */
-#define CASCADE_PASSES	4	/* walks of a tree that keeps growing */
+#define CASCADE_STEP	5000	/* tokens one request revokes, at most */
+#define CASCADE_VISITS	50000	/* tokens one request looks at, at most */
 #define SWEEP_BATCH	500
 #define SWEEP_SCAN	20000	/* records one read examines: well inside the watchdog */
 #define REFUSED_PER_SEC	10	/* auth.refused entries a process writes per second */
@@ -693,59 +694,182 @@ revoke_fn(struct tok_rec *r, void *arg)
 }
 
 /*
- * Every token minted by root, transitively, revoked in batches.  A token
- * of the tree may mint while the tree is walked, so the walk is redone
- * until it finds nothing new: once revoked, a token cannot mint (the
- * mint re-reads its minter in its own transaction).  Descendants need no
- * permission check of their own: each holds no more than its minter.
- * *complete is 0 when the tree outgrew CASCADE_MAX or kept growing.
+ * A cascade's leaf: revoked (audited) if it was not, and marked as the
+ * root of a revoked subtree either way (a token revoked alone may have
+ * live children; one so marked has none, and walks never enter it).
+ */
+static int
+tree_revoke_fn(struct tok_rec *r, void *arg)
+{
+	struct revoke_arg	*a = arg;
+	int			 was = r->revoked_at != 0;
+
+	if (r->tree_revoked_at != 0)
+		return 0;
+	if (!was)
+		r->revoked_at = a->now;
+	r->tree_revoked_at = a->now;
+	return was ? 2 : 1;
+}
+
+static int
+tree_revoked(const struct tok_rec *r, void *arg)
+{
+	(void)arg;
+	return r->tree_revoked_at != 0;
+}
+
+/* The walk's stack: ids, each with whether its children were pushed. */
+struct walk {
+	struct buf	 ids;		/* UUID_LEN each */
+	struct buf	 open;		/* a byte each: children pushed */
+	struct buf	 kids;
+	struct buf	 batch;		/* to revoke, in post-order */
+	size_t		 visits;	/* tokens looked at */
+	size_t		 live;		/* of them, not revoked */
+};
+
+/* Pushes the live children of the token on top; *cut past the budget. */
+static enum store_err
+walk_expand(struct store *st, struct walk *w, int *cut)
+{
+	const unsigned char	*top = (unsigned char *)w->ids.ptr +
+	    w->ids.len - UUID_LEN;
+	unsigned char		 id[UUID_LEN];
+	struct tok_rec		 t;
+	enum store_err		 e;
+	size_t			 i, n;
+	int			 more;
+
+	w->open.ptr[w->open.len - 1] = 1;
+	buf_reset(&w->kids);
+	e = store_children(st, top, &w->kids, CASCADE_VISITS - w->visits,
+	    &more);
+	n = w->kids.len / UUID_LEN;
+	tok_rec_init(&t);
+	for (i = 0; e == STORE_OK && i < n; i++) {
+		memcpy(id, w->kids.ptr + i * UUID_LEN, UUID_LEN);
+		w->visits++;
+		e = store_get(st, id, &t);
+		if (e == STORE_NOTFOUND) {
+			e = STORE_OK;
+			continue;
+		}
+		/* A marked one's whole subtree is revoked: never entered. */
+		if (e == STORE_OK && t.tree_revoked_at == 0) {
+			buf_append(&w->ids, id, UUID_LEN);
+			buf_putc(&w->open, 0);
+			w->live += t.revoked_at == 0;
+		}
+	}
+	tok_rec_free(&t);
+	*cut = more || w->visits >= CASCADE_VISITS;
+	return e;
+}
+
+/*
+ * One bounded step of a cascade below root (already revoked): at most
+ * CASCADE_STEP revocations, CASCADE_VISITS tokens looked at.  Post-order:
+ * a token is revoked only once every token it minted is, checked in the
+ * revoking transaction (store_modify_leaves); so the whole subtree of a
+ * revoked token is revoked, and a walk never enters it again -- each step
+ * goes on where the last one stopped without re-walking what it revoked.
+ * A live token of the tree may mint meanwhile: the walk finds the new
+ * token; a revoked one cannot (the mint re-reads its minter).
  */
 static enum store_err
-revoke_tree(struct store *st, const unsigned char root[UUID_LEN],
-    struct revoke_arg *a, const struct audit_ev *ev, int *complete)
+revoke_step(struct store *st, const unsigned char root[UUID_LEN],
+    struct revoke_arg *a, const struct audit_ev *ev, struct cascade *out)
 {
-	struct buf	 ids = BUF_INIT;
-	size_t		 i, n, seen = 0, pass;
+	struct walk	 w;
 	enum store_err	 e = STORE_OK;
-	int		 more;
+	size_t		 held = 0, n;
+	int		 cut = 0;
 
-	*complete = 0;
-	for (pass = 0; pass < CASCADE_PASSES && e == STORE_OK; pass++) {
-		more = 0;
-		buf_reset(&ids);
-		buf_append(&ids, root, UUID_LEN);
-		for (i = 0; i < ids.len / UUID_LEN && !more && e == STORE_OK; i++)
-			e = store_children(st, (unsigned char *)ids.ptr +
-			    i * UUID_LEN, &ids, CASCADE_MAX, &more);
-		n = ids.len / UUID_LEN;
-		if (e != STORE_OK)
-			break;
-		if (n == seen && !more) {
-			*complete = 1;
-			break;
+	memset(&w, 0, sizeof(w));
+	buf_append(&w.ids, root, UUID_LEN);
+	buf_putc(&w.open, 0);
+	while (e == STORE_OK && w.ids.len > 0 && !cut &&
+	    out->revoked + w.batch.len / UUID_LEN < CASCADE_STEP) {
+		if (w.open.ptr[w.open.len - 1] == 0) {
+			e = walk_expand(st, &w, &cut);
+			continue;
 		}
-		for (i = 1; i < n && e == STORE_OK; i += CASCADE_BATCH)
-			e = store_modify_many(st, (unsigned char *)ids.ptr +
-			    i * UUID_LEN, n - i < CASCADE_BATCH ? n - i :
-			    CASCADE_BATCH, revoke_fn, a, ev);
-		if (more)
-			break;	/* what was reached is revoked; the rest is not */
-		seen = n;
+		/*
+		 * Every child of the top is marked, or in the batch before
+		 * it; the root, revoked already, is marked last.
+		 */
+		buf_append(&w.batch, w.ids.ptr + w.ids.len - UUID_LEN,
+		    UUID_LEN);
+		buf_truncate(&w.ids, w.ids.len - UUID_LEN);
+		buf_truncate(&w.open, w.open.len - 1);
+		if (w.batch.len / UUID_LEN == CASCADE_BATCH) {
+			n = w.batch.len / UUID_LEN;
+			e = store_modify_leaves(st, (unsigned char *)w.batch.ptr,
+			    n, tree_revoke_fn, a, tree_revoked, NULL, ev, &held);
+			out->revoked += n - held;
+			out->held += held;
+			buf_reset(&w.batch);
+		}
 	}
-	buf_free(&ids);
+	if (e == STORE_OK && w.batch.len > 0) {
+		n = w.batch.len / UUID_LEN;
+		e = store_modify_leaves(st, (unsigned char *)w.batch.ptr, n,
+		    tree_revoke_fn, a, tree_revoked, NULL, ev, &held);
+		out->revoked += n - held;
+		out->held += held;
+	}
+	out->complete = e == STORE_OK && w.ids.len == 0 && out->held == 0;
+	buf_free(&w.ids);
+	buf_free(&w.open);
+	buf_free(&w.kids);
+	buf_free(&w.batch);
+	return e;
+}
+
+/*
+ * What is still to revoke below root: the live tokens its walk reaches,
+ * counted up to CASCADE_VISITS (then *exact is 0).
+ */
+static enum store_err
+revoke_left(struct store *st, const unsigned char root[UUID_LEN],
+    struct cascade *out)
+{
+	struct walk	 w;
+	enum store_err	 e = STORE_OK;
+	int		 cut = 0;
+
+	memset(&w, 0, sizeof(w));
+	buf_append(&w.ids, root, UUID_LEN);
+	buf_putc(&w.open, 0);
+	while (e == STORE_OK && w.ids.len > 0 && !cut) {
+		if (w.open.ptr[w.open.len - 1] != 0) {
+			buf_truncate(&w.ids, w.ids.len - UUID_LEN);
+			buf_truncate(&w.open, w.open.len - 1);
+			continue;
+		}
+		e = walk_expand(st, &w, &cut);
+	}
+	out->remaining = w.live;
+	out->remaining_exact = e == STORE_OK && !cut;
+	buf_free(&w.ids);
+	buf_free(&w.open);
+	buf_free(&w.kids);
+	buf_free(&w.batch);
 	return e;
 }
 
 enum op_err
 tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
     const struct tok_rec *caller, int cascade, int64_t now,
-    const char *address, enum store_err *se)
+    const char *address, struct cascade *c, enum store_err *se)
 {
+	struct cascade		 none;
 	struct revoke_arg	 a;
 	struct audit_ev		 ev;
 	enum store_err		 e;
 	enum op_err		 err;
-	int			 complete, inactive;
+	int			 inactive;
 	char			 detail[64], sid[UUID_STRLEN + 1];
 
 	memset(&a, 0, sizeof(a));
@@ -759,8 +883,12 @@ tokens_revoke(struct store *st, const unsigned char id[UUID_LEN],
 	snprintf(detail, sizeof(detail), "cascade from %s", sid);
 	ev.detail = detail;
 	a.caller = NULL;	/* the tree holds no more than its root */
-	e = revoke_tree(st, id, &a, &ev, &complete);
-	return op_result(e, complete ? OP_OK : OP_INCOMPLETE, 0, se);
+	if (c == NULL)
+		c = &none;
+	memset(c, 0, sizeof(*c));
+	if ((e = revoke_step(st, id, &a, &ev, c)) == STORE_OK && !c->complete)
+		e = revoke_left(st, id, c);
+	return op_result(e, c->complete ? OP_OK : OP_INCOMPLETE, 0, se);
 }
 
 struct value_arg {
@@ -824,7 +952,8 @@ tokens_revoke_secret(struct store *st, const char *secret, size_t len,
 	e = store_get_by_hash(st, hash, &tok);
 	if (e == STORE_OK && caller != NULL && tok_hash_eq(tok.hash, hash)) {
 		/* A caller revokes what it covers, as DELETE does. */
-		err = tokens_revoke(st, tok.id, caller, 0, now, address, se);
+		err = tokens_revoke(st, tok.id, caller, 0, now, address, NULL,
+		    se);
 		if (err == OP_DENIED || err == OP_NOTFOUND)
 			err = OP_OK;	/* nothing to say about others' tokens */
 	} else if (e == STORE_OK) {

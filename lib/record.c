@@ -84,6 +84,7 @@ static const struct field fields[T__MAX] = {
 	[T_GRANT_USES] =	{ F_INT,   W_COUNT, AT(grant_uses), 0 },
 	[T_FENCE] =		{ F_IDS,   W_SET,   AT(fence), 0 },
 	[T_PREFIX] =		{ F_CHARS, W_SET,   AT(prefix), SIZE(prefix) },
+	[T_TREE_REVOKED] =	{ F_INT,   W_SET,   AT(tree_revoked_at), 0 },
 };
 
 /* F_ENUM reads and writes an enum as the unsigned int gcc and clang make it. */

@@ -44,6 +44,7 @@ enum rec_tag {
 	T_GRANT_USES,
 	T_FENCE,
 	T_PREFIX,
+	T_TREE_REVOKED,
 	T__MAX
 };
 

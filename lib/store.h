@@ -54,6 +54,7 @@ struct tok_rec {
 	int64_t		 grace_until;		/* the previous secret works until then */
 	int64_t		 grant_expires_at;	/* enrollment: latest expiry it may give */
 	int64_t		 grant_uses;		/* enrollment: most uses it may give; -1 any */
+	int64_t		 tree_revoked_at;	/* a cascade revoked it and all below */
 	int		 has_prev;		/* prev_hash is set (and indexed) */
 	int		 via_previous;		/* not stored: found by its previous secret */
 	unsigned char	 auth_hash[TOK_HASH_LEN];	/* not stored: the hash it was found by */
@@ -117,12 +118,18 @@ enum store_err	 store_checkpoint(struct store *);
 /* Did the environment fail (panic, run-recovery)? Then the process must exit. */
 int		 store_dead(const struct store *);
 /*
- * Did this process join a recovered environment?  It then holds the old
- * one's memory; a long-lived worker should exit after the request.
+ * How many times this process joined a recovered environment: it holds
+ * the old ones' memory, so a long-lived worker starts afresh after many.
  */
 int		 store_reopened(const struct store *);
 
+/*
+ * Changes a record read for writing: 1 to write it back (with the audit
+ * entry, if any), 2 to write it back without one, 0 to leave it, -1 to
+ * refuse (where the caller says so).
+ */
 typedef int	(*store_modify_fn)(struct tok_rec *, void *);
+typedef int	(*store_match_fn)(const struct tok_rec *, void *);
 
 /*
  * Inserts a new token and its audit entry in one durable transaction.
@@ -181,6 +188,14 @@ enum store_err	 store_modify_guarded(struct store *,
  */
 enum store_err	 store_modify_many(struct store *, const unsigned char *ids,
 		    size_t n, store_modify_fn, void *, const struct audit_ev *);
+/*
+ * store_modify_many, each token only if every token it minted is done(),
+ * as read in the same transaction (a cascade's post-order: so a token
+ * changed has its whole subtree changed).  *held counts those left.
+ */
+enum store_err	 store_modify_leaves(struct store *, const unsigned char *ids,
+		    size_t n, store_modify_fn, void *, store_match_fn done,
+		    void *donearg, const struct audit_ev *, size_t *held);
 /* Deletes n tokens in one transaction, each with its audit entry. */
 enum store_err	 store_delete_many(struct store *, const unsigned char *ids,
 		    size_t n, const struct audit_ev *);
@@ -200,7 +215,6 @@ enum store_err	 store_children(struct store *, const unsigned char parent[UUID_L
  * from).  scanmax bounds the records examined, so a filter cannot walk a
  * huge store in one request; *more is then also set.
  */
-typedef int	(*store_match_fn)(const struct tok_rec *, void *);
 enum store_err	 store_list(struct store *, const unsigned char *after,
 		    store_match_fn, void *, struct tok_rec *recs, size_t max,
 		    size_t scanmax, size_t *n, int *more,

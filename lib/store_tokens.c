@@ -241,7 +241,7 @@ modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
 	memcpy(rec->id, id, UUID_LEN);
 	if (rec_decode(d.data, d.size, rec) == -1)
 		return EINVAL;
-	if ((*verdict = fn(rec, fnarg)) != 1)
+	if ((*verdict = fn(rec, fnarg)) != 1 && *verdict != 2)
 		return 0;
 	rec_encode(rec, enc);
 	/* The lists first, while d still holds the record as it was. */
@@ -251,7 +251,7 @@ modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
 	dbt_set(&d, enc->ptr, enc->len);
 	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
 		return rc;
-	if (ev == NULL)
+	if (ev == NULL || *verdict == 2)
 		return 0;
 	e = *ev;
 	e.target = id;
@@ -268,9 +268,43 @@ struct modify_arg {
 	const struct audit_ev	*ev;
 	const struct store_guard *guard;
 	int			 skip_unknown;
+	store_match_fn		 done;		/* each child must be (NULL: none) */
+	void			*donearg;
+	size_t			 held;		/* ids left for a child not done */
 	struct tok_rec		 rec;
 	struct buf		 enc;
 };
+
+/* Is every token minted by id done, as read within txn?  1, 0, or -(rc). */
+static int
+children_done(struct store *st, DB_TXN *txn, const unsigned char *id,
+    struct modify_arg *a)
+{
+	DBC	*c;
+	DBT	 k, pk, d;
+	u_int32_t op = DB_SET;
+	int	 rc, all = 1;
+
+	if ((rc = st->byparent->cursor(st->byparent, txn, &c, 0)) != 0)
+		return -rc;
+	dbt_set(&k, id, UUID_LEN);
+	dbt_set(&pk, NULL, 0);
+	dbt_set(&d, NULL, 0);
+	while (all && (rc = c->pget(c, &k, &pk, &d, op)) == 0) {
+		op = DB_NEXT_DUP;
+		if (pk.size != UUID_LEN)
+			continue;
+		memcpy(a->rec.id, pk.data, UUID_LEN);
+		if (rec_decode(d.data, d.size, &a->rec) == -1)
+			rc = EINVAL;
+		else if (!a->done(&a->rec, a->donearg))
+			all = 0;
+		if (rc != 0)
+			break;
+	}
+	rc = cursor_end(c, rc);
+	return rc != 0 ? -rc : all;
+}
 
 static int
 modify_fn(struct store *st, DB_TXN *txn, void *arg)
@@ -285,7 +319,17 @@ modify_fn(struct store *st, DB_TXN *txn, void *arg)
 		if (rc != 0 || verdict == -1)
 			return rc;
 	}
+	a->held = 0;
 	for (i = 0; i < a->n; i++) {
+		if (a->done != NULL) {
+			if ((rc = children_done(st, txn, a->ids + i * UUID_LEN,
+			    a)) < 0)
+				return -rc;
+			if (rc == 0) {
+				a->held++;
+				continue;
+			}
+		}
 		rc = modify_one(st, txn, a->ids + i * UUID_LEN, a->fn, a->fnarg,
 		    a->ev, &a->rec, &a->enc, &verdict);
 		if (rc == DB_NOTFOUND && a->skip_unknown)
@@ -311,6 +355,7 @@ modify(struct store *st, const unsigned char *ids, size_t n, int many,
 	a.fnarg = fnarg;
 	a.ev = ev;
 	a.skip_unknown = many;
+	a.done = NULL;
 	tok_rec_init(&a.rec);
 	buf_init(&a.enc);
 	e = store_run(st, modify_fn, &a, how);
@@ -340,6 +385,32 @@ store_modify_many(struct store *st, const unsigned char *ids, size_t n,
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
 {
 	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, RUN_WRITE);
+}
+
+enum store_err
+store_modify_leaves(struct store *st, const unsigned char *ids, size_t n,
+    store_modify_fn fn, void *fnarg, store_match_fn done, void *donearg,
+    const struct audit_ev *ev, size_t *held)
+{
+	struct modify_arg	 a;
+	enum store_err		 e;
+
+	memset(&a, 0, sizeof(a));
+	a.ids = ids;
+	a.n = n;
+	a.fn = fn;
+	a.fnarg = fnarg;
+	a.ev = ev;
+	a.skip_unknown = 1;
+	a.done = done;
+	a.donearg = donearg;
+	tok_rec_init(&a.rec);
+	buf_init(&a.enc);
+	e = store_run(st, modify_fn, &a, RUN_WRITE);
+	*held = a.held;
+	tok_rec_free(&a.rec);
+	buf_free(&a.enc);
+	return e;
 }
 
 struct delete_arg {

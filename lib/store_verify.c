@@ -454,7 +454,7 @@ walk_lists(struct ctx *c)
 	DB_BTREE_STAT	*bs;
 	DBC		*cur;
 	DBT		 k, d, rd;
-	db_recno_t	 rn, want = 0;
+	db_recno_t	 rn = 0, want = 0;
 	unsigned char	 id[UUID_LEN];
 	int		 rc, bad, mark = 0;
 

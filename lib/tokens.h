@@ -22,7 +22,6 @@ struct jsonw;
 #define GRACE_MAX		(30 * 86400)	/* longest rotation overlap */
 #define LAST_USED_INTERVAL	60	/* KEYHOLE_LAST_USED_INTERVAL overrides */
 #define AGENT_MAXBYTES		200
-#define CASCADE_MAX		1000000	/* tokens one cascade revocation reaches (16 MB) */
 #define AUDIT_RETENTION		(400LL * 86400)	/* keyholectl sweep -a overrides */
 #define SECRET_BUFSZ		4097	/* a secret, opaque or a JWT (JWT_MAXLEN), and its NUL */
 
@@ -264,7 +263,7 @@ enum op_err {
 	OP_CONFLICT,		/* 409: revoked or expired */
 	OP_INVALID,		/* 422: the result would be invalid (metadata size) */
 	OP_BINDING,		/* 422: a role binding outside the token's entity */
-	OP_INCOMPLETE,		/* 503: a cascade revoked what it reached, not all */
+	OP_INCOMPLETE,		/* 202: a cascade's step is done, not all (struct cascade) */
 	OP_INACTIVE,		/* 401: the caller was revoked, expired or rotated meanwhile */
 	OP_STORE,		/* see *se */
 	OP__MAX
@@ -298,14 +297,24 @@ enum op_err	 tokens_rotate_finish(struct store *,
 		    int64_t now, const char *address, struct tok_rec *out,
 		    enum store_err *se);
 
+/* What a cascade revocation did (tokens_revoke). */
+struct cascade {
+	size_t	 revoked;	/* tokens of the tree this call marked revoked */
+	size_t	 held;		/* left: a token minted under them meanwhile */
+	size_t	 remaining;	/* live tokens still below it */
+	int	 remaining_exact; /* 0: at least that many */
+	int	 complete;
+};
 /*
  * Revokes a token (idempotent), with cascade also every token minted by
- * it, transitively.  The caller (NULL: admin tool) must hold all the
+ * it, transitively, a bounded step a call: OP_INCOMPLETE when tokens are
+ * left, counted in *c (NULL: not wanted); the next call goes on where
+ * this one stopped.  The caller (NULL: admin tool) must hold all the
  * token holds (policy_covers); a token may always revoke itself.
  */
 enum op_err	 tokens_revoke(struct store *, const unsigned char id[UUID_LEN],
 		    const struct tok_rec *caller, int cascade, int64_t now,
-		    const char *address, enum store_err *se);
+		    const char *address, struct cascade *c, enum store_err *se);
 /*
  * RFC 7009: revokes the token whose secret this is, if caller (NULL:
  * the secret speaks for itself) may; a previous secret in its grace just

@@ -26,6 +26,8 @@ http lighttpd tests/reliability/backup.sh
 keep lighttpd
 http lighttpd tests/reliability/loggrowth.sh
 keep lighttpd
+http lighttpd tests/reliability/cascade.sh
+keep lighttpd
 http lighttpd tests/http/hostile.sh
 keep lighttpd
 
@@ -99,6 +101,7 @@ fuzz_crashes=$(awk '/^fuzz [a-z_]+: [0-9]+ executions/ { n += $5 } END { print n
 	echo "| hot backup under load | $(fig lighttpd backup took_ms) ms; $(fig lighttpd backup checked) tokens acknowledged before it checked in the restored copy, $(fig lighttpd backup lost) lost |"
 	echo "| log growth | $(fig lighttpd "log growth" mints) mints in $(fig lighttpd "log growth" seconds) s: at most $(fig lighttpd "log growth" max_log_files) log files ($(fig lighttpd "log growth" max_log_mib) MiB); store $(fig lighttpd "log growth" store_mib) MiB |"
 	echo "| recovery after every worker was killed | $(fig lighttpd recovery after_kill_all_ms) ms |"
+	echo "| cascade revocation of a $(fig lighttpd cascade tree)-token tree | $(fig lighttpd cascade steps) requests, the slowest $(fig lighttpd cascade slowest_ms) ms (bound: $(fig lighttpd cascade bound_ms) ms, 5,000 tokens a request) |"
 	echo
 	echo "## Hostile input and fuzzing"
 	echo

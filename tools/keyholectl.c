@@ -531,19 +531,25 @@ cmd_revoke(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store	*st;
+	struct cascade	 c;
 	unsigned char	 id[UUID_LEN];
 	enum store_err	 se;
 	enum op_err	 e;
-	int		 c, cascade = 0;
+	int		 ch, cascade = 0;
 
-	while ((c = getopt_long(argc, argv, "c", longopts, NULL)) != -1)
-		if (c == 'c')
+	while ((ch = getopt_long(argc, argv, "c", longopts, NULL)) != -1)
+		if (ch == 'c')
 			cascade = 1;
 		else
 			usage();
 	parse_id(argc - optind + 1, argv + optind - 1, id);
 	st = open_store();
-	e = tokens_revoke(st, id, NULL, cascade, (int64_t)time(NULL), "", &se);
+	/* A cascade a bounded step at a time, each going on from the last. */
+	while ((e = tokens_revoke(st, id, NULL, cascade, (int64_t)time(NULL),
+	    "", &c, &se)) == OP_INCOMPLETE)
+		fprintf(stderr, "keyholectl: revoked %zu more, %s%zu left\n",
+		    c.revoked, c.remaining_exact ? "" : "at least ",
+		    c.remaining);
 	if (e != OP_OK)
 		op_fail(argv[optind], e, se);
 	fprintf(stderr, "keyholectl: revoked %s%s\n", argv[optind],

@@ -33,7 +33,7 @@ static const char	 golden_every[] =	/* rec_every() */
 	"5a5b5c5d5e5f1505d8e6cfaa061604705265761705f4e5cfaa0618010319010c"
 	"1a0b323030313a6462383a3a311b0a6375726c2f382e352e301c0580c3bbc206"
 	"1d0590e5cfaa061e01051f20606162636465666768696a6b6c6d6e6f70717273"
-	"7475767778797a7b7c7d7e7f20086b6579686f6c652d";
+	"7475767778797a7b7c7d7e7f20086b6579686f6c652d2105ace4cfaa06";
 static const char	 golden_edges[] =	/* rec_edges() */
 	"0155555555555555555555555555555555555555555555555555555555555555"
 	"550209ffffffffffffffff7f0302800104017f0701000a000f0764623a726561"
@@ -203,6 +203,7 @@ rec_every(struct tok_rec *r)
 	for (i = 0; i < 2 * UUID_LEN; i++)
 		buf_putc(&r->fence, (char)(0x60 + i));
 	memcpy(r->prefix, "keyhole-", sizeof("keyhole-"));
+	r->tree_revoked_at = r->revoked_at;
 }
 
 /*
@@ -328,6 +329,9 @@ set_alone(struct tok_rec *r, int tag)
 	case T_PREFIX:
 		memcpy(r->prefix, "kh_", 4);
 		break;
+	case T_TREE_REVOKED:
+		r->tree_revoked_at = 300;
+		break;
 	default:
 		ck_abort_msg("no field for tag %d", tag);
 	}
@@ -404,6 +408,7 @@ rec_assert_same(const struct tok_rec *a, const struct tok_rec *b)
 	ck_assert_int_eq(a->grant_uses, b->grant_uses);
 	buf_assert_eq("fence", &a->fence, &b->fence);
 	ck_assert_str_eq(a->prefix, b->prefix);
+	ck_assert_int_eq(a->tree_revoked_at, b->tree_revoked_at);
 }
 
 /* r encodes to exactly want. */
@@ -608,6 +613,7 @@ START_TEST(test_field_alone)
 		{ T_GRANT_USES, "\x1e\x02\xac\x02", 4 },
 		{ T_FENCE, "\x1f\x10" X16("\x33"), 18 },
 		{ T_PREFIX, "\x20\x03" "kh_", 5 },
+		{ T_TREE_REVOKED, "\x21\x02\xac\x02", 4 },
 	};
 	static const unsigned char zero[TOK_HASH_LEN];
 	struct tok_rec	 a, b;
@@ -726,7 +732,7 @@ START_TEST(test_decode_unknown_tags)
 		size_t		 len;
 	} t[] = {
 		{ "\x00\x01" "x", 3 },			/* tag 0 */
-		{ "\x21\x02" "\xff\xff", 4 },		/* T__MAX: past ours */
+		{ "\x22\x02" "\xff\xff", 4 },		/* T__MAX: past ours */
 		{ "\x80\x00", 2 },
 		{ "\xff\x03" "abc", 5 },
 	};
@@ -734,7 +740,7 @@ START_TEST(test_decode_unknown_tags)
 	struct buf	 enc = BUF_INIT;
 	size_t		 i;
 
-	ck_assert_int_eq(T__MAX, 0x21);
+	ck_assert_int_eq(T__MAX, 0x22);
 	rec_every(&a);
 	tok_rec_init(&b);
 	for (i = 0; i < NITEMS(t); i++) {
@@ -789,7 +795,7 @@ START_TEST(test_rec_field)
 	ck_assert_ptr_null(rec_field(enc.ptr, enc.len, T__MAX, &n));
 
 	/* Cut inside the prefix: that field is gone, the ones before stay. */
-	cut = enc.len - 1;
+	cut = enc.len - 7 - 1;	/* tag 33's field is 7 bytes, after it */
 	ck_assert_ptr_null(rec_field(enc.ptr, cut, T_PREFIX, &n));
 	ck_assert_ptr_nonnull(rec_field(enc.ptr, cut, T_FENCE, &n));
 	ck_assert_uint_eq(n, 2 * UUID_LEN);

@@ -1849,7 +1849,7 @@ START_TEST(test_lookup_revoked)
 	tok_rec_init(&minted);
 	tok_rec_init(&out);
 	mint_admin("tokens:read", "", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", &se),
+	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", NULL, &se),
 	    OP_OK);
 	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
 	    KIND_STANDARD, now, &out, &se), AUTH_INACTIVE);
@@ -1873,12 +1873,12 @@ START_TEST(test_revoke_idempotent)
 	tok_rec_init(&minted);
 	tok_rec_init(&got);
 	mint_admin("tokens:read", "", now, secret, &minted);
-	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", &se),
+	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now, "", NULL, &se),
 	    OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
 	ck_assert_int_eq(tokens_revoke(st, minted.id, NULL, 0, now + 60, "",
-	    &se), OP_OK);
+	    NULL, &se), OP_OK);
 	ck_assert_int_eq(se, STORE_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
@@ -1894,7 +1894,7 @@ START_TEST(test_revoke_unknown)
 
 	uuid7_generate(id);
 	ck_assert_int_eq(tokens_revoke(st, id, NULL, 0, (int64_t)time(NULL),
-	    "", &se), OP_NOTFOUND);
+	    "", NULL, &se), OP_NOTFOUND);
 	ck_assert_int_eq(se, STORE_OK);
 }
 END_TEST
@@ -1916,7 +1916,7 @@ START_TEST(test_revoke_other_org)
 	tok_rec_init(&got);
 	mint_admin("tokens:read", "other", now, secret, &minted);
 	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, 0, now, "",
-	    &se), OP_NOTFOUND);
+	    NULL, &se), OP_NOTFOUND);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, 0);
 	tok_rec_free(&caller);
@@ -1941,7 +1941,7 @@ START_TEST(test_revoke_denied)
 	tok_rec_init(&got);
 	mint_admin("audit:read tokens:read", "acme", now, secret, &minted);
 	ck_assert_int_eq(tokens_revoke(st, minted.id, &caller, 0, now, "",
-	    &se), OP_DENIED);
+	    NULL, &se), OP_DENIED);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, 0);
 	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
@@ -1967,7 +1967,7 @@ START_TEST(test_revoke_self)
 	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
 	    KIND_STANDARD, now, &caller, &se), AUTH_OK);
 	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, 0, now, "",
-	    &se), OP_OK);
+	    NULL, &se), OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_int_eq(got.revoked_at, now);
 	ck_assert_int_eq(tokens_lookup(st, secret, strlen(secret),
@@ -1999,7 +1999,7 @@ START_TEST(test_revoke_self_widened)
 	ck_assert_int_eq(store_modify(st, minted.id, add_scope, "audit:read",
 	    NULL, 0), STORE_OK);
 	ck_assert_int_eq(tokens_revoke(st, caller.id, &caller, 0, now, "",
-	    &se), OP_OK);
+	    NULL, &se), OP_OK);
 	ck_assert_int_eq(store_get(st, minted.id, &got), STORE_OK);
 	ck_assert_str_eq(buf_cstr(&got.scopes), "audit:read protected:read");
 	ck_assert_str_eq(buf_cstr(&got.direct), "audit:read protected:read");
@@ -3113,7 +3113,7 @@ START_TEST(test_stale_caller)
 		if (stale)
 			ck_assert_int_eq(secret[0], '\0');
 		ck_assert_int_eq(tokens_revoke(st, target.id, &caller, 0, now,
-		    "", &se), stale ? OP_INACTIVE : OP_OK);
+		    "", NULL, &se), stale ? OP_INACTIVE : OP_OK);
 
 		ck_assert_int_eq(store_get(st, target.id, &got), STORE_OK);
 		if (stale) {
