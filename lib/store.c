@@ -987,6 +987,8 @@ enum store_err
 store_run(struct store *st, txn_fn fn, void *arg, int write)
 {
 	DB_TXN	*txn;
+	time_t	 began = time(NULL);
+	int64_t	 io_wait = json_int_env("KEYHOLE_IO_WAIT_SECS", 1, 86400, 30);
 	int	 rc = 0, try, committed = 0, reopened = 0, timeouts = 0;
 
 	if (st->dead)
@@ -1046,10 +1048,18 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 		if (rc != DB_LOCK_DEADLOCK && rc != DB_LOCK_NOTGRANTED)
 			break;
 		/*
-		 * A lock timeout means a lock held a second: by a process
-		 * stuck or stopped, which failchk frees only once it is dead.
-		 * One more try, then busy: the client hears within seconds.
+		 * A lock timeout means a lock held a second.  While the disk
+		 * works, by a commit waiting for it (locks go at its end):
+		 * slow, so wait on, up to KEYHOLE_IO_WAIT_SECS in all (the
+		 * retries count no more than deadlocks).  Else by a process
+		 * stuck or stopped, which failchk frees only once it is dead:
+		 * one more try, then busy; the client hears within seconds.
 		 */
+		if (rc == DB_LOCK_NOTGRANTED && watch_disk_busy() &&
+		    time(NULL) - began < io_wait) {
+			try--;
+			continue;
+		}
 		if (rc == DB_LOCK_NOTGRANTED && ++timeouts == 2)
 			break;
 	}

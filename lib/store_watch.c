@@ -374,6 +374,13 @@ watch_init(const char *home)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+/* Is a live process of the store doing disk I/O, or did it just now? */
+int
+watch_disk_busy(void)
+{
+	return disk_busy(now_ms());
+}
+
 /* Has a recovery replaced the environment this process joined? */
 int
 watch_replaced(void)

@@ -35,6 +35,8 @@ n=$(awk '$2 >= 200 && $2 < 300' "$T/slow" | wc -l)
 ok "slow disk: requests were answered ($n)" test "$n" -ge 4
 is "slow disk: no 5xx and no request left unanswered" \
     "$(awk '$2 >= 500 || $2 == 0' "$T/slow" | wc -l)" 0
+awk '$2 >= 500 || $2 == 0' "$T/slow" | head -n 3 | sed 's/^/#   /'
+grep -v ' took ' "$log" | tail -n 5 | sed 's/^/#   /'
 slowest=$(sort -k4 -n "$T/slow" | tail -n 1 | awk '{ print $4 }')
 ok "slow disk: a request waited longer than the 2 s bound (${slowest} ms)" \
     test "$slowest" -gt 2000
