@@ -73,7 +73,7 @@ static uint64_t		 began;		/* the current stay's start */
 static uint64_t		 bound_ms;	/* its bound while nothing moves */
 static const char	*what;		/* the current stay's kind */
 static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
-static volatile int	 detecting;	/* the detector runs until this is 0 */
+static int		 detecting;	/* the detector thread runs */
 static pthread_t	 detector;
 static uint64_t		 lock_timeout_ms;
 
@@ -304,8 +304,12 @@ detect(void *arg)
 	uint64_t	 b;
 
 	(void)arg;
-	while (__atomic_load_n(&detecting, __ATOMIC_ACQUIRE)) {
+	/* Stopped (pthread_cancel) only while asleep, never in the library. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		nanosleep(&ts, NULL);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		b = __atomic_load_n(&began, __ATOMIC_RELAXED);
 		env = __atomic_load_n(&detect_env, __ATOMIC_ACQUIRE);
 		if (env != NULL && __atomic_load_n(&mine->inside,
@@ -338,7 +342,8 @@ watch_detector(DB_ENV *env, uint64_t timeout_ms)
 			detecting = 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	} else if (env == NULL && detecting) {
-		__atomic_store_n(&detecting, 0, __ATOMIC_RELEASE);
+		detecting = 0;
+		pthread_cancel(detector);	/* at once: it sleeps, or soon will */
 		pthread_join(detector, NULL);
 	}
 }
