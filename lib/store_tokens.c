@@ -18,7 +18,8 @@ static int		 modify_one(struct store *, DB_TXN *, const unsigned char *,
 static int		 modify_fn(struct store *, DB_TXN *, void *);
 static enum store_err	 modify(struct store *, const unsigned char *, size_t,
 			    int, store_modify_fn, void *, const struct audit_ev *,
-			    const struct store_guard *, int);
+			    const struct store_guard *, store_match_fn, void *,
+			    size_t *, int);
 static int		 delete_fn(struct store *, DB_TXN *, void *);
 static int		 children_fn(struct store *, DB_TXN *, void *);
 static int		 list_fn(struct store *, DB_TXN *, void *);
@@ -343,7 +344,8 @@ modify_fn(struct store *st, DB_TXN *txn, void *arg)
 static enum store_err
 modify(struct store *st, const unsigned char *ids, size_t n, int many,
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
-    const struct store_guard *guard, int how)
+    const struct store_guard *guard, store_match_fn done, void *donearg,
+    size_t *held, int how)
 {
 	struct modify_arg	 a;
 	enum store_err		 e;
@@ -355,10 +357,13 @@ modify(struct store *st, const unsigned char *ids, size_t n, int many,
 	a.fnarg = fnarg;
 	a.ev = ev;
 	a.skip_unknown = many;
-	a.done = NULL;
+	a.done = done;
+	a.donearg = donearg;
 	tok_rec_init(&a.rec);
 	buf_init(&a.enc);
 	e = store_run(st, modify_fn, &a, how);
+	if (held != NULL)
+		*held = a.held;
 	tok_rec_free(&a.rec);
 	buf_free(&a.enc);
 	return e;
@@ -368,7 +373,7 @@ enum store_err
 store_modify(struct store *st, const unsigned char id[UUID_LEN],
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev, int flags)
 {
-	return modify(st, id, 1, 0, fn, fnarg, ev, NULL,
+	return modify(st, id, 1, 0, fn, fnarg, ev, NULL, NULL, NULL, NULL,
 	    flags & STORE_LAZY ? RUN_LAZY : RUN_WRITE);
 }
 
@@ -377,14 +382,16 @@ store_modify_guarded(struct store *st, const unsigned char id[UUID_LEN],
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev,
     const struct store_guard *guard)
 {
-	return modify(st, id, 1, 0, fn, fnarg, ev, guard, RUN_WRITE);
+	return modify(st, id, 1, 0, fn, fnarg, ev, guard, NULL, NULL, NULL,
+	    RUN_WRITE);
 }
 
 enum store_err
 store_modify_many(struct store *st, const unsigned char *ids, size_t n,
     store_modify_fn fn, void *fnarg, const struct audit_ev *ev)
 {
-	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, RUN_WRITE);
+	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, NULL, NULL, NULL,
+	    RUN_WRITE);
 }
 
 enum store_err
@@ -392,25 +399,8 @@ store_modify_leaves(struct store *st, const unsigned char *ids, size_t n,
     store_modify_fn fn, void *fnarg, store_match_fn done, void *donearg,
     const struct audit_ev *ev, size_t *held)
 {
-	struct modify_arg	 a;
-	enum store_err		 e;
-
-	memset(&a, 0, sizeof(a));
-	a.ids = ids;
-	a.n = n;
-	a.fn = fn;
-	a.fnarg = fnarg;
-	a.ev = ev;
-	a.skip_unknown = 1;
-	a.done = done;
-	a.donearg = donearg;
-	tok_rec_init(&a.rec);
-	buf_init(&a.enc);
-	e = store_run(st, modify_fn, &a, RUN_WRITE);
-	*held = a.held;
-	tok_rec_free(&a.rec);
-	buf_free(&a.enc);
-	return e;
+	return modify(st, ids, n, 1, fn, fnarg, ev, NULL, done, donearg, held,
+	    RUN_WRITE);
 }
 
 struct delete_arg {

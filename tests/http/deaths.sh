@@ -26,16 +26,6 @@ mint_status() {	# one mint by the root token, bounded: its status
 	curl -s -m 15 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
 	    -H 'Content-Type: application/json' -d "${1:-$MINT}" "$BASE/v1/tokens"
 }
-until_mint() {	# until_mint: ms until a mint succeeds (10 s at most)
-	local t0 st
-	t0=$(date +%s%N)
-	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ]; do
-		st=$(mint_status)
-		[ "$st" = 201 ] && break
-		sleep 0.05
-	done
-	[ "$st" = 201 ] && echo $(( ($(date +%s%N) - t0) / 1000000 )) || echo never
-}
 mint warm '["protected:read"]'
 W=$TOKEN
 

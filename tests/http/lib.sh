@@ -193,6 +193,22 @@ promises() {	# promises FILE [SKIP]
 	echo "$(( $(wc -l <"$T/live") - $(actives "$T/live") )) $(actives "$T/revoked")"
 }
 
+# until_mint [MS]: how many ms until a mint by the root token is
+# acknowledged (201), trying every 50 ms for MS (10,000) at most; else
+# prints "never".
+until_mint() {
+	local t0 st=000 limit=${1:-10000}
+	t0=$(date +%s%N)
+	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt "$limit" ]; do
+		st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
+		    -H 'Content-Type: application/json' \
+		    -d '{"name":"probe","scopes":["protected:read"]}' "$BASE/v1/tokens")
+		[ "$st" = 201 ] && break
+		sleep 0.05
+	done
+	[ "$st" = 201 ] && echo $(( ($(date +%s%N) - t0) / 1000000 )) || echo never
+}
+
 header() { grep -i "^$1:" <<<"$HEADERS" | head -n 1 | cut -d' ' -f2-; }
 
 # conforms DESCRIPTION CONTRACT DEFINITION: the last body against

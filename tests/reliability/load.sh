@@ -33,25 +33,13 @@ is "undisturbed: every acknowledged token introspects active ($(wc -l <"$T/live"
 is "undisturbed: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
 
 # --- a random worker killed every second
-outage() {	# outage: ms until a mint is acknowledged again (10 s at most)
-	local t0 st
-	t0=$(date +%s%N)
-	while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ]; do
-		st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
-		    -H 'Content-Type: application/json' \
-		    -d '{"name":"probe","scopes":["protected:read"]}' "$BASE/v1/tokens")
-		[ "$st" = 201 ] && break
-		sleep 0.05
-	done
-	[ "$st" = 201 ] && echo $(( ($(date +%s%N) - t0) / 1000000 )) || echo 99999
-}
 killer() {	# killer END: kills a random worker every second until END
 	local pid
 	while [ "$(( $(date +%s) + 1 ))" -lt "$1" ]; do
 		sleep 1
 		pid=$(pgrep -f "^$bin/" | shuf -n 1)
 		[ -n "$pid" ] || continue
-		kill -9 "$pid" && echo "killed $pid $(outage)" >>"$T/kills"
+		kill -9 "$pid" && echo "killed $pid $(until_mint | sed s/never/99999/)" >>"$T/kills"
 	done
 }
 : >"$T/kills"
@@ -91,7 +79,7 @@ t0=$(date +%s%N)
 stop_server
 start_server 4
 ROOT=$root
-back=$(outage)
+back=$(until_mint | sed s/never/99999/)
 ok "server killed: started again, it acknowledges a mint (after $(( ($(date +%s%N) - t0) / 1000000 )) ms)" \
     test "$back" -lt 5000
 read -r lost kept <<<"$(promises "$T/crash")"

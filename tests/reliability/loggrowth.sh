@@ -47,19 +47,10 @@ echo "# log growth: mints=$minted seconds=$took max_log_files=$files max_log_mib
 lg=$!
 sleep 3
 pkill -9 -f "^$bin/"
-t0=$(date +%s%N)
-st=000
-while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ]; do
-	st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
-	    -H 'Content-Type: application/json' \
-	    -d '{"name":"after","scopes":["protected:read"]}' "$BASE/v1/tokens")
-	[ "$st" = 201 ] && break
-	sleep 0.05
-done
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ms=$(until_mint 30000)
 wait "$lg"
-is "every worker killed: mints are acknowledged again" "$st" 201
-ok "... within 10 s ($ms ms)" test "$ms" -lt 10000
+ok "every worker killed: mints are acknowledged again within 10 s ($ms ms)" \
+    test "$ms" != never -a "${ms/never/99999}" -lt 10000
 echo "# recovery: after_kill_all_ms=$ms"
 awk '$1 == "mint" && $2 == 201 { print $3 }' "$T/tail" >"$T/tailminted"
 is "... and every mint acknowledged before the kill introspects active" \
