@@ -18,7 +18,7 @@ start_server
 "$top/build/tests/loadgen" "$PORT" "$ROOT" 300 8 "$T/load" 1000
 is "8 clients × 1,000 requests over plain CGI: 8,000 answers" "$(wc -l <"$T/load")" 8000
 is "... 4,000 mints, each 201" "$(grep -c '^mint 201 ' "$T/load")" 4000
-is "... 4,000 introspections, each 200 and active" "$(grep -c '^introspect 200 1$' "$T/load")" 4000
+is "... 4,000 introspections, each 200 and active" "$(grep -c '^introspect 200 1 ' "$T/load")" 4000
 is "... no 5xx" "$(grep -cE '^[a-z]+ 5' "$T/load")" 0
 is "... and no recovery, no panic" \
     "$(cat "$KEYHOLE_RUN/error.log" "$KEYHOLE_RUN/keyhole.log" |
