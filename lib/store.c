@@ -29,7 +29,12 @@
 #define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
 #define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery (store_watch.c) */
 #define JOIN_LOCK	"env.lock"	/* joining and failchk take turns (join_lock) */
-#define JOIN_WAIT_SECS	4	/* a join waits no longer for its turn (then 503) */
+/*
+ * A join waits no longer for its turn (then 503).  Joins take turns, and
+ * a server starting 60 workers at once queues them all: under ASan, or a
+ * loaded host, 4 s was too short.  Each holder is bounded by its watchdog.
+ */
+#define JOIN_WAIT_SECS	30
 #define CKP_LOCK	"checkpoint.lock"	/* one process checkpoints at a time */
 #define BULK_BATCH	1000	/* writes per transaction in a bulk load */
 /*
