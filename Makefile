@@ -22,8 +22,10 @@ DEBS_RUN = lighttpd db5.3-util acl curl jq
 # SERVER=apache, apache-fcgid, apache-cgi (make run; every one for the tests).
 DEBS_APACHE = apache2 libapache2-mod-fcgid spawn-fcgi multiwatch
 # mandoc checks the man pages; mod_oauth2 is the resource server of the
-# introspection recipe (README.md).
-DEBS_TEST = check valgrind clang procps nodejs mandoc libapache2-mod-oauth2
+# introspection recipe (README.md); libclang-rt-14-dev holds clang's
+# libFuzzer and sanitizer runtimes (make fuzz).
+DEBS_TEST = check valgrind clang libclang-rt-14-dev procps nodejs mandoc \
+	libapache2-mod-oauth2
 # The benchmark (make bench): the load generator; pgrep finds the workers.
 DEBS_BENCH = wrk procps
 
