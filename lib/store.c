@@ -993,7 +993,6 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 {
 	DB_TXN	*txn;
 	time_t	 began = time(NULL);
-	int64_t	 io_wait = json_int_env("KEYHOLE_IO_WAIT_SECS", 1, 86400, 30);
 	int	 rc = 0, try, committed = 0, reopened = 0, timeouts = 0;
 
 	if (st->dead)
@@ -1060,8 +1059,7 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 		 * stuck or stopped, which failchk frees only once it is dead:
 		 * one more try, then busy; the client hears within seconds.
 		 */
-		if (rc == DB_LOCK_NOTGRANTED && watch_disk_busy() &&
-		    time(NULL) - began < io_wait) {
+		if (rc == DB_LOCK_NOTGRANTED && watch_io_wait(began)) {
 			try--;
 			continue;
 		}

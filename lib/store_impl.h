@@ -79,7 +79,7 @@ void		 watch_pause(void);
 void		 watch_queue(int on, int secs);
 void		 watch_joined(void);
 int		 watch_replaced(void);
-int		 watch_disk_busy(void);
+int		 watch_io_wait(time_t began);
 /* Has a stuck process asked the next open for a full recovery? */
 int		 watch_recover_asked(void);
 void		 watch_recovered(void);

@@ -379,11 +379,15 @@ watch_init(const char *home)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-/* Is a live process of the store doing disk I/O, or did it just now? */
+/*
+ * May a call begun at began (time()) wait on for a lock?  While a live
+ * process of the store is doing disk I/O, up to KEYHOLE_IO_WAIT_SECS.
+ */
 int
-watch_disk_busy(void)
+watch_io_wait(time_t began)
 {
-	return disk_busy(now_ms());
+	return (uint64_t)(time(NULL) - began) * 1000 < io_wait_ms &&
+	    disk_busy(now_ms());
 }
 
 /* Has a recovery replaced the environment this process joined? */
