@@ -21,6 +21,13 @@ run_load() {	# run_load FILE: CLIENTS clients for DURATION seconds
 	    "$DURATION" "$CLIENTS" "$1"
 }
 
+kept() {	# kept WHAT FILE: the promises of a load's answers hold; sets lost
+	local held
+	read -r lost held <<<"$(promises "$2")"
+	is "$1: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
+	is "$1: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$held" 0
+}
+
 # --- undisturbed
 run_load "$T/calm"
 n=$(wc -l <"$T/calm")
@@ -28,9 +35,7 @@ ok "undisturbed: requests were answered ($n)" test "$n" -gt 500
 is "undisturbed: no 5xx and none unanswered" "$(awk '$2 >= 500 || $2 == 0' "$T/calm" | wc -l)" 0
 is "undisturbed: every introspection during the load said what the token's life says" \
     "$(awk '$1 == "introspect" && $2 != 200' "$T/calm" | wc -l)" 0
-read -r lost kept <<<"$(promises "$T/calm")"
-is "undisturbed: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
-is "undisturbed: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
+kept "undisturbed" "$T/calm"
 
 # --- a random worker killed every second
 killer() {	# killer END: kills a random worker every second until END
@@ -54,11 +59,9 @@ ok "kills: requests were acknowledged during them ($n)" test "$n" -gt 200
 longest=$(awk '{ print $3 }' "$T/kills" | sort -n | tail -n 1)
 ok "kills: after each, a mint was acknowledged again within 5 s (longest ${longest} ms)" \
     test "${longest:-0}" -lt 5000
-read -r lost kept <<<"$(promises "$T/storm")"
-is "kills: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
-is "kills: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
-read -r lost kept <<<"$(promises "$T/calm")"
-is "kills: no token from the undisturbed run is lost either" "$lost $kept" "0 0"
+kept "kills" "$T/storm"
+read -r lost held <<<"$(promises "$T/calm")"
+is "kills: no token from the undisturbed run is lost either" "$lost $held" "0 0"
 # A worker killed inside Berkeley DB leaves a mutex held: those waiting on
 # it leave (the watchdog) and the next process recovers, by themselves.
 echo "# crash: clients=$CLIENTS duration=${DURATION}s requests=$(wc -l <"$T/storm")" \
@@ -82,11 +85,9 @@ ROOT=$root
 back=$(until_mint | sed s/never/99999/)
 ok "server killed: started again, it acknowledges a mint (after $(( ($(date +%s%N) - t0) / 1000000 )) ms)" \
     test "$back" -lt 5000
-read -r lost kept <<<"$(promises "$T/crash")"
-is "server killed: every acknowledged token introspects active ($(wc -l <"$T/live"))" "$lost" 0
-is "server killed: every acknowledged revocation holds ($(wc -l <"$T/revoked"))" "$kept" 0
-read -r lost kept <<<"$(promises "$T/storm")"
-is "server killed: nothing acknowledged before is lost" "$lost $kept" "0 0"
+kept "server killed" "$T/crash"
+read -r lost held <<<"$(promises "$T/storm")"
+is "server killed: nothing acknowledged before is lost" "$lost $held" "0 0"
 stop_server
 "$ctl" -d "$KEYHOLE_HOME" verify >"$T/verify" 2>&1
 ok "keyholectl verify finds no problem after the kills" grep -q ' verified: 0 problems$' "$T/verify"
