@@ -1,8 +1,10 @@
 /* store: the Berkeley DB environment every worker shares: open, recovery, watchdog, maintenance, the transaction runner, the indexes. */
+#define _GNU_SOURCE	/* dladdr, dlvsym, RTLD_NEXT: pthread_cond_destroy below */
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>	/* db_threadid_t is a pthread_t */
@@ -27,7 +29,8 @@
 #define RETRIES		20	/* deadlock retries before STORE_BUSY */
 #define BACKOFF_MS	64	/* the longest pause between two of them */
 #define LOCK_TIMEOUT_US	1000000	/* a lock held by a dead process is given up after this */
-#define OPEN_WATCHDOG_SECS 4	/* opening may include a recovery (store_watch.c) */
+#define OPEN_WATCHDOG_SECS 4	/* joining: failchk, the databases (store_watch.c) */
+#define RECOVERY_WATCHDOG_SECS 30	/* a full recovery replays the log */
 #define JOIN_LOCK	"env.lock"	/* joining and failchk take turns (join_lock) */
 /*
  * A join waits no longer for its turn (then 503).  Joins take turns, and
@@ -102,6 +105,39 @@ is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 	(void)tid;
 	(void)flags;
 	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/*
+ * Since glibc 2.25, pthread_cond_destroy waits until every waiter has
+ * left the condition variable.  A process killed while it waited for a
+ * Berkeley DB lock never leaves, so failchk, freeing the dead locker's
+ * mutex, waited forever -- until the watchdog ended it and asked for a
+ * full recovery: seconds of outage after a crash.  Berkeley DB's mutexes
+ * live in its shared regions and are initialised again before reuse, and
+ * it destroys one only when no live process can wait on it; its own
+ * source skips the destroy in failchk where the platform allows
+ * (HAVE_PTHREAD_COND_REINIT_OKAY).  So for libdb's calls the destroy is
+ * skipped; every other caller gets the C library's.
+ */
+int
+pthread_cond_destroy(pthread_cond_t *cond)
+{
+	static int	 (*libc_destroy)(pthread_cond_t *);
+	static void	*libdb;
+	Dl_info		 info;
+	void		*sym;
+
+	if (libdb == NULL && (sym = dlsym(RTLD_DEFAULT, "db_env_create")) !=
+	    NULL && dladdr(sym, &info) != 0)
+		libdb = info.dli_fbase;
+	if (libdb != NULL && dladdr(__builtin_return_address(0), &info) != 0 &&
+	    info.dli_fbase == libdb)
+		return 0;
+	if (libc_destroy == NULL &&
+	    (libc_destroy = (int (*)(pthread_cond_t *))dlvsym(RTLD_NEXT,
+	    "pthread_cond_destroy", "GLIBC_2.3.2")) == NULL)
+		abort();
+	return libc_destroy(cond);
 }
 
 static void
@@ -609,6 +645,58 @@ file_lock(struct store *st, int *fd, const char *name, int op)
 	return flock(*fd, op) == -1 ? errno : 0;
 }
 
+/* Opens the databases and their associations in the joined environment. */
+static int
+dbs_open(struct store *st, u_int32_t dbflags)
+{
+	DB_ENV	*env = st->env;
+	int	 rc;
+
+	if ((rc = db_create(&st->tokens, env, 0)) != 0 ||
+	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = db_create(&st->byhash, env, 0)) != 0 ||
+#ifdef KEYHOLE_FAULTS
+	    (rc = st->byhash->set_bt_compare(st->byhash, fault_compare)) != 0 ||
+#endif
+	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
+	    0)) != 0 ||
+	    (rc = db_create(&st->byparent, env, 0)) != 0 ||
+	    (rc = st->byparent->set_flags(st->byparent, DB_DUP | DB_DUPSORT)) != 0 ||
+	    (rc = st->byparent->open(st->byparent, NULL, "tokens-parent.db",
+	    NULL, DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = st->tokens->associate(st->tokens, NULL, st->byparent,
+	    parent_of, 0)) != 0 ||
+	    (rc = db_create(&st->audit, env, 0)) != 0 ||
+	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0 ||
+	    (rc = lists_open(st)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Closes the open databases (secondaries before their primary). */
+static void
+dbs_close(struct store *st)
+{
+	DB	**dbs[] = { &st->audit, &st->byhash, &st->byparent, &st->lists,
+		    &st->tokens };
+	size_t	 i;
+
+	/*
+	 * DB_NOSYNC: the log holds every commit and checkpoints flush the
+	 * files; syncing them at every close would cost each plain CGI
+	 * request three disk flushes.
+	 */
+	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
+		if (*dbs[i] != NULL) {
+			(*dbs[i])->close(*dbs[i], DB_NOSYNC);
+			*dbs[i] = NULL;
+		}
+}
+
 /*
  * Joins the environment in st->home and opens the databases: the
  * multi-process recipe of schema/storage.md (register, failchk, recover on open,
@@ -620,6 +708,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	DB_ENV		*env;
 	const char	*sync;
 	u_int32_t	 flags, dbflags;
+	time_t		 began;
 	int		 rc;
 
 	st->env = NULL;
@@ -661,18 +750,25 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	 * A process that died inside the library is cleaned up by failchk;
 	 * once the watchdog has said failchk cannot (a mutex held by the
 	 * dead), leave it out, so that DB_REGISTER runs a full recovery.
+	 * Asked under the lock: a queue of openers behind a stuck one must
+	 * not each try failchk again (a second each, as the watchdog ends
+	 * them).
 	 */
 	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
-	if (!watch_recover_asked())
-		flags |= DB_FAILCHK;
 	if ((rc = join_lock(st, LOCK_EX)) == 0) {
-		watch_begin("open", OPEN_WATCHDOG_SECS);
-		rc = env->open(env, st->home, flags, 0660);
+		if (!watch_recover_asked())
+			flags |= DB_FAILCHK;
+		watch_begin(flags & DB_FAILCHK ? "open" : "recovery",
+		    flags & DB_FAILCHK ? OPEN_WATCHDOG_SECS :
+		    RECOVERY_WATCHDOG_SECS);
+		/* Then every death inside so far is accounted for. */
+		if ((rc = env->open(env, st->home, flags, 0660)) == 0)
+			watch_reap();
 		join_lock(st, LOCK_UN);
 	}
+	watch_end();
 	if (rc != 0) {
-		watch_end();
 		snprintf(err, errsz, "opening environment %s: %s", st->home,
 		    db_strerror(rc));
 		return -1;
@@ -682,28 +778,18 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 		fprintf(stderr, "keyhole[%ld]: store recovered after a stuck "
 		    "process\n", (long)getpid());
 	}
+	/*
+	 * A database's open reads its meta page under a lock: behind a commit
+	 * waiting for a slow disk it may time out; open again while the disk
+	 * is busy (watch_io_wait), as a store operation would.
+	 */
+	watch_begin("open", OPEN_WATCHDOG_SECS);
+	began = time(NULL);
 	dbflags = DB_AUTO_COMMIT | (create ? DB_CREATE | DB_EXCL : 0);
-	if ((rc = db_create(&st->tokens, env, 0)) != 0 ||
-	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = db_create(&st->byhash, env, 0)) != 0 ||
-#ifdef KEYHOLE_FAULTS
-	    (rc = st->byhash->set_bt_compare(st->byhash, fault_compare)) != 0 ||
-#endif
-	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
-	    0)) != 0 ||
-	    (rc = db_create(&st->byparent, env, 0)) != 0 ||
-	    (rc = st->byparent->set_flags(st->byparent, DB_DUP | DB_DUPSORT)) != 0 ||
-	    (rc = st->byparent->open(st->byparent, NULL, "tokens-parent.db",
-	    NULL, DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = st->tokens->associate(st->tokens, NULL, st->byparent,
-	    parent_of, 0)) != 0 ||
-	    (rc = db_create(&st->audit, env, 0)) != 0 ||
-	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = lists_open(st)) != 0) {
+	while ((rc = dbs_open(st, dbflags)) == DB_LOCK_NOTGRANTED && !create &&
+	    watch_io_wait(began))
+		dbs_close(st);
+	if (rc != 0) {
 		watch_end();
 		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
@@ -787,21 +873,7 @@ store_close(struct store *st)
 	 */
 	if (!st->dead) {
 		watch_begin("close", 0);
-		/*
-		 * DB_NOSYNC: the log holds every commit and checkpoints flush
-		 * the files; syncing them at every close would cost each plain
-		 * CGI request three disk flushes.
-		 */
-		if (st->audit != NULL)
-			st->audit->close(st->audit, DB_NOSYNC);
-		if (st->byhash != NULL)
-			st->byhash->close(st->byhash, DB_NOSYNC);
-		if (st->byparent != NULL)
-			st->byparent->close(st->byparent, DB_NOSYNC);
-		if (st->lists != NULL)
-			st->lists->close(st->lists, DB_NOSYNC);
-		if (st->tokens != NULL)
-			st->tokens->close(st->tokens, DB_NOSYNC);
+		dbs_close(st);
 		if (st->env != NULL)
 			st->env->close(st->env, 0);
 		watch_end();

@@ -11,7 +11,8 @@
  *   - if the environment was replaced since this process joined it, the
  *     process is waiting in a dead one: it exits;
  *   - if a process died inside the library, what this one waits for is
- *     most likely the dead one's: it exits and asks for a recovery;
+ *     most likely the dead one's: it exits and asks the next open for a
+ *     full recovery (unless this stay is that recovery);
  *   - if the stay is younger than its bound (KEYHOLE_STUCK_SECS), wait on;
  *   - if a live process is doing disk I/O (begun less than
  *     KEYHOLE_IO_WAIT_SECS ago: a longer one is a hung disk), or ended one
@@ -72,6 +73,7 @@ static volatile sig_atomic_t queued;	/* waiting a turn: not stuck */
 static uint64_t		 began;		/* the current stay's start */
 static uint64_t		 bound_ms;	/* its bound while nothing moves */
 static const char	*what;		/* the current stay's kind */
+static int		 recovering;	/* it is a full recovery: it frees the dead's */
 static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
 static int		 detecting;	/* the detector thread runs */
 static pthread_t	 detector;
@@ -228,17 +230,22 @@ table_open(const char *home)
 		}
 }
 
-/* Did a process die inside the library, in the environment we joined? */
+/*
+ * Did a process die inside the library, in the environment we joined (or
+ * are joining), or while it joined (region 0)?  What it held there is
+ * freed only by failchk or a recovery.
+ */
 static int
 dead_inside(void)
 {
-	size_t	 i;
-	int32_t	 pid;
+	uint64_t	 env = joined != 0 ? joined : region_ino();
+	size_t		 i;
+	int32_t		 pid;
 
 	for (i = 0; table != NULL && i < SLOTS; i++) {
 		pid = __atomic_load_n(&table[i].pid, __ATOMIC_RELAXED);
-		if (pid != 0 && table[i].inside && table[i].region == joined &&
-		    !alive(pid))
+		if (pid != 0 && table[i].inside && (table[i].region == env ||
+		    table[i].region == 0) && !alive(pid))
 			return 1;
 	}
 	return 0;
@@ -279,8 +286,8 @@ watchdog(int sig)
 		return;
 	if (joined == 0 || region_ino() == joined) {
 		/* Slow, or not yet at the bound: look again a second later. */
-		if (!dead_inside() && (now - began < bound_ms ||
-		    disk_busy(now))) {
+		if ((recovering || !dead_inside()) &&
+		    (now - began < bound_ms || disk_busy(now))) {
 			alarm(1);
 			errno = saved;
 			return;
@@ -420,6 +427,7 @@ void
 watch_begin(const char *kind, int secs)
 {
 	what = kind;
+	recovering = strcmp(kind, "recovery") == 0;
 	bound_ms = secs > 0 ? 1000 * (uint64_t)secs : stuck_ms;
 	began = now_ms();
 	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELAXED);

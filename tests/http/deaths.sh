@@ -5,6 +5,8 @@
 #   - an idle worker killed: no one else logs a panic or needs a recovery;
 #   - a worker stopped holding the writers' lock: the others answer within
 #     seconds (503 at worst), and once it is killed all is well;
+#   - a worker killed while it waits for a lock: failchk cleans up, with
+#     no recovery;
 #   - a worker killed inside Berkeley DB holding a region mutex (a B-tree
 #     comparison kills it): keyhole serves again within 5 s, by itself;
 #   - a worker killed between its write and its commit: the token never
@@ -26,6 +28,21 @@ mint_status() {	# one mint by the root token, bounded: its status
 	curl -s -m 15 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ROOT" \
 	    -H 'Content-Type: application/json' -d "${1:-$MINT}" "$BASE/v1/tokens"
 }
+# stop_worker FAULT: a mint with FAULT on; $stopped is the worker it
+# stopped (empty if none did within 5 s).
+stop_worker() {
+	echo "$1 1" >"$faults"
+	mint_status >/dev/null &
+	stopped=
+	for _ in $(seq 50); do
+		for p in $(workers tokens-create); do
+			[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = T ] && stopped=$p
+		done
+		[ -z "$stopped" ] || break
+		sleep 0.1
+	done
+	rm -f "$faults"
+}
 mint warm '["protected:read"]'
 W=$TOKEN
 
@@ -46,17 +63,8 @@ is "idle worker killed: no one logs a panic, a recovery or a stuck call" \
 
 # --- a worker stopped holding the writers' lock
 mark=$(lines)
-echo "stop_in_txn 1" >"$faults"
-mint_status >/dev/null &
-held=
-for _ in $(seq 50); do
-	for p in $(workers tokens-create); do
-		[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = T ] && held=$p
-	done
-	[ -z "$held" ] || break
-	sleep 0.1
-done
-rm -f "$faults"
+stop_worker stop_in_txn
+held=$stopped
 ok "lock holder: a worker stopped inside its transaction ($held)" test -n "$held"
 t0=$(date +%s%N)
 st=$(mint_status)
@@ -70,21 +78,31 @@ wait
 ms=$(until_mint)
 ok "lock holder killed: mints succeed again within 5 s ($ms ms)" test "$ms" != never -a "${ms/never/99999}" -lt 5000
 
+# --- a worker killed while it waits for a lock: failchk frees what it
+# held, with no recovery.  (glibc's pthread_cond_destroy would wait for
+# the dead waiter forever: store.c.)
+mark=$(lines)
+stop_worker stop_in_txn
+held=$stopped
+waiter=$(workers tokens-create | grep -vx "${held:-none}" | head -n 1)
+mint_status >/dev/null &
+sleep 0.4	# well inside its wait: a lock wait ends after 1 s
+ok "waiter: one worker stopped holding the writers' lock ($held), another waits for it ($waiter)" \
+    test -n "$held" -a -n "$waiter" -a "$(awk '{ print $3 }' "/proc/$waiter/stat" 2>/dev/null)" = S
+kill -9 $waiter $held
+wait
+ms=$(until_mint)
+ok "waiter killed: mints succeed again within 5 s ($ms ms)" test "$ms" != never -a "${ms/never/99999}" -lt 5000
+is "waiter killed: failchk cleaned up: no panic, no recovery, nothing stuck" \
+    "$(since "$mark" | grep -cE 'PANIC|recover|Thread died|stuck')" 0
+since "$mark" | grep -E 'PANIC|recover|Thread died|stuck' | head -n 5 | sed 's/^/#   /'
+
 # --- a worker killed inside Berkeley DB, holding a region mutex: it stops
 # itself in a B-tree comparison, the test sees the mutex it holds, then
 # kills it there.
 mark=$(lines)
-echo "stop_in_compare 1" >"$faults"
-mint_status >/dev/null &
-dead=
-for _ in $(seq 50); do
-	for p in $(workers tokens-create); do
-		[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = T ] && dead=$p
-	done
-	[ -z "$dead" ] || break
-	sleep 0.1
-done
-rm -f "$faults"
+stop_worker stop_in_compare
+dead=$stopped
 ok "in the library: a worker stopped in a B-tree comparison ($dead)" \
     grep -q "keyhole\[$dead\]: fault: stop_in_compare" "$log"
 ok "in the library: it holds a mutex (db_stat shows one locked by $dead)" \

@@ -49,9 +49,10 @@ sleep 3
 pkill -9 -f "^$bin/"
 ms=$(until_mint 90000)
 wait "$lg"
-# The bound: a minute.  Seen: 0.3 to 4 s here, once 31 s on a fresh host.
-ok "every worker killed: mints are acknowledged again within 60 s ($ms ms)" \
-    test "$ms" != never -a "${ms/never/999999}" -lt 60000
+# The bound: 10 s.  Seen: 0.1 to 1.3 s (a second when failchk is stuck on
+# what a dead process held, and the next open recovers).
+ok "every worker killed: mints are acknowledged again within 10 s ($ms ms)" \
+    test "$ms" != never -a "${ms/never/999999}" -lt 10000
 echo "# recovery: after_kill_all_ms=$ms"
 awk '$1 == "mint" && $2 == 201 { print $3 }' "$T/tail" >"$T/tailminted"
 is "... and every mint acknowledged before the kill introspects active" \
