@@ -1,10 +1,11 @@
 /* store: the Berkeley DB environment every worker shares: open, recovery, watchdog, maintenance, the transaction runner, the indexes. */
-#define _GNU_SOURCE	/* dladdr, dlvsym, RTLD_NEXT: pthread_cond_destroy below */
+#define _GNU_SOURCE	/* dl_iterate_phdr, dlvsym, RTLD_NEXT: pthread_cond_destroy */
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <dlfcn.h>
+#include <link.h>	/* dl_iterate_phdr */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>	/* db_threadid_t is a pthread_t */
@@ -119,19 +120,38 @@ is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
  * (HAVE_PTHREAD_COND_REINIT_OKAY).  So for libdb's calls the destroy is
  * skipped; every other caller gets the C library's.
  */
+/* Sets *arg's range to the loaded segment of an object that holds its start. */
+static int
+segment_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	*range = arg, lo;
+	size_t		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_LOAD)
+			continue;
+		lo = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+		if (range[0] >= lo && range[0] < lo + info->dlpi_phdr[i].p_memsz) {
+			range[0] = lo;
+			range[1] = lo + info->dlpi_phdr[i].p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 pthread_cond_destroy(pthread_cond_t *cond)
 {
 	static int	 (*libc_destroy)(pthread_cond_t *);
-	static void	*libdb;
-	Dl_info		 info;
-	void		*sym;
+	static uintptr_t libdb[2];	/* libdb's code: [0] to [1] */
+	uintptr_t	 caller = (uintptr_t)__builtin_return_address(0);
 
-	if (libdb == NULL && (sym = dlsym(RTLD_DEFAULT, "db_env_create")) !=
-	    NULL && dladdr(sym, &info) != 0)
-		libdb = info.dli_fbase;
-	if (libdb != NULL && dladdr(__builtin_return_address(0), &info) != 0 &&
-	    info.dli_fbase == libdb)
+	if (libdb[1] == 0 && (libdb[0] = (uintptr_t)dlsym(RTLD_DEFAULT,
+	    "db_env_create")) != 0 && dl_iterate_phdr(segment_of, libdb) == 0)
+		libdb[0] = libdb[1] = 1;	/* not found: no skipping */
+	if (caller >= libdb[0] && caller < libdb[1])
 		return 0;
 	if (libc_destroy == NULL &&
 	    (libc_destroy = (int (*)(pthread_cond_t *))dlvsym(RTLD_NEXT,

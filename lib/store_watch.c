@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -76,6 +77,7 @@ static const char	*what;		/* the current stay's kind */
 static int		 recovering;	/* it is a full recovery: it frees the dead's */
 static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
 static int		 detecting;	/* the detector thread runs */
+static int		 detect_stop[2];	/* closing [1] stops it */
 static pthread_t	 detector;
 static uint64_t		 lock_timeout_ms;
 
@@ -306,17 +308,17 @@ watchdog(int sig)
 static void *
 detect(void *arg)
 {
-	struct timespec	 ts = { 0, 200 * 1000000 };
+	struct pollfd	 stop = { detect_stop[0], POLLIN, 0 };
 	DB_ENV		*env;
 	uint64_t	 b;
 
 	(void)arg;
-	/* Stopped (pthread_cancel) only while asleep, never in the library. */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	for (;;) {
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		nanosleep(&ts, NULL);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	/*
+	 * Asleep until told to stop (the pipe's other end closed), never
+	 * stopped inside the library.  No pthread_cancel: its unwinder would
+	 * load libgcc_s into every plain-CGI process at its close.
+	 */
+	while (poll(&stop, 1, 200) == 0) {
 		b = __atomic_load_n(&began, __ATOMIC_RELAXED);
 		env = __atomic_load_n(&detect_env, __ATOMIC_ACQUIRE);
 		if (env != NULL && __atomic_load_n(&mine->inside,
@@ -341,17 +343,25 @@ watch_detector(DB_ENV *env, uint64_t timeout_ms)
 	lock_timeout_ms = timeout_ms;
 	__atomic_store_n(&detect_env, env, __ATOMIC_RELEASE);
 	if (env != NULL && !detecting) {
+		if (pipe(detect_stop) == -1)
+			return;
+		(void)fcntl(detect_stop[0], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(detect_stop[1], F_SETFD, FD_CLOEXEC);
 		detecting = 1;
 		/* The watchdog's alarm is the main thread's to take. */
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
-		if (pthread_create(&detector, NULL, detect, NULL) != 0)
+		if (pthread_create(&detector, NULL, detect, NULL) != 0) {
 			detecting = 0;
+			close(detect_stop[0]);
+			close(detect_stop[1]);
+		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	} else if (env == NULL && detecting) {
 		detecting = 0;
-		pthread_cancel(detector);	/* at once: it sleeps, or soon will */
+		close(detect_stop[1]);	/* wakes it at once */
 		pthread_join(detector, NULL);
+		close(detect_stop[0]);
 	}
 }
 
