@@ -803,7 +803,7 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	 * waiting for a slow disk it may time out; open again while the disk
 	 * is busy (watch_io_wait), as a store operation would.
 	 */
-	watch_begin("open", OPEN_WATCHDOG_SECS);
+	watch_begin("databases", OPEN_WATCHDOG_SECS);
 	began = time(NULL);
 	dbflags = DB_AUTO_COMMIT | (create ? DB_CREATE | DB_EXCL : 0);
 	while ((rc = dbs_open(st, dbflags)) == DB_LOCK_NOTGRANTED && !create &&

@@ -278,7 +278,8 @@ static void
 watchdog(int sig)
 {
 	static const char msg[] =
-	    "keyhole: store call stuck (watchdog), exiting\n";
+	    "keyhole: store call stuck (watchdog), exiting: ";
+	const char	*kind = what != NULL ? what : "?";
 	uint64_t	 now = now_ms();
 	int		 fd, saved = errno;
 
@@ -299,7 +300,10 @@ watchdog(int sig)
 		if (fd != -1)
 			close(fd);
 	}
+	/* Whole lines, by write(2) alone: this is a signal handler. */
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)!write(STDERR_FILENO, kind, strlen(kind));
+	(void)!write(STDERR_FILENO, "\n", 1);
 	_exit(75);
 }
 

