@@ -138,7 +138,7 @@ deps-bench:
 	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_BENCH)
 
 bench: deps-bench
-	@$(MAKE) -s all $(B)/bench/null
+	@$(MAKE) -s all $(B)/bench/null $(B)/bench/nullcgi
 	@B=$(B) QUICK=$(QUICK) bash tests/bench/run.sh
 
 # A trivial FastCGI responder: the ceiling of the FastCGI stack.
@@ -146,6 +146,11 @@ $(B)/bench/null: tests/bench/null.c
 	mkdir -p $(B)/bench
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror $< \
 		$$(pkg-config --libs fcgi 2>/dev/null || echo -lfcgi) -o $@
+
+# A trivial plain CGI program: the ceiling of a process per request.
+$(B)/bench/nullcgi: tests/bench/nullcgi.c
+	mkdir -p $(B)/bench
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror $< -o $@
 
 fmt:
 	clang-format -i lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
