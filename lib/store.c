@@ -108,18 +108,6 @@ is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-/*
- * Since glibc 2.25, pthread_cond_destroy waits until every waiter has
- * left the condition variable.  A process killed while it waited for a
- * Berkeley DB lock never leaves, so failchk, freeing the dead locker's
- * mutex, waited forever -- until the watchdog ended it and asked for a
- * full recovery: seconds of outage after a crash.  Berkeley DB's mutexes
- * live in its shared regions and are initialised again before reuse, and
- * it destroys one only when no live process can wait on it; its own
- * source skips the destroy in failchk where the platform allows
- * (HAVE_PTHREAD_COND_REINIT_OKAY).  So for libdb's calls the destroy is
- * skipped; every other caller gets the C library's.
- */
 /* Sets *arg's range to the loaded segment of an object that holds its start. */
 static int
 segment_of(struct dl_phdr_info *info, size_t size, void *arg)
@@ -141,6 +129,18 @@ segment_of(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/*
+ * Since glibc 2.25, pthread_cond_destroy waits until every waiter has
+ * left the condition variable.  A process killed while it waited for a
+ * Berkeley DB lock never leaves, so failchk, freeing the dead locker's
+ * mutex, waited forever -- until the watchdog ended it and asked for a
+ * full recovery: seconds of outage after a crash.  Berkeley DB's mutexes
+ * live in its shared regions and are initialised again before reuse, and
+ * it destroys one only when no live process can wait on it; its own
+ * source skips the destroy in failchk where the platform allows
+ * (HAVE_PTHREAD_COND_REINIT_OKAY).  So for libdb's calls the destroy is
+ * skipped; every other caller gets the C library's.
+ */
 int
 pthread_cond_destroy(pthread_cond_t *cond)
 {

@@ -280,6 +280,8 @@ watchdog(int sig)
 	static const char msg[] =
 	    "keyhole: store call stuck (watchdog), exiting: ";
 	const char	*kind = what != NULL ? what : "?";
+	char		 line[sizeof(msg) + 32];
+	size_t		 n = sizeof(msg) - 1, k = strlen(kind);
 	uint64_t	 now = now_ms();
 	int		 fd, saved = errno;
 
@@ -300,10 +302,13 @@ watchdog(int sig)
 		if (fd != -1)
 			close(fd);
 	}
-	/* Whole lines, by write(2) alone: this is a signal handler. */
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)!write(STDERR_FILENO, kind, strlen(kind));
-	(void)!write(STDERR_FILENO, "\n", 1);
+	/* One write(2) of the whole line: this is a signal handler. */
+	memcpy(line, msg, n);
+	if (k > sizeof(line) - n - 1)
+		k = sizeof(line) - n - 1;
+	memcpy(line + n, kind, k);
+	line[n + k] = '\n';
+	(void)!write(STDERR_FILENO, line, n + k + 1);
 	_exit(75);
 }
 
