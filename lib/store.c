@@ -546,7 +546,7 @@ lists_build(struct store *st)
 			usleep(1000 * (1 + randombytes_uniform(50)));
 		}
 	}
-	watch_begin("open", OPEN_WATCHDOG_SECS);
+	watch_begin("databases", OPEN_WATCHDOG_SECS);	/* env_open's stay, resumed */
 	close(fd);	/* and unlocks */
 	return rc;
 }
