@@ -23,8 +23,9 @@ DEBS_RUN = lighttpd db5.3-util acl curl jq
 DEBS_APACHE = apache2 libapache2-mod-fcgid spawn-fcgi multiwatch
 # mandoc checks the man pages; mod_oauth2 is the resource server of the
 # introspection recipe (README.md); libclang-rt-14-dev holds clang's
-# libFuzzer and sanitizer runtimes (make fuzz).
-DEBS_TEST = check valgrind clang libclang-rt-14-dev procps nodejs mandoc \
+# libFuzzer and sanitizer runtimes (make fuzz); strace shows which
+# databases a plain CGI process opens.
+DEBS_TEST = check valgrind clang libclang-rt-14-dev procps nodejs mandoc strace \
 	libapache2-mod-oauth2
 # The benchmark (make bench): the load generator; pgrep finds the workers.
 DEBS_BENCH = wrk procps

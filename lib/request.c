@@ -238,6 +238,7 @@ int
 req_serve(enum act act, req_handler handler)
 {
 	struct sigaction	 sa;
+	sigset_t		 term;
 	FCGX_Request	 f;
 	struct store	*st = NULL;
 	struct req	 r;
@@ -251,11 +252,20 @@ req_serve(enum act act, req_handler handler)
 		return 1;
 	home = getenv("KEYHOLE_HOME");
 	cgi = FCGX_IsCGI();
+	/*
+	 * A server ends a plain CGI program still running once its answer
+	 * is in (lighttpd, with SIGTERM): not while it leaves the store, or
+	 * it would leave as one dead inside.  The signal waits for that.
+	 */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	if (cgi)
+		sigprocmask(SIG_BLOCK, &term, NULL);
 	if (home == NULL || *home == '\0') {
 		snprintf(err, sizeof(err), "KEYHOLE_HOME is not set");
 		home = "";
-	} else if (act_uses_store(act) &&
-	    store_open(&st, home, 0, err, sizeof(err)) != STORE_OK)
+	} else if (act_uses_store(act) && store_open(&st, home,
+	    cgi ? STORE_ON_DEMAND : 0, err, sizeof(err)) != STORE_OK)
 		st = NULL;
 	if (st == NULL && (act_uses_store(act) || *home == '\0'))
 		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
@@ -266,6 +276,7 @@ req_serve(enum act act, req_handler handler)
 		fflush(stdout);		/* the answer, before the store's close */
 		/* Out of the store before reading what the client still sends. */
 		store_close(st);
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
 		req_end(&r);
 		fflush(stdout);
 		return 0;

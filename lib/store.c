@@ -48,6 +48,10 @@
 #define CACHE_MB	16
 #define THREADS		512	/* slots for processes in the environment at once */
 #define KEYFILE		KEYHOLE_KEYFILE
+/* Berkeley DB's registry of the processes in the environment (DB_REGISTER). */
+#define REGISTRY	"__db.register"
+#define REGISTRY_SLOT	25	/* a slot: a pid as "%24lu\n", its lock on its first byte */
+#define REGISTRY_EMPTY	"X                      0\n"
 
 static void		 errcall(const DB_ENV *, const char *, const char *);
 static void		 notify(DB_ENV *, u_int32_t, void *);
@@ -68,9 +72,13 @@ static int		 lists_batch(struct store *, DB_TXN *,
 #define LISTS_BATCH	200	/* tokens indexed per transaction while building */
 #define LISTS_TRIES	100	/* batches retried after a deadlock, in all */
 static int		 key_load(struct store *, const char *, int, char *, size_t);
-static int		 env_open(struct store *, int, char *, size_t);
+static int		 env_open(struct store *, char *, size_t);
+static int		 store_join(struct store *, unsigned, char *, size_t);
+static int		 dbs_open(struct store *, unsigned, u_int32_t);
+static void		 dbs_close(struct store *, unsigned);
 static int		 env_reopen(struct store *);
 static int		 join_lock(struct store *, int);
+static int		 registry_lost(struct store *);
 static int		 file_lock(struct store *, int *, const char *, int);
 static int		 panicked(struct store *);
 static enum store_err	 map_err(struct store *, int);
@@ -640,12 +648,60 @@ join_lock(struct store *st, int op)
 	 * queued behind others is never taken for one stuck in the library
 	 * (the watchdog).  The holders are bounded by theirs.
 	 */
-	if (op == LOCK_EX)
+	if (op != LOCK_UN)
 		watch_queue(1, JOIN_WAIT_SECS);
 	rc = file_lock(st, &st->join_fd, JOIN_LOCK, op);
-	if (op == LOCK_EX)
+	if (op != LOCK_UN)
 		watch_queue(0, 0);
 	return rc == EINTR ? EAGAIN : rc;
+}
+
+/*
+ * Has a process left the registry without leaving the environment (a
+ * slot whose owner holds no lock on it, as Berkeley DB's own check sees
+ * it), or is there no registry yet?  Then DB_REGISTER has something to
+ * clean up, by failchk or recovery; else failchk, which walks every
+ * mutex (a fifth of a plain CGI request's time), has nothing to find.
+ * Read under the join lock.  Berkeley DB's check reads a slot, then
+ * tries its lock: a process that empties its slot and leaves in between
+ * reads as dead, and without DB_FAILCHK that panics the environment.
+ * So processes leave under the join lock too (shared, store_close).
+ */
+static int
+registry_lost(struct store *st)
+{
+	char		 path[4096], buf[REGISTRY_SLOT * 128];
+	struct flock	 fl;
+	off_t		 at = 0;
+	ssize_t		 n, i;
+	int		 fd, lost = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->home,
+	    REGISTRY) >= sizeof(path) ||
+	    (fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return 1;
+	while (!lost && (n = pread(fd, buf, sizeof(buf), at)) > 0) {
+		for (i = 0; !lost && i < n; i += REGISTRY_SLOT) {
+			if (n - i < REGISTRY_SLOT) {
+				lost = 1;	/* a slot cut short */
+				break;
+			}
+			if (memcmp(buf + i, REGISTRY_EMPTY, REGISTRY_SLOT) == 0)
+				continue;
+			memset(&fl, 0, sizeof(fl));
+			fl.l_type = F_WRLCK;
+			fl.l_whence = SEEK_SET;
+			fl.l_start = at + i;
+			fl.l_len = 1;
+			lost = fcntl(fd, F_GETLK, &fl) == -1 ||
+			    fl.l_type == F_UNLCK;
+		}
+		at += n;
+	}
+	if (n == -1 || at == 0)
+		lost = 1;
+	close(fd);
+	return lost;
 }
 
 /* flock(op) on the file name beside the store, opened once into *fd. */
@@ -665,44 +721,65 @@ file_lock(struct store *st, int *fd, const char *name, int op)
 	return flock(*fd, op) == -1 ? errno : 0;
 }
 
-/* Opens the databases and their associations in the joined environment. */
+/*
+ * Opens those of the databases in mask not open yet, and their
+ * associations (a secondary's primary first): a Berkeley DB code.
+ */
 static int
-dbs_open(struct store *st, u_int32_t dbflags)
+dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 {
 	DB_ENV	*env = st->env;
-	int	 rc;
+	int	 rc = 0;
 
-	if ((rc = db_create(&st->tokens, env, 0)) != 0 ||
+	if (mask & (DBS_BYHASH | DBS_BYPARENT))
+		mask |= DBS_TOKENS;
+	mask &= ~st->open;
+	if ((mask & DBS_TOKENS) && ((rc = db_create(&st->tokens, env, 0)) != 0 ||
 	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = db_create(&st->byhash, env, 0)) != 0 ||
+	    DB_BTREE, dbflags, 0660)) != 0))
+		return rc;
+	st->open |= mask & DBS_TOKENS;
+	if ((mask & DBS_BYHASH) && ((rc = db_create(&st->byhash, env, 0)) != 0 ||
 #ifdef KEYHOLE_FAULTS
 	    (rc = st->byhash->set_bt_compare(st->byhash, fault_compare)) != 0 ||
 #endif
 	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
 	    DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
-	    0)) != 0 ||
-	    (rc = db_create(&st->byparent, env, 0)) != 0 ||
+	    0)) != 0))
+		return rc;
+	st->open |= mask & DBS_BYHASH;
+	if ((mask & DBS_BYPARENT) &&
+	    ((rc = db_create(&st->byparent, env, 0)) != 0 ||
 	    (rc = st->byparent->set_flags(st->byparent, DB_DUP | DB_DUPSORT)) != 0 ||
 	    (rc = st->byparent->open(st->byparent, NULL, "tokens-parent.db",
 	    NULL, DB_BTREE, dbflags, 0660)) != 0 ||
 	    (rc = st->tokens->associate(st->tokens, NULL, st->byparent,
-	    parent_of, 0)) != 0 ||
-	    (rc = db_create(&st->audit, env, 0)) != 0 ||
-	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = lists_open(st)) != 0)
+	    parent_of, 0)) != 0))
 		return rc;
+	st->open |= mask & DBS_BYPARENT;
+	if ((mask & DBS_AUDIT) && ((rc = db_create(&st->audit, env, 0)) != 0 ||
+	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
+	    DB_BTREE, dbflags, 0660)) != 0))
+		return rc;
+	st->open |= mask & DBS_AUDIT;
+	if ((mask & DBS_LISTS) && (rc = lists_open(st)) != 0)
+		return rc;
+	st->open |= mask & DBS_LISTS;
 	return 0;
 }
 
-/* Closes the open databases (secondaries before their primary). */
+/*
+ * Closes the databases, secondaries before their primary, but those in
+ * keep: a handle whose open failed goes too (it is of no further use).
+ */
 static void
-dbs_close(struct store *st)
+dbs_close(struct store *st, unsigned keep)
 {
 	DB	**dbs[] = { &st->audit, &st->byhash, &st->byparent, &st->lists,
 		    &st->tokens };
+	unsigned bits[] = { DBS_AUDIT, DBS_BYHASH, DBS_BYPARENT, DBS_LISTS,
+		    DBS_TOKENS };
 	size_t	 i;
 
 	/*
@@ -711,29 +788,61 @@ dbs_close(struct store *st)
 	 * request three disk flushes.
 	 */
 	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-		if (*dbs[i] != NULL) {
+		if (*dbs[i] != NULL && !(keep & st->open & bits[i])) {
 			(*dbs[i])->close(*dbs[i], DB_NOSYNC);
 			*dbs[i] = NULL;
 		}
+	st->open &= keep;
 }
 
 /*
- * Joins the environment in st->home and opens the databases: the
- * multi-process recipe of schema/storage.md (register, failchk, recover on open,
- * lock timeouts, a bounded stay inside the library).
+ * Opens the databases in mask that are not open yet: a Berkeley DB code.
+ * A database's open reads its meta page under a lock: behind a commit
+ * waiting for a slow disk it may time out; open again while the disk is
+ * busy (watch_io_wait), as a store operation would.  A plain CGI process
+ * opens only what its request uses: each open costs it a file and its
+ * locks, and every write opens all (a secondary not open would not be
+ * kept in step with its primary).
+ */
+int
+store_uses(struct store *st, unsigned mask)
+{
+	time_t		 began;
+	u_int32_t	 dbflags = DB_AUTO_COMMIT;
+	int		 rc;
+
+	if ((mask & ~st->open) == 0)
+		return 0;
+	if (st->create)
+		dbflags |= DB_CREATE | DB_EXCL;
+	watch_begin("databases", OPEN_WATCHDOG_SECS);
+	began = time(NULL);
+	while ((rc = dbs_open(st, mask, dbflags)) == DB_LOCK_NOTGRANTED &&
+	    !st->create && watch_io_wait(began))
+		dbs_close(st, DBS_ALL);
+	if (rc != 0)
+		dbs_close(st, DBS_ALL);
+	watch_end();
+	return rc;
+}
+
+/*
+ * Joins the environment in st->home: the multi-process recipe of
+ * schema/storage.md (register, failchk, recover on open, lock timeouts,
+ * a bounded stay inside the library).
  */
 static int
-env_open(struct store *st, int create, char *err, size_t errsz)
+env_open(struct store *st, char *err, size_t errsz)
 {
 	DB_ENV		*env;
 	const char	*sync;
-	u_int32_t	 flags, dbflags;
-	time_t		 began;
-	int		 rc;
+	u_int32_t	 flags;
+	int		 rc, recover = 0;
 
 	st->env = NULL;
 	st->tokens = st->byhash = st->byparent = st->audit = NULL;
 	st->lists = NULL;
+	st->open = 0;
 	self = getpid();
 	if ((rc = db_env_create(&env, 0)) != 0) {
 		snprintf(err, errsz, "db_env_create: %s", db_strerror(rc));
@@ -772,16 +881,19 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 	 * dead), leave it out, so that DB_REGISTER runs a full recovery.
 	 * Asked under the lock: a queue of openers behind a stuck one must
 	 * not each try failchk again (a second each, as the watchdog ends
-	 * them).
+	 * them).  When every registered process is alive, failchk is left
+	 * out too: there is nothing to clean up.  (Should one die between
+	 * that look and Berkeley DB's own, DB_REGISTER recovers instead.)
 	 */
 	flags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
 	    DB_INIT_TXN | DB_REGISTER | DB_RECOVER;
 	if ((rc = join_lock(st, LOCK_EX)) == 0) {
-		if (!watch_recover_asked())
+		if (watch_recover_asked())
+			recover = 1;
+		else if (registry_lost(st))
 			flags |= DB_FAILCHK;
-		watch_begin(flags & DB_FAILCHK ? "open" : "recovery",
-		    flags & DB_FAILCHK ? OPEN_WATCHDOG_SECS :
-		    RECOVERY_WATCHDOG_SECS);
+		watch_begin(recover ? "recovery" : "open", recover ?
+		    RECOVERY_WATCHDOG_SECS : OPEN_WATCHDOG_SECS);
 		/* Then every death inside so far is accounted for. */
 		if ((rc = env->open(env, st->home, flags, 0660)) == 0)
 			watch_reap();
@@ -793,32 +905,30 @@ env_open(struct store *st, int create, char *err, size_t errsz)
 		    db_strerror(rc));
 		return -1;
 	}
-	if (!(flags & DB_FAILCHK)) {
+	if (recover) {
 		watch_recovered();
 		fprintf(stderr, "keyhole[%ld]: store recovered after a stuck "
 		    "process\n", (long)getpid());
 	}
-	/*
-	 * A database's open reads its meta page under a lock: behind a commit
-	 * waiting for a slow disk it may time out; open again while the disk
-	 * is busy (watch_io_wait), as a store operation would.
-	 */
-	watch_begin("databases", OPEN_WATCHDOG_SECS);
-	began = time(NULL);
-	dbflags = DB_AUTO_COMMIT | (create ? DB_CREATE | DB_EXCL : 0);
-	while ((rc = dbs_open(st, dbflags)) == DB_LOCK_NOTGRANTED && !create &&
-	    watch_io_wait(began))
-		dbs_close(st);
-	if (rc != 0) {
-		watch_end();
+	watch_joined();
+	watch_detector(env, LOCK_TIMEOUT_US / 1000);
+	return 0;
+}
+
+/* Joins the environment and opens the databases in mask. */
+static int
+store_join(struct store *st, unsigned mask, char *err, size_t errsz)
+{
+	int	 rc;
+
+	if (env_open(st, err, errsz) == -1)
+		return -1;
+	if ((rc = store_uses(st, mask)) != 0) {
 		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
 		    db_strerror(rc));
 		return -1;
 	}
-	watch_end();
-	watch_joined();
-	watch_detector(env, LOCK_TIMEOUT_US / 1000);
 	return 0;
 }
 
@@ -831,11 +941,12 @@ static int
 env_reopen(struct store *st)
 {
 	char	 err[256];
+	unsigned had = st->open;
 
 	if (st->env != NULL)
 		st->env->app_private = NULL;
 	st->dead = 0;
-	if (env_open(st, 0, err, sizeof(err)) == -1) {
+	if (store_join(st, had, err, sizeof(err)) == -1) {
 		fprintf(stderr, "keyhole[%ld]: %s\n", (long)getpid(), err);
 		st->dead = 1;
 		return -1;
@@ -845,7 +956,7 @@ env_reopen(struct store *st)
 }
 
 enum store_err
-store_open(struct store **stp, const char *home, int create, char *err,
+store_open(struct store **stp, const char *home, int flags, char *err,
     size_t errsz)
 {
 	struct store		*st;
@@ -869,11 +980,14 @@ store_open(struct store **stp, const char *home, int create, char *err,
 		return STORE_FATAL;
 	}
 	watch_init(home);
-	if (key_load(st, home, create, err, errsz) == -1 ||
-	    env_open(st, create, err, errsz) == -1) {
+	st->create = (flags & STORE_CREATE) != 0;
+	if (key_load(st, home, st->create, err, errsz) == -1 ||
+	    store_join(st, flags & STORE_ON_DEMAND ? 0 : DBS_ALL, err,
+	    errsz) == -1) {
 		store_close(st);
 		return STORE_FATAL;
 	}
+	st->create = 0;
 	st->last_maint = time(NULL);
 	*stp = st;
 	return STORE_OK;
@@ -882,6 +996,8 @@ store_open(struct store **stp, const char *home, int create, char *err,
 void
 store_close(struct store *st)
 {
+	int	 locked;
+
 	if (st == NULL)
 		return;
 	store_after(st);
@@ -893,10 +1009,16 @@ store_close(struct store *st)
 	 */
 	if (!st->dead) {
 		watch_begin("close", 0);
-		dbs_close(st);
+		dbs_close(st, 0);
+		watch_end();
+		/* Leaving the registry takes turns with joining (registry_lost). */
+		locked = st->env != NULL && join_lock(st, LOCK_SH) == 0;
+		watch_begin("close", 0);
 		if (st->env != NULL)
 			st->env->close(st->env, 0);
 		watch_end();
+		if (locked)
+			join_lock(st, LOCK_UN);
 	}
 	watch_leave();
 	if (st->join_fd != -1)
@@ -1081,7 +1203,7 @@ writers_turn(struct store *st, DB_TXN *txn)
  * deadlocks and lock timeouts with jitter.  fn returns a Berkeley DB code.
  */
 enum store_err
-store_run(struct store *st, txn_fn fn, void *arg, int write)
+store_run(struct store *st, txn_fn fn, void *arg, int write, unsigned uses)
 {
 	DB_TXN	*txn;
 	time_t	 began = time(NULL);
@@ -1089,6 +1211,8 @@ store_run(struct store *st, txn_fn fn, void *arg, int write)
 
 	if (st->dead)
 		return STORE_FATAL;
+	if ((rc = store_uses(st, write ? DBS_ALL : uses)) != 0)
+		return map_err(st, rc);
 	if (write && st->bulk)
 		return map_err(st, run_bulk(st, fn, arg));
 	for (try = 0; try < RETRIES; try++) {

@@ -97,12 +97,16 @@ struct audit_ev {
 struct store;
 
 /*
- * Opens (and with create, first makes) the store under home.  Every
+ * Opens (and with STORE_CREATE, first makes) the store under home.  Every
  * process calls this once; it joins the shared environment, running
- * failure checks or recovery as needed (schema/storage.md).  On failure
- * returns non-OK with a reason in err.
+ * failure checks or recovery as needed (schema/storage.md).  With
+ * STORE_ON_DEMAND a database is opened only once an operation uses it
+ * (a plain CGI process, which serves one request).  On failure returns
+ * non-OK with a reason in err.
  */
-enum store_err	 store_open(struct store **, const char *home, int create,
+#define STORE_CREATE	0x1
+#define STORE_ON_DEMAND	0x2
+enum store_err	 store_open(struct store **, const char *home, int flags,
 		    char *err, size_t errsz);
 void		 store_close(struct store *);
 /* The key under which secrets are hashed (loaded at open). */

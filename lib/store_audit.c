@@ -148,7 +148,7 @@ audit_fn(struct store *st, DB_TXN *txn, void *arg)
 enum store_err
 store_audit(struct store *st, const struct audit_ev *ev)
 {
-	return store_run(st, audit_fn, (void *)ev, RUN_WRITE);
+	return store_run(st, audit_fn, (void *)ev, RUN_WRITE, DBS_ALL);
 }
 
 struct trim_arg {
@@ -204,7 +204,7 @@ store_audit_trim(struct store *st, int64_t cutoff, size_t *count)
 	memset(&a, 0, sizeof(a));
 	a.cutoff_ms = cutoff > 0 ? (uint64_t)cutoff * 1000 : 0;
 	do {
-		if ((e = store_run(st, trim_fn, &a, RUN_WRITE)) != STORE_OK)
+		if ((e = store_run(st, trim_fn, &a, RUN_WRITE, DBS_ALL)) != STORE_OK)
 			return e;
 		*count += a.n;
 	} while (a.more);
@@ -305,7 +305,7 @@ store_audit_list(struct store *st, const unsigned char *after, int desc,
 	a.recs = recs;
 	a.max = max;
 	a.scanmax = scanmax;
-	e = store_run(st, audit_list_fn, &a, RUN_READ);
+	e = store_run(st, audit_list_fn, &a, RUN_READ, DBS_AUDIT);
 	*n = a.n;
 	*more = a.more;
 	memcpy(last, a.last, UUID_LEN);

@@ -27,6 +27,8 @@ struct store {
 	int		 join_fd;	/* JOIN_LOCK, open for the process's life */
 	int		 ckp_fd;	/* CKP_LOCK, opened at the first checkpoint */
 	int		 wrote;		/* since the last store_after */
+	unsigned	 open;		/* DBS_*: the databases open */
+	int		 create;	/* store_open is making the store */
 	int		 bulk;
 	DB_TXN		*bulk_txn;	/* a bulk load commits in batches */
 	unsigned	 bulk_n;
@@ -39,11 +41,23 @@ typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
 #define RUN_WRITE	1
 #define RUN_LAZY	2	/* a write whose commit need not wait for the disk */
 
+/* The databases, as store_run's and store_uses' masks say which. */
+#define DBS_TOKENS	0x01
+#define DBS_BYHASH	0x02
+#define DBS_BYPARENT	0x04
+#define DBS_LISTS	0x08
+#define DBS_AUDIT	0x10
+#define DBS_ALL		0x1f
+
 /*
  * Runs fn in a transaction (or, for plain reads, without one), retrying
- * deadlocks and lock timeouts with jitter (store.c).
+ * deadlocks and lock timeouts with jitter (store.c).  A read uses the
+ * databases in uses; a write may use them all.
  */
-enum store_err	 store_run(struct store *, txn_fn, void *, int);
+enum store_err	 store_run(struct store *, txn_fn, void *, int write,
+		    unsigned uses);
+/* Opens the databases in mask not open yet: a Berkeley DB code. */
+int		 store_uses(struct store *, unsigned mask);
 /*
  * Keeps the lists in step with token id's record written within txn:
  * old and new are its encoded record before and after (NULL: none).

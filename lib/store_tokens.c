@@ -140,7 +140,7 @@ store_insert_unique(struct store *st, const struct tok_rec *rec,
 	buf_init(&a.penc);
 	tok_rec_init(&a.parent);
 	rec_encode(rec, &a.enc);
-	e = store_run(st, insert_fn, &a, RUN_WRITE);
+	e = store_run(st, insert_fn, &a, RUN_WRITE, DBS_ALL);
 	buf_free(&a.enc);
 	buf_free(&a.penc);
 	tok_rec_free(&a.parent);
@@ -176,7 +176,7 @@ store_get(struct store *st, const unsigned char id[UUID_LEN],
 	struct get_arg	 a = { id, rec, 0 };
 	enum store_err	 e;
 
-	e = store_run(st, get_fn, &a, 0);
+	e = store_run(st, get_fn, &a, RUN_READ, DBS_TOKENS);
 	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }
 
@@ -209,7 +209,7 @@ store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
 	struct get_arg	 a = { hash, rec, 0 };
 	enum store_err	 e;
 
-	e = store_run(st, get_hash_fn, &a, 0);
+	e = store_run(st, get_hash_fn, &a, RUN_READ, DBS_BYHASH);
 	if (e == STORE_OK && a.corrupt)
 		return STORE_CORRUPT;
 	/* The index is exact; the compare guards against a damaged one. */
@@ -361,7 +361,7 @@ modify(struct store *st, const unsigned char *ids, size_t n, int many,
 	a.donearg = donearg;
 	tok_rec_init(&a.rec);
 	buf_init(&a.enc);
-	e = store_run(st, modify_fn, &a, how);
+	e = store_run(st, modify_fn, &a, how, DBS_ALL);
 	if (held != NULL)
 		*held = a.held;
 	tok_rec_free(&a.rec);
@@ -454,7 +454,7 @@ store_delete_many(struct store *st, const unsigned char *ids, size_t n,
 {
 	struct delete_arg	 a = { ids, n, ev };
 
-	return store_run(st, delete_fn, &a, RUN_WRITE);
+	return store_run(st, delete_fn, &a, RUN_WRITE, DBS_ALL);
 }
 
 struct children_arg {
@@ -506,7 +506,7 @@ store_children(struct store *st, const unsigned char parent[UUID_LEN],
 	a.start = ids->len;
 	a.max = max;
 	a.more = 0;
-	e = store_run(st, children_fn, &a, RUN_READ);
+	e = store_run(st, children_fn, &a, RUN_READ, DBS_BYPARENT);
 	*more = a.more;
 	return e;
 }
@@ -588,7 +588,7 @@ store_list(struct store *st, const unsigned char *after, store_match_fn match,
 	a.n = 0;
 	a.more = 0;
 	memset(a.last, 0, UUID_LEN);
-	e = store_run(st, list_fn, &a, RUN_READ);
+	e = store_run(st, list_fn, &a, RUN_READ, DBS_TOKENS);
 	*n = a.n;
 	*more = a.more;
 	memcpy(last, a.last, UUID_LEN);
@@ -767,6 +767,6 @@ store_list_page(struct store *st, const struct list_at *at,
 	a.recs = recs;
 	a.max = max;
 	a.got = got;
-	e = store_run(st, page_fn, &a, RUN_READ);
+	e = store_run(st, page_fn, &a, RUN_READ, DBS_LISTS | DBS_TOKENS);
 	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }

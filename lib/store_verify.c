@@ -583,7 +583,8 @@ store_verify(struct store *st, struct store_verify *v)
 	memset(&c, 0, sizeof(c));
 	c.st = st;
 	c.v = v;
-	if ((rc = raw_open(st, &c.hash, "tokens-hash.db", 0)) == 0 &&
+	if ((rc = store_uses(st, DBS_ALL)) == 0 &&
+	    (rc = raw_open(st, &c.hash, "tokens-hash.db", 0)) == 0 &&
 	    (rc = raw_open(st, &c.parent, "tokens-parent.db",
 	    DB_DUP | DB_DUPSORT)) == 0 &&
 	    (rc = walk_audit(&c)) == 0 && (rc = walk_tokens(&c)) == 0 &&

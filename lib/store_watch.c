@@ -33,7 +33,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -75,10 +74,10 @@ static uint64_t		 began;		/* the current stay's start */
 static uint64_t		 bound_ms;	/* its bound while nothing moves */
 static const char	*what;		/* the current stay's kind */
 static int		 recovering;	/* it is a full recovery: it frees the dead's */
-static DB_ENV *volatile	 detect_env;	/* what the detector expires waits in */
-static int		 detecting;	/* the detector thread runs */
-static int		 detect_stop[2];	/* closing [1] stops it */
-static pthread_t	 detector;
+static DB_ENV		*detect_env;	/* what the detector expires waits in */
+static int		 detecting;	/* a detector thread runs */
+/* Over detect_env and detecting: an environment is never closed under lock_detect. */
+static pthread_mutex_t	 detect_mtx = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t		 lock_timeout_ms;
 
 static uint64_t
@@ -317,61 +316,70 @@ watchdog(int sig)
 static void *
 detect(void *arg)
 {
-	struct pollfd	 stop = { detect_stop[0], POLLIN, 0 };
-	DB_ENV		*env;
+	struct timespec	 tick = { 0, 200 * 1000000 };
 	uint64_t	 b;
 
 	(void)arg;
 	/*
-	 * Asleep until told to stop (the pipe's other end closed), never
-	 * stopped inside the library.  No pthread_cancel: its unwinder would
-	 * load libgcc_s into every plain-CGI process at its close.
+	 * Never stopped inside the library (no pthread_cancel, whose
+	 * unwinder would also load libgcc_s): it leaves by itself once the
+	 * environment is gone, and nobody waits for it to.
 	 */
-	while (poll(&stop, 1, 200) == 0) {
+	for (;;) {
+		nanosleep(&tick, NULL);
+		pthread_mutex_lock(&detect_mtx);
+		if (detect_env == NULL) {
+			detecting = 0;
+			pthread_mutex_unlock(&detect_mtx);
+			return NULL;
+		}
 		b = __atomic_load_n(&began, __ATOMIC_RELAXED);
-		env = __atomic_load_n(&detect_env, __ATOMIC_ACQUIRE);
-		if (env != NULL && __atomic_load_n(&mine->inside,
-		    __ATOMIC_RELAXED) && now_ms() - b > lock_timeout_ms)
-			(void)env->lock_detect(env, 0, DB_LOCK_EXPIRE, NULL);
+		if (__atomic_load_n(&mine->inside, __ATOMIC_RELAXED) &&
+		    now_ms() - b > lock_timeout_ms)
+			(void)detect_env->lock_detect(detect_env, 0,
+			    DB_LOCK_EXPIRE, NULL);
+		pthread_mutex_unlock(&detect_mtx);
 	}
-	return NULL;
 }
 
 /*
  * Starts (env) or points (a new env, after a recovery) the detector; NULL
- * stops it.  The environment is not free-threaded (DB_THREAD would make
- * every handle so): the detector uses only lock_detect, which works on
- * the shared regions under their own mutexes, made for many processes,
- * and touches no handle the main thread uses.
+ * stops it: once this returns, the thread no longer touches the old
+ * environment, without anyone waiting for it to end (a plain CGI process
+ * would spend a tenth of a millisecond on that).  The environment is not
+ * free-threaded (DB_THREAD would make every handle so): the detector uses
+ * only lock_detect, which works on the shared regions under their own
+ * mutexes, made for many processes, and touches no handle the main
+ * thread uses.
  */
 void
 watch_detector(DB_ENV *env, uint64_t timeout_ms)
 {
+	pthread_attr_t	 attr;
+	pthread_t	 t;
 	sigset_t	 all, old;
+	int		 start;
 
+	pthread_mutex_lock(&detect_mtx);
 	lock_timeout_ms = timeout_ms;
-	__atomic_store_n(&detect_env, env, __ATOMIC_RELEASE);
-	if (env != NULL && !detecting) {
-		if (pipe(detect_stop) == -1)
-			return;
-		(void)fcntl(detect_stop[0], F_SETFD, FD_CLOEXEC);
-		(void)fcntl(detect_stop[1], F_SETFD, FD_CLOEXEC);
+	detect_env = env;
+	if ((start = env != NULL && !detecting))
 		detecting = 1;
-		/* The watchdog's alarm is the main thread's to take. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
-		if (pthread_create(&detector, NULL, detect, NULL) != 0) {
-			detecting = 0;
-			close(detect_stop[0]);
-			close(detect_stop[1]);
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	} else if (env == NULL && detecting) {
+	pthread_mutex_unlock(&detect_mtx);
+	if (!start)
+		return;
+	/* The watchdog's alarm is the main thread's to take. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, detect, NULL) != 0) {
+		pthread_mutex_lock(&detect_mtx);
 		detecting = 0;
-		close(detect_stop[1]);	/* wakes it at once */
-		pthread_join(detector, NULL);
-		close(detect_stop[0]);
+		pthread_mutex_unlock(&detect_mtx);
 	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- what store.c calls ---- */

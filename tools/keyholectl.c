@@ -256,7 +256,7 @@ cmd_init(int argc, char **argv)
 	if (uid != (uid_t)-1 && uid != geteuid())
 		become(uid, gid);
 
-	if (store_open(&st, home, 1, msg, sizeof(msg)) != STORE_OK)
+	if (store_open(&st, home, STORE_CREATE, msg, sizeof(msg)) != STORE_OK)
 		errx(1, "%s", msg);
 	mint_req_init(&m);
 	buf_puts(&m.name, "root");

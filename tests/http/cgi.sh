@@ -73,3 +73,23 @@ done
 is "30 bad tokens over plain CGI, each its own process: 401" \
     "$(head -n 30 "$T/cgi-limit" | sort -u)" "Status: 401 Unauthorized"
 is "... the 31st from that address: 429" "$(tail -n 1 "$T/cgi-limit")" "Status: 429 Too Many Requests"
+
+# A plain CGI process opens only the databases its request uses: an
+# introspection that writes nothing (the token's last use is recent), the
+# token index and the records; a mint, every one (a secondary not open
+# would not be kept in step).
+dbs_opened() {	# dbs_opened PROGRAM METHOD URI TOKEN BODY TYPE: the .db files it opened, sorted
+	strace -f -e trace=openat -o "$T/strace" bash -c "$(declare -f cgi); top='$top'; cgi \"\$@\" >/dev/null" \
+	    cgi "$@"
+	grep -o '/[a-z-]*\.db"' "$T/strace" | tr -d '/"' | sort -u | tr '\n' ' '
+}
+new=$(cgi tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi-dbs","scopes":["tokens:read"]}' application/json |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$new" application/x-www-form-urlencoded)
+ok "a fresh token introspects active over CGI" grep -q '"active":true' <<<"$out"
+is "... and introspected again, that process opens tokens.db and tokens-hash.db alone" \
+    "$(dbs_opened introspect POST /v1/introspect "$ROOT" "token=$new" application/x-www-form-urlencoded)" \
+    "tokens-hash.db tokens.db "
+is "a mint over CGI opens every database" \
+    "$(dbs_opened tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi-dbs2","scopes":["tokens:read"]}' application/json)" \
+    "audit.db tokens-hash.db tokens-list.db tokens-parent.db tokens.db "
