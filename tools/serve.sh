@@ -15,8 +15,9 @@
 # Environment: PORT (8080), KEYHOLE_HOME (var/store), KEYHOLE_RUN (beside
 # the store), KEYHOLE_PROCS (workers per endpoint, 2), KEYHOLE_BIN (the
 # endpoint programs, build/cgi-bin), KEYHOLE_AUTHORIZER_PORT (Apache's
-# authorizer, PORT + 1), KEYHOLE_CONF (another lighttpd configuration
-# that includes httpd-conf/lighttpd.conf, as the benchmark's does) and
+# authorizer, PORT + 1), KEYHOLE_CONF (another configuration of that
+# server that includes SERVER's own from httpd-conf, as the benchmark's
+# do) and
 # KEYHOLE_REACH (more directories of programs that configuration runs).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +43,7 @@ say() { echo "keyhole: $*" >&2; }
 
 case $SERVER in
 lighttpd | lighttpd-cgi) conf=${KEYHOLE_CONF:-$confdir/$SERVER.conf} ;;
-apache | apache-fcgid | apache-cgi) conf=$confdir/$SERVER.conf ;;
+apache | apache-fcgid | apache-cgi) conf=${KEYHOLE_CONF:-$confdir/$SERVER.conf} ;;
 *)
 	say "SERVER=$SERVER: one of lighttpd, lighttpd-cgi, apache, apache-fcgid, apache-cgi"
 	exit 2

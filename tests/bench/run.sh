@@ -59,6 +59,7 @@ HZ=$(getconf CLK_TCK)
 T=
 LPID=
 APORT=
+NULLPORT=
 WRK=
 PORT=
 LOADED=0
@@ -138,14 +139,33 @@ stop_server() {	# stop_server: lighttpd, then the workers it spawned
 	LPID=
 }
 
-# apache_row ROW SETUP: the introspection of the largest store through
-# Apache (SERVER=SETUP of tools/serve.sh), which then stops.  Its CPU is
+# apache_rows SETUP: under Apache (SERVER=SETUP of tools/serve.sh, with
+# the benchmark's configuration beside keyhole's), the null responder
+# (g0), then the introspection of the largest store (g); under
+# mod_proxy_fcgi also the file behind a null authorizer and behind
+# keyhole's, by mod_authnz_fcgi (d0, d).  Then Apache stops.  CPU is
 # not split by process here: the columns say n/a.
-apache_row() {
-	local row=$1 setup=$2
+apache_rows() {
+	local setup=$1 sfx= row
+	[ "$setup" = apache ] || sfx=fcgid
 	APORT=$(free_port)
+	if [ "$setup" = apache ]; then
+		# The null programs under spawn-fcgi, as keyhole's are, in a
+		# directory of their own (keyhole-spawn stops all of one).
+		NULLPORT=$(free_port)
+		mkdir -p "$T/extra/auth" "$T/nullauth"
+		ln -sf "$null" "$T/nullauth/authorizer"
+		KEYHOLE_BIN=$(dirname "$null") sh "$top/tools/keyhole-spawn" start "$T/extra" null ||
+		    die "the null responder did not start"
+		KEYHOLE_BIN=$T/nullauth KEYHOLE_AUTHORIZER_PORT=$NULLPORT \
+		    sh "$top/tools/keyhole-spawn" start "$T/extra/auth" authorizer ||
+		    die "the null authorizer did not start"
+	fi
 	KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run KEYHOLE_BIN=$bin KEYHOLE_PROCS=$PROCS \
 	    KEYHOLE_AUTHORIZER_PORT=$(free_port) SERVER=$setup PORT=$APORT \
+	    KEYHOLE_CONF=$here/$setup-bench.conf KEYHOLE_REACH=$(dirname "$null") \
+	    KEYHOLE_BENCH_NULL_SOCKET=$T/extra/sockets/null.sock KEYHOLE_BENCH_NULL_PORT=${NULLPORT:-0} \
+	    KEYHOLE_BENCH_DIR=$(dirname "$null") \
 	    sh "$top/tools/serve.sh" -b >/dev/null || die "Apache ($setup) did not start"
 	LPID=$(cat "$T/run/apache.pid")
 	PORT=$APORT
@@ -153,18 +173,31 @@ apache_row() {
 	# mod_fcgid starts processes only as requests find all busy, each
 	# such request waiting a second: let it grow first (about 10 s here).
 	if [ "$setup" = apache-fcgid ]; then
+		run_wrk /dev/null 12 "http://127.0.0.1:$PORT/null" get ||
+		    die "wrk failed (mod_fcgid's growth, /null)"
 		run_wrk /dev/null 12 "http://127.0.0.1:$PORT/v1/introspect" introspect \
 		    "$CALLER" "$T/active.txt" "$T/out/unknown.txt" || die "wrk failed (mod_fcgid's growth)"
 	fi
-	bench "$row" "introspect through Apache, $setup, $(fmt_size "$LARGEST") tokens" \
+	bench "g0$sfx" "null responder through Apache, $setup" /null 200 - get
+	bench "g$sfx" "introspect through Apache, $setup, $(fmt_size "$LARGEST") tokens" \
 	    /v1/introspect 200 - introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
-	CPU[$row]="n/a" LCPU[$row]="n/a"
+	if [ "$setup" = apache ]; then
+		bench d0apache "static file behind a do-nothing authorizer, Apache mod_authnz_fcgi" \
+		    /protected-null/index.html 200 - bearer "$READER"
+		bench dapache "static file behind the authorizer, Apache mod_authnz_fcgi, $(fmt_size "$LARGEST") tokens" \
+		    /protected/index.html 200 - bearer "$READER"
+	fi
+	for row in "g0$sfx" "g$sfx" d0apache dapache; do
+		[ -z "${RPS[$row]:-}" ] || CPU[$row]="n/a" LCPU[$row]="n/a"
+	done
 	stop_apache
 }
 
-stop_apache() {	# stop_apache: what apache_row started
+stop_apache() {	# stop_apache: what apache_rows started
 	[ -n "$APORT" ] || return 0
 	KEYHOLE_RUN=$T/run KEYHOLE_HOME=$T/store sh "$top/tools/serve.sh" -s
+	[ ! -d "$T/extra" ] || sh "$top/tools/keyhole-spawn" stop "$T/extra"
+	[ ! -d "$T/extra/auth" ] || sh "$top/tools/keyhole-spawn" stop "$T/extra/auth"
 	APORT= LPID=
 }
 
@@ -341,13 +374,17 @@ ceiling() {	# ceiling ROW: the row that does the same with no work of keyhole's 
 	case $1 in
 	c*) echo b ;;
 	d) echo d0 ;;
+	dapache) echo d0apache ;;
 	f*) echo h ;;
+	g) echo g0 ;;
+	gfcgid) echo g0fcgid ;;
 	esac
 }
 
 label() {	# label ROW: its letter as the table shows it (d0 stays d0; c1000 is c)
 	case $1 in
-	d0) echo d0 ;;
+	d0*) echo d0 ;;
+	g0*) echo g0 ;;
 	*) echo "${1:0:1}" ;;
 	esac
 }
@@ -387,6 +424,9 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 	pct=$(calc %.0f "100 * ${RPS[d]} / ${RPS[d0]}")
 	ok=$(calc %d "$pct >= 75")
 	echo "- static file behind the authorizer on lighttpd: ${RPS[d]} req/s = $pct% of the same behind a do-nothing authorizer (d0, ${RPS[d0]} req/s); target >= 75%: $(verdict "$ok" "$(points $((75 - pct)))")"
+	pct=$(calc %.0f "100 * ${RPS[dapache]} / ${RPS[d0apache]}")
+	ok=$(calc %d "$pct >= 75")
+	echo "- static file behind the authorizer on Apache (mod_authnz_fcgi): ${RPS[dapache]} req/s = $pct% of the same behind a do-nothing authorizer (${RPS[d0apache]} req/s); target >= 75%: $(verdict "$ok" "$(points $((75 - pct)))")"
 	ok=$(calc %d "${RPS[e]} >= 3000")
 	echo "- durable mints, $CONNS clients: ${RPS[e]}/s; target >= 3,000/s: $(verdict "$ok" "$((3000 - RPS[e]))/s")"
 	ok=$(calc %d "${RPS[efull]} >= 1500")
@@ -443,7 +483,8 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "each size; g, the same introspection through Apache with mod_proxy_fcgi"
 		echo "(programs under spawn-fcgi and multiwatch, $PROCS each) and with mod_fcgid (which"
 		echo "starts processes as the load asks, up to 64 a program, here after 12 s of the same load"
-		echo "to let them grow); h, a C program that answers \"ok\" (tests/bench/nullcgi.c) as plain"
+		echo "to let them grow), each beside g0, the null responder the same way; d0 and d under"
+		echo "Apache, the files of d0 and d behind the same two authorizers through mod_authnz_fcgi; h, a C program that answers \"ok\" (tests/bench/nullcgi.c) as plain"
 		echo "CGI under the same lighttpd (the ceiling for f). CPU per request: user + system time of the endpoint's"
 		echo "workers (for f and h, of lighttpd's children) and of lighttpd itself, over the"
 		echo "requests completed, all runs. Store bytes per token: every token database"
@@ -515,11 +556,11 @@ main() {	# main: the whole benchmark, in order
 	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
 	bench h "do-nothing C program as plain CGI" /cgi-null 200 cgi get
 	stop_server
-	apache_row g apache
-	apache_row gfcgid apache-fcgid
+	apache_rows apache
+	apache_rows apache-fcgid
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
-	ORDER=(a b "${SIZES[@]/#/c}" d0 d e efull h "${SIZES[@]/#/f}" g gfcgid)
+	ORDER=(a b "${SIZES[@]/#/c}" d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
 	report
 }
 
