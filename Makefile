@@ -28,8 +28,8 @@ DEBS_APACHE = apache2 libapache2-mod-fcgid spawn-fcgi multiwatch
 DEBS_TEST = check valgrind clang libclang-rt-14-dev procps nodejs mandoc strace \
 	libapache2-mod-oauth2
 # The benchmark (make bench): the load generator; pgrep finds the workers;
-# gnuplot draws BENCHMARKS.png.
-DEBS_BENCH = wrk procps gnuplot-nox
+# gnuplot draws BENCHMARKS.png; PHP-FPM with SQLite is the introspection's peer.
+DEBS_BENCH = wrk procps gnuplot-nox php-fpm php-sqlite3
 
 LIB_OBJS = $(B)/buf.o $(B)/json.o $(B)/token.o $(B)/store.o $(B)/record.o \
 	$(B)/store_tokens.o $(B)/store_audit.o $(B)/store_watch.o $(B)/store_verify.o \

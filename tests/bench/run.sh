@@ -18,6 +18,9 @@
 #      programs under spawn-fcgi and multiwatch), and with mod_fcgid
 #   h  a do-nothing C program as plain CGI, tests/bench/nullcgi.c (the
 #      ceiling of a process per request under the same server, for f)
+#   p  the introspection's peer: PHP under PHP-FPM ($PROCS processes) behind
+#      the same lighttpd, PDO SQLite, one indexed lookup of the token's
+#      SHA-256 (tests/bench/peer), at the smallest and the largest store
 # The full run writes BENCHMARKS.md; QUICK=1 (3-second runs, 1,000 and
 # 100,000 tokens) only prints.  Exits 0 unless something broke (a server
 # or wrk that did not start or run); answers other than the expected
@@ -60,6 +63,7 @@ T=
 LPID=
 APORT=
 NULLPORT=
+PHPPID=
 WRK=
 PORT=
 LOADED=0
@@ -113,11 +117,45 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 start_server() {	# start_server SYNC: lighttpd with the bench configuration, by tools/serve.sh
 	PORT=$(free_port)
 	KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run KEYHOLE_BIN=$bin KEYHOLE_SYNC=$1 \
-	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH=$(dirname "$null") \
-	    KEYHOLE_BENCH_NULL=$null KEYHOLE_BENCH_NULLCGI=$nullcgi PORT=$PORT sh "$top/tools/serve.sh" -b >/dev/null ||
+	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH="$(dirname "$null") $here/peer" \
+	    KEYHOLE_BENCH_NULL=$null KEYHOLE_BENCH_NULLCGI=$nullcgi \
+	    KEYHOLE_BENCH_PEER=$here/peer KEYHOLE_BENCH_PHP_SOCKET=$T/php.sock \
+	    PORT=$PORT sh "$top/tools/serve.sh" -b >/dev/null ||
 	    die "lighttpd did not start"
 	LPID=$(cat "$T/run/lighttpd.pid")
 	say "lighttpd $LPID on port $PORT${1:+ (KEYHOLE_SYNC=$1)}"
+}
+
+# start_php: the peer's PHP-FPM pool, $PROCS processes, as the web
+# server's user (as root), on $T/php.sock; its database is $T/peer.sqlite.
+start_php() {
+	local fpm
+	fpm=$(ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1)
+	[ -n "$fpm" ] || die "no PHP-FPM (make deps-bench installs php-fpm)"
+	{
+		echo "[global]"
+		echo "error_log = $T/php-fpm.log"
+		echo "daemonize = no"
+		echo "[bench]"
+		echo "listen = $T/php.sock"
+		echo "listen.mode = 0660"
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "user = www-data"
+			echo "group = www-data"
+			echo "listen.owner = www-data"
+			echo "listen.group = www-data"
+		fi
+		echo "pm = static"
+		echo "pm.max_children = $PROCS"
+		echo "env[KEYHOLE_BENCH_PEER_DB] = $T/peer.sqlite"
+	} >"$T/php-fpm.conf"
+	"$fpm" -y "$T/php-fpm.conf" -F >/dev/null 2>&1 &
+	PHPPID=$!
+	for _ in $(seq 50); do
+		[ -S "$T/php.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$T/php.sock" ] || die "PHP-FPM did not start: $(tail -n 3 "$T/php-fpm.log" 2>/dev/null)"
 }
 
 stop_server() {	# stop_server: lighttpd, then the workers it spawned
@@ -208,11 +246,19 @@ cleanup() {	# cleanup: on any exit, stop what was started and remove the bench d
 	fi
 	stop_apache
 	stop_server
+	if [ -n "$PHPPID" ]; then
+		kill "$PHPPID" 2>/dev/null || true
+		wait "$PHPPID" 2>/dev/null || true
+	fi
 	[ -z "$T" ] || rm -rf "$T"
 }
 
-workers_of() {	# workers_of PROGRAM: pids of this lighttpd's workers running PROGRAM
-	pgrep -P "$LPID" -f -x "$1" | tr '\n' ' ' || true
+workers_of() {	# workers_of PROGRAM: pids of this lighttpd's workers running PROGRAM (php: PHP-FPM's)
+	if [ "$1" = php ]; then
+		pgrep -P "$PHPPID" | tr '\n' ' ' || true
+	else
+		pgrep -P "$LPID" -f -x "$1" | tr '\n' ' ' || true
+	fi
 }
 
 cpu_ticks() {	# cpu_ticks PID...: utime + stime of the processes, in clock ticks
@@ -261,6 +307,10 @@ load_to() {	# load_to SIZE: keyholectl load up to SIZE tokens, keeping every 4th
 	    -o "$T/out/sample-$size.txt" 2>/dev/null || die "keyholectl load failed"
 	LOADED=$size
 	cat "$T"/out/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
+	# The peer's database: the same secrets kept, random hashes for the rest.
+	php "$here/peer/load.php" "$T/peer.sqlite" "$T/out/sample-$size.txt" "$inc" ||
+	    die "loading the peer's database failed"
+	chmod 644 "$T/peer.sqlite"
 }
 
 bytes_per_token() {	# bytes_per_token: every token database (records and indexes) over the tokens stored
@@ -421,6 +471,14 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 	pct=$(calc %.0f "100 * ${RPS[$cl]} / ${RPS[$c1]}")
 	ok=$(calc %d "$pct >= 95")
 	echo "- introspection at $(fmt_size "$LARGEST") tokens: ${RPS[$cl]} req/s = $pct% of its rate at 1,000; target >= 95%: $(verdict "$ok" "$(points $((95 - pct)))")"
+	for x in "${SIZES[0]}" "$LARGEST"; do
+		pct=$(calc %.1f "${RPS[c$x]} / ${RPS[p$x]}")
+		ok=$(calc %d "$pct >= 2")
+		echo "- introspection at $(fmt_size "$x") tokens against its PHP peer: ${RPS[c$x]} / ${RPS[p$x]} req/s = ${pct}x; target >= 2x: $(verdict "$ok" "$(calc %.1f "2 - $pct")x")"
+		pct=$(calc %.2f "${CPU[c$x]} / ${CPU[p$x]}")
+		ok=$(calc %d "$pct <= 0.25")
+		echo "- ... backend CPU per request: ${CPU[c$x]} µs against ${CPU[p$x]} µs = ${pct}; target <= 0.25: $(verdict "$ok" "$(calc %.2f "$pct - 0.25")")"
+	done
 	pct=$(calc %.0f "100 * ${RPS[d]} / ${RPS[d0]}")
 	ok=$(calc %d "$pct >= 75")
 	echo "- static file behind the authorizer on lighttpd: ${RPS[d]} req/s = $pct% of the same behind a do-nothing authorizer (d0, ${RPS[d0]} req/s); target >= 75%: $(verdict "$ok" "$(points $((75 - pct)))")"
@@ -485,8 +543,12 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "starts processes as the load asks, up to 64 a program, here after 12 s of the same load"
 		echo "to let them grow), each beside g0, the null responder the same way; d0 and d under"
 		echo "Apache, the files of d0 and d behind the same two authorizers through mod_authnz_fcgi; h, a C program that answers \"ok\" (tests/bench/nullcgi.c) as plain"
-		echo "CGI under the same lighttpd (the ceiling for f). CPU per request: user + system time of the endpoint's"
-		echo "workers (for f and h, of lighttpd's children) and of lighttpd itself, over the"
+		echo "CGI under the same lighttpd (the ceiling for f); p, the introspection's peer: the same"
+		echo "request to tests/bench/peer/introspect.php, PHP under PHP-FPM ($PROCS processes) behind"
+		echo "the same lighttpd, PDO SQLite, one indexed lookup of the token's SHA-256 in a table"
+		echo "holding as many tokens as the store (the same secrets kept, random hashes else)."
+		echo "CPU per request: user + system time of the endpoint's"
+		echo "workers (for f and h, of lighttpd's children; for p, PHP-FPM's) and of the server itself, over the"
 		echo "requests completed, all runs. Store bytes per token: every token database"
 		echo "(tokens.db and its indexes tokens-hash.db, tokens-parent.db, tokens-list.db) over"
 		echo "the tokens stored, right after loading. Each row is the median of $RUNS runs; its"
@@ -533,6 +595,7 @@ main() {	# main: the whole benchmark, in order
 	local size
 	command_line
 	prepare
+	start_php
 	start_server ""
 	bench a "static file (lighttpd alone)" /static.txt 200 - get
 	bench b "null FastCGI responder, $PROCS processes" /null 200 "$null" get
@@ -543,6 +606,10 @@ main() {	# main: the whole benchmark, in order
 		STORE[c$size]=$(bytes_per_token)
 		bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
 		    /cgi/introspect 200 cgi introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
+		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
+			bench "p$size" "the peer: PHP-FPM + PDO SQLite, $(fmt_size "$size") tokens" \
+			    /php/introspect.php 200 php introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
+		fi
 	done
 	regions_private
 	# The cache is the largest region file (which __db.00N may vary); it
@@ -560,7 +627,7 @@ main() {	# main: the whole benchmark, in order
 	apache_rows apache-fcgid
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
-	ORDER=(a b "${SIZES[@]/#/c}" d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
+	ORDER=(a b "${SIZES[@]/#/c}" "p${SIZES[0]}" "p$LARGEST" d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
 	report
 }
 
