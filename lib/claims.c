@@ -155,6 +155,16 @@ out:
 }
 
 int
+claims_key_live(struct store *st, const char *s, size_t len, int64_t now)
+{
+	const struct jwt_keys	*k;
+
+	if ((k = current_keys(store_home(st))) == NULL)
+		return -1;
+	return jwt_key_live(k, now, s, len);
+}
+
+int
 claims_jwks(const char *home, int64_t now, struct buf *out)
 {
 	const struct jwt_keys	*k;

@@ -35,6 +35,12 @@ int	 claims_sign(struct store *, const struct tok_rec *, int64_t gen,
  */
 int	 claims_check(struct store *, const char *s, size_t len, int64_t now,
 	    unsigned char jti[UUID_LEN], int64_t *gen);
+/*
+ * A presented JWT whose record the caller looks up by its keyed hash:
+ * 0 when its header names a key of the store's live at now, else -1.
+ * No signature check: finding the hash proves it was minted as it is.
+ */
+int	 claims_key_live(struct store *, const char *s, size_t len, int64_t now);
 /* Writes the JWKS of the keys in the store directory home; -1 if they cannot be read. */
 int	 claims_jwks(const char *home, int64_t now, struct buf *out);
 

@@ -533,37 +533,68 @@ jwt_shaped(const char *s, size_t len)
 	return dots == 2 && part != 0 && part % 4 != 1;
 }
 
+/*
+ * The key a shaped JWT's header names, live at now, with alg EdDSA and a
+ * signature of the right length; *d2 at the dot before the signature.
+ * NULL if any of that fails.
+ */
+static const struct jwt_key *
+header_key(const struct jwt_keys *keys, int64_t now, const char *s,
+    size_t len, const char **d2)
+{
+	const struct jwt_key	*k = NULL;
+	struct json_doc		 doc;
+	struct buf		 alg = BUF_INIT, kid = BUF_INIT;
+	unsigned char		 hdr[JWT_MAXLEN];
+	const char		*d1;
+	size_t			 n;
+
+	if (!jwt_shaped(s, len))
+		return NULL;
+	d1 = memchr(s, '.', len);
+	*d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s));
+	if ((size_t)(s + len - (*d2 + 1)) != SIG_B64LEN ||
+	    b64_decode(s, (size_t)(d1 - s), hdr, sizeof(hdr), &n) == -1 ||
+	    json_parse(&doc, (const char *)hdr, n, HDR_MAXTOK,
+	    JSON_MAXDEPTH) == -1)
+		return NULL;
+	/* Any extension that must be understood (RFC 7515 4.1.11) is not. */
+	if (json_get(&doc, 0, "crit") == -1 &&
+	    json_str(&doc, json_get(&doc, 0, "alg"), &alg) == 0 &&
+	    alg.len == 5 && memcmp(alg.ptr, "EdDSA", 5) == 0 &&
+	    json_str(&doc, json_get(&doc, 0, "kid"), &kid) == 0 &&
+	    kid_ok(kid.ptr, kid.len) &&
+	    (k = key_find(keys, kid.ptr)) != NULL && !live(k, now))
+		k = NULL;
+	json_free(&doc);
+	buf_free(&alg);
+	buf_free(&kid);
+	return k;
+}
+
+int
+jwt_key_live(const struct jwt_keys *keys, int64_t now, const char *s,
+    size_t len)
+{
+	const char	*d2;
+
+	return header_key(keys, now, s, len, &d2) == NULL ? -1 : 0;
+}
+
 int
 jwt_verify(const struct jwt_keys *keys, int64_t now, const char *s,
     size_t len, struct buf *claims)
 {
 	const struct jwt_key	*k;
-	struct json_doc		 doc;
-	struct buf		 alg = BUF_INIT, kid = BUF_INIT;
-	unsigned char		 hdr[JWT_MAXLEN], sig[SIG_LEN];
+	unsigned char		 sig[SIG_LEN];
 	const char		*d1, *d2;
 	size_t			 n, start;
-	int			 parsed = 0, rc = -1;
+	int			 rc = -1;
 
-	if (!jwt_shaped(s, len))
+	if ((k = header_key(keys, now, s, len, &d2)) == NULL)
 		return -1;
 	d1 = memchr(s, '.', len);
-	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - s));
-	if (b64_decode(s, (size_t)(d1 - s), hdr, sizeof(hdr), &n) == -1 ||
-	    json_parse(&doc, (const char *)hdr, n, HDR_MAXTOK,
-	    JSON_MAXDEPTH) == -1)
-		goto out;
-	parsed = 1;
-	/* Any extension that must be understood (RFC 7515 4.1.11) is not. */
-	if (json_get(&doc, 0, "crit") != -1 ||
-	    json_str(&doc, json_get(&doc, 0, "alg"), &alg) == -1 ||
-	    alg.len != 5 || memcmp(alg.ptr, "EdDSA", 5) != 0 ||
-	    json_str(&doc, json_get(&doc, 0, "kid"), &kid) == -1 ||
-	    !kid_ok(kid.ptr, kid.len) ||
-	    (k = key_find(keys, kid.ptr)) == NULL || !live(k, now))
-		goto out;
-	if ((size_t)(s + len - (d2 + 1)) != SIG_B64LEN ||
-	    b64_decode(d2 + 1, SIG_B64LEN, sig, sizeof(sig), &n) == -1 ||
+	if (b64_decode(d2 + 1, SIG_B64LEN, sig, sizeof(sig), &n) == -1 ||
 	    n != sizeof(sig) ||
 	    crypto_sign_verify_detached(sig, (const unsigned char *)s,
 	    (size_t)(d2 - s), k->pk) != 0)
@@ -582,10 +613,6 @@ jwt_verify(const struct jwt_keys *keys, int64_t now, const char *s,
 	rc = 0;
 out:
 	sodium_memzero(sig, sizeof(sig));
-	if (parsed)
-		json_free(&doc);
-	buf_free(&alg);
-	buf_free(&kid);
 	return rc;
 }
 

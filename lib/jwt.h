@@ -72,6 +72,14 @@ int	 jwt_shaped(const char *s, size_t len);
 int	 jwt_verify(const struct jwt_keys *, int64_t now, const char *s,
 	    size_t len, struct buf *claims);
 /*
+ * The checks of jwt_verify but the signature's: 0 when the header names a
+ * key live at now (alg EdDSA, a signature of the right length), else -1.
+ * For a JWT whose keyed hash the caller then finds in the store, which
+ * proves it was minted as it is.
+ */
+int	 jwt_key_live(const struct jwt_keys *, int64_t now, const char *s,
+	    size_t len);
+/*
  * The JWKS, {"keys":[{"kty":"OKP","crv":"Ed25519","x":...,"kid":...,
  * "alg":"EdDSA","use":"sig"},...]}, of every key not retired at now, as
  * one value written to w where a value without a key may go.

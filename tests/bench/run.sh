@@ -18,6 +18,15 @@
 #      programs under spawn-fcgi and multiwatch), and with mod_fcgid
 #   h  a do-nothing C program as plain CGI, tests/bench/nullcgi.c (the
 #      ceiling of a process per request under the same server, for f)
+#   j  the introspection of c, of JWT secrets (a tenth of the tokens
+#      loaded are JWTs), at the smallest and the largest store
+#   t  Turso's validate, each request with another JWT secret as Bearer
+#   r  Archil's list, a page of 100, by a caller of the organization
+#   s  Astronomer's list of the organization at the offset of half the
+#      store, limit 20, with its totalCount
+#   w  deepset's list of the workspace, with its total
+#      (t to w also at the smallest and the largest store: the tokens
+#      loaded are all of the organization bench, at workspace:default)
 #   p  the introspection's peer: PHP under PHP-FPM ($PROCS processes) behind
 #      the same lighttpd, PDO SQLite, one indexed lookup of the token's
 #      SHA-256 (tests/bench/peer), at the smallest and the largest store
@@ -68,7 +77,7 @@ WRK=
 PORT=
 LOADED=0
 ORDER=()
-declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD CEIL
+declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME
 
 say() { echo "bench: $*" >&2; }
 
@@ -107,11 +116,17 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 	"$ctl" -d "$T/store" init >/dev/null 2>&1 || die "keyholectl init failed"
 	CALLER=$("$ctl" -d "$T/store" create -n bench-introspect -s tokens:introspect 2>/dev/null)
 	MINTER=$("$ctl" -d "$T/store" create -n bench-mint -s tokens:create -s bench:read 2>/dev/null)
+	LISTER=$("$ctl" -d "$T/store" create -n bench-list -o bench -s tokens:read 2>/dev/null)
 	READER=$("$ctl" -d "$T/store" create -n bench-read -s protected:read 2>/dev/null)
 	# Well-formed secrets that are not in the store: minted into a throwaway one.
 	"$ctl" -d "$T/other" init >/dev/null 2>&1 || die "keyholectl init (throwaway store) failed"
 	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -k "$PICK" -o "$T/out/unknown.txt" 2>/dev/null ||
 	    die "keyholectl load (throwaway store) failed"
+	# JWTs signed with the bench store's key whose tokens it does not hold:
+	# checked, then looked up in vain, as the unknown opaque ones are.
+	cp "$T/store/jwt.keys" "$T/other/jwt.keys"
+	"$ctl" -d "$T/other" load -c "$PICK" -s bench:read -J -k "$PICK" -o "$T/out/unknown-jwt.txt" \
+	    2>/dev/null || die "keyholectl load -J (throwaway store) failed"
 }
 
 start_server() {	# start_server SYNC: lighttpd with the bench configuration, by tools/serve.sh
@@ -300,13 +315,24 @@ stat_of() {	# stat_of FILE NAME: the value of "BENCH NAME v" in wrk's output
 	awk -v n="$2" '$1 == "BENCH" && $2 == n { print $3 }' "$1"
 }
 
-load_to() {	# load_to SIZE: keyholectl load up to SIZE tokens, keeping every 4th secret
-	local size=$1 inc=$(($1 - LOADED))
+# load_to SIZE: keyholectl load up to SIZE tokens of the organization
+# bench at workspace:default, a tenth of them JWTs; keeping every 4th
+# opaque secret and every JWT one.
+load_to() {
+	local size=$1 inc=$(($1 - LOADED)) jwts t0 t1
+	jwts=$((inc / 10))
 	say "loading $inc tokens (store of $size)"
-	"$ctl" -d "$T/store" load -c "$inc" -s bench:read -k $((inc / SAMPLE_EVERY)) \
-	    -o "$T/out/sample-$size.txt" 2>/dev/null || die "keyholectl load failed"
+	t0=$(date +%s.%N)
+	"$ctl" -d "$T/store" load -c $((inc - jwts)) -s bench:read -O bench -e workspace:default \
+	    -k $(((inc - jwts) / SAMPLE_EVERY)) -o "$T/out/sample-$size.txt" 2>/dev/null ||
+	    die "keyholectl load failed"
+	"$ctl" -d "$T/store" load -c "$jwts" -s bench:read -O bench -e workspace:default -J \
+	    -k "$jwts" -o "$T/out/jwt-$size.txt" 2>/dev/null || die "keyholectl load -J failed"
+	t1=$(date +%s.%N)
+	LOADTIME[$size]=$(calc %.1f "$t1 - $t0")
 	LOADED=$size
 	cat "$T"/out/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
+	cat "$T"/out/jwt-*.txt | shuf -n "$PICK" >"$T/active-jwt.txt"
 	# The peer's database: the same secrets kept, random hashes for the rest.
 	php "$here/peer/load.php" "$T/peer.sqlite" "$T/out/sample-$size.txt" "$inc" ||
 	    die "loading the peer's database failed"
@@ -398,6 +424,21 @@ bench() {
 	fi
 }
 
+dialect_rows() {	# dialect_rows SIZE: rows j, t, r, s and w at this size
+	local n
+	n=$(fmt_size "$1")
+	bench "j$1" "introspect a JWT, $n tokens" /v1/introspect 200 "$bin/introspect" \
+	    introspect "$CALLER" "$T/active-jwt.txt" "$T/out/unknown-jwt.txt"
+	bench "t$1" "Turso: validate (GET /v1/auth/validate), $n tokens" /v1/auth/validate 200 \
+	    "$bin/validate" bearers "$T/active-jwt.txt"
+	bench "r$1" "Archil: list, a page of 100, $n tokens" "/api/tokens?limit=100" 200 \
+	    "$bin/tokens-list" bearer "$LISTER"
+	bench "s$1" "Astronomer: list at offset $(fmt_size $(($1 / 2))), limit 20, totalCount, $n tokens" \
+	    "/organizations/bench/tokens?offset=$(($1 / 2))&limit=20" 200 "$bin/tokens-list" bearer "$LISTER"
+	bench "w$1" "deepset: a workspace's list with its total, $n tokens" \
+	    "/api/v1/workspaces/default/token?limit=10" 200 "$bin/tokens-list" bearer "$LISTER"
+}
+
 regions_private() {	# regions_private: REGION_PRIVATE, the USS part in the shared regions (largest worker), MiB
 	local pid k max=0
 	for pid in $(workers_of "$bin/introspect"); do
@@ -479,6 +520,16 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 		ok=$(calc %d "$pct <= 0.25")
 		echo "- ... backend CPU per request: ${CPU[c$x]} µs against ${CPU[p$x]} µs = ${pct}; target <= 0.25: $(verdict "$ok" "$(calc %.2f "$pct - 0.25")")"
 	done
+	for x in "${SIZES[0]}" "$LARGEST"; do
+		pct=$(calc %.0f "100 * ${RPS[j$x]} / ${RPS[c$x]}")
+		ok=$(calc %d "$pct >= 70")
+		echo "- JWT introspection at $(fmt_size "$x") tokens: ${RPS[j$x]} req/s = $pct% of opaque (c); target >= 70%: $(verdict "$ok" "$(points $((70 - pct)))")"
+	done
+	for x in j t r s w; do
+		pct=$(calc %.0f "100 * ${RPS[$x$LARGEST]} / ${RPS[$x${SIZES[0]}]}")
+		ok=$(calc %d "$pct >= 80")
+		echo "- row $x (${WHAT[$x$LARGEST]%, $(fmt_size "$LARGEST") tokens}) at $(fmt_size "$LARGEST") tokens: $pct% of its rate at $(fmt_size "${SIZES[0]}"); target >= 80%: $(verdict "$ok" "$(points $((80 - pct)))")"
+	done
 	pct=$(calc %.0f "100 * ${RPS[d]} / ${RPS[d0]}")
 	ok=$(calc %d "$pct >= 75")
 	echo "- static file behind the authorizer on lighttpd: ${RPS[d]} req/s = $pct% of the same behind a do-nothing authorizer (d0, ${RPS[d0]} req/s); target >= 75%: $(verdict "$ok" "$(points $((75 - pct)))")"
@@ -508,10 +559,15 @@ machine() {	# machine: what the numbers were measured on
 }
 
 report() {	# report: the table and the targets, to standard output and, full run, BENCHMARKS.md
+	local size
 	{
 		table
 		echo
 		echo "Shared Berkeley DB cache: $CACHE, mapped by every worker and not in their USS."
+		echo
+		for size in "${SIZES[@]}"; do
+			echo "Loading to $(fmt_size "$size") tokens (keyholectl load, the tokens added): ${LOADTIME[$size]} s."
+		done
 		echo
 		targets
 	} >"$T/report.md"
@@ -609,6 +665,7 @@ main() {	# main: the whole benchmark, in order
 		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
 			bench "p$size" "the peer: PHP-FPM + PDO SQLite, $(fmt_size "$size") tokens" \
 			    /php/introspect.php 200 php introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
+			dialect_rows "$size"
 		fi
 	done
 	regions_private
@@ -627,7 +684,12 @@ main() {	# main: the whole benchmark, in order
 	apache_rows apache-fcgid
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
-	ORDER=(a b "${SIZES[@]/#/c}" "p${SIZES[0]}" "p$LARGEST" d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
+	local x
+	ORDER=(a b "${SIZES[@]/#/c}" "p${SIZES[0]}" "p$LARGEST")
+	for x in j t r s w; do
+		ORDER+=("$x${SIZES[0]}" "$x$LARGEST")
+	done
+	ORDER+=(d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
 	report
 }
 

@@ -1,6 +1,8 @@
 -- wrk script of the benchmark (tests/bench/run.sh).  Arguments after "--":
 --   get                                      GET the URL as given
 --   bearer TOKEN      GET the URL with the token as Bearer
+--   bearers FILE      GET the URL, each time with the next secret of the
+--                     file (one per line) as Bearer
 --   introspect CALLER ACTIVE-FILE UNKNOWN-FILE
 --                     POST token=... to the URL, alternating a secret from
 --                     each file (one per line), authenticated as CALLER
@@ -46,6 +48,12 @@ function init(args)
 		next_req = (id * 2 * 101) % #requests + 1
 	elseif mode == "bearer" then
 		wrk.headers["Authorization"] = "Bearer " .. args[2]
+	elseif mode == "bearers" then
+		for _, t in ipairs(lines_of(args[2])) do
+			requests[#requests + 1] = wrk.format("GET", nil,
+				{ ["Authorization"] = "Bearer " .. t })
+		end
+		next_req = (id * 101) % #requests + 1
 	elseif mode == "mint" then
 		wrk.method = "POST"
 		wrk.headers["Authorization"] = "Bearer " .. args[2]

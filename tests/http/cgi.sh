@@ -93,3 +93,13 @@ is "... and introspected again, that process opens tokens.db and tokens-hash.db 
 is "a mint over CGI opens every database" \
     "$(dbs_opened tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi-dbs2","scopes":["tokens:read"]}' application/json)" \
     "audit.db tokens-hash.db tokens-list.db tokens-parent.db tokens.db "
+
+# keyholectl load's tokens in an organization, at an entity, as JWTs.
+mkdir -p "$T/load" && chmod 777 "$T/load"
+"$ctl" -d "$KEYHOLE_HOME" load -c 3 -s bench:read -O acme -e workspace:ops -J -k 3 -o "$T/load/secrets" 2>/dev/null
+is "keyholectl load -J writes JWT secrets" "$(grep -c '^eyJ' "$T/load/secrets")" 3
+out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$(head -n 1 "$T/load/secrets")" application/x-www-form-urlencoded)
+is "... which introspect active, in the organization and at the entity -O and -e gave" \
+    "$(tail -n 1 <<<"$out" | jq -c '[.active, .organization, .entity]')" '[true,"acme","workspace:ops"]'
+"$ctl" -d "$KEYHOLE_HOME" load -c 3 -s bench:read -e 'no entity' 2>/dev/null
+is "keyholectl load refuses an entity the API would (exit 2)" "$?" 2
