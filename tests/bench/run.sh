@@ -76,6 +76,7 @@ PHPPID=
 WRK=
 PORT=
 LOADED=0
+BYFILE=
 ORDER=()
 declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME
 
@@ -339,14 +340,17 @@ load_to() {
 	chmod 644 "$T/peer.sqlite"
 }
 
-bytes_per_token() {	# bytes_per_token: every token database (records and indexes) over the tokens stored
-	local bytes f
+bytes_per_token() {	# bytes_per_token ROW: STORE[ROW] and BYFILE, every token database (records and indexes) over the tokens stored
+	local bytes f b
 	bytes=0
+	BYFILE=
 	for f in tokens.db tokens-hash.db tokens-parent.db tokens-list.db; do
-		bytes=$((bytes + $(stat -c %s "$T/store/$f")))
+		b=$(stat -c %s "$T/store/$f")
+		bytes=$((bytes + b))
+		BYFILE="${BYFILE:+$BYFILE, }$f $(calc %.0f "$b / ($LOADED + 5)")"
 	done
-	# The loaded tokens, the root token and the three callers.
-	calc %.0f "$bytes / ($LOADED + 4)"
+	# The loaded tokens, the root token and the four callers.
+	STORE[$1]=$(calc %.0f "$bytes / ($LOADED + 5)")
 }
 
 # bench ROW WHAT PATH STATUS PROGRAM MODE [ARGS]: one wrk run and its row.
@@ -569,6 +573,8 @@ report() {	# report: the table and the targets, to standard output and, full run
 			echo "Loading to $(fmt_size "$size") tokens (keyholectl load, the tokens added): ${LOADTIME[$size]} s."
 		done
 		echo
+		echo "Bytes per token at $(fmt_size "$LARGEST") tokens, by database: $BYFILE."
+		echo
 		targets
 	} >"$T/report.md"
 	echo
@@ -659,7 +665,7 @@ main() {	# main: the whole benchmark, in order
 		load_to "$size"
 		bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
-		STORE[c$size]=$(bytes_per_token)
+		bytes_per_token "c$size"
 		bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
 		    /cgi/introspect 200 cgi introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
