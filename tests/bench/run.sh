@@ -586,7 +586,7 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "# keyhole benchmark"
 		echo
 		echo "Command: \`$COMMAND\` — $(date -u '+%Y-%m-%d %H:%M UTC')."
-		echo "Each row: \`wrk -t$THREADS -c$CONNS -d${SECS}s --latency\` on 127.0.0.1 after a ${WARM}-second warm-up,"
+		echo "Each row: $RUNS runs of \`wrk -t$THREADS -c$CONNS -d${SECS}s --latency\` on 127.0.0.1 after a ${WARM}-second warm-up,"
 		echo "lighttpd with $PROCS workers per endpoint, wrk on the same machine."
 		echo
 		machine
@@ -596,7 +596,8 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "Rows: a, a small static file (lighttpd alone); b, a FastCGI responder that"
 		echo "answers \"ok\" (tests/bench/null.c), 2 processes; c, POST /v1/introspect,"
 		echo "alternating $PICK active secrets drawn from every part of the store (keyholectl"
-		echo "load's sample) with $PICK well-formed secrets not in it; d, GET of a static file"
+		echo "load's sample) with $PICK well-formed secrets not in it (the tokens loaded are all of"
+		echo "the organization bench, at workspace:default, a tenth of them JWTs); d, GET of a static file"
 		echo "that the authorizer guards, with one token holding protected:read; d0, the same file"
 		echo "behind tests/bench/null.c as the authorizer (the ceiling for d); e, POST /v1/tokens (after"
 		echo "the c rows, on the largest store); f, the same introspection as plain CGI at"
@@ -626,19 +627,22 @@ plot() {	# plot: BENCHMARKS.png, introspection's rate against the store's size
 	local size
 	for size in "${SIZES[@]}"; do
 		echo "$size ${RPS[c$size]} ${RPS[f$size]}"
+		[ -z "${RPS[j$size]:-}" ] || echo "$size ${RPS[j$size]}" >>"$T/plot-jwt.dat"
 	done >"$T/plot.dat"
 	gnuplot <<EOT || die "gnuplot failed"
 set terminal png size 900,500
 set output "$top/BENCHMARKS.png"
 set title "keyhole: introspection's rate against the store's size (make bench, median of $RUNS)"
 set logscale xy
+set xrange [$((SIZES[0] / 2)):$((LARGEST * 2))]
 set format x "%.0s%c"
 set xlabel "tokens in the store"
 set ylabel "requests per second"
 set grid
 set key bottom left
 plot "$T/plot.dat" using 1:2 with linespoints title "opaque token, FastCGI ($PROCS workers)", \
-     "" using 1:3 with linespoints title "opaque token, plain CGI"
+     "$T/plot-jwt.dat" using 1:2 with linespoints title "JWT, FastCGI ($PROCS workers)", \
+     "$T/plot.dat" using 1:3 with linespoints title "opaque token, plain CGI"
 EOT
 	say "wrote BENCHMARKS.png"
 }
