@@ -11,7 +11,10 @@
 #   d  a static file behind the FastCGI authorizer (/protected/)
 #   d0 the same file behind a do-nothing FastCGI authorizer,
 #      tests/bench/null.c (the ceiling for d)
-#   e  POST /v1/tokens, default durability and KEYHOLE_SYNC=full
+#   e  POST /v1/tokens, default durability and KEYHOLE_SYNC=full; then,
+#      last, rotations (POST /v1/tokens/{id}/rotate) and revocations
+#      (DELETE /v1/tokens/{id}) of tokens loaded for them, each id once,
+#      default durability
 #   f  the introspection of c as plain CGI (one process per request), at
 #      each size
 #   g  the introspection of c through Apache with mod_proxy_fcgi (the
@@ -30,8 +33,8 @@
 #   p  the introspection's peer: PHP under PHP-FPM ($PROCS processes) behind
 #      the same lighttpd, PDO SQLite, one indexed lookup of the token's
 #      SHA-256 (tests/bench/peer), at the smallest and the largest store
-# The full run writes BENCHMARKS.md; QUICK=1 (3-second runs, 1,000 and
-# 100,000 tokens) only prints.  Exits 0 unless something broke (a server
+# The full run writes BENCHMARKS.md; QUICK=1 (one 3-second run a row, the
+# store of 1,000 tokens alone) only prints.  Exits 0 unless something broke (a server
 # or wrk that did not start or run); answers other than the expected
 # status are counted in the table's errors column, and a missed target is
 # reported, not a failure.  Every process started here is
@@ -56,14 +59,17 @@ PROCS=2
 WARM=1		# seconds of warm-up before each measured run, not counted
 SAMPLE_EVERY=4	# keyholectl load keeps every 4th secret: active tokens from all over the store
 PICK=4000	# active (and as many unknown) secrets presented at each size
+CHANGE_RATE=5000	# ids a second of rotations or revocations may use (rows e)
 if [ -n "${QUICK:-}" ]; then
 	SECS=3
 	RUNS=1
-	SIZES=(1000 100000)
+	SIZES=(1000)
+	GROW=6
 else
 	SECS=10
 	RUNS=3		# each row: the median run of three, and their spread
 	SIZES=(1000 100000 1000000)
+	GROW=12		# seconds of load that let mod_fcgid's processes grow
 fi
 LARGEST=${SIZES[${#SIZES[@]} - 1]}
 HZ=$(getconf CLK_TCK)
@@ -118,6 +124,8 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 	CALLER=$("$ctl" -d "$T/store" create -n bench-introspect -s tokens:introspect 2>/dev/null)
 	MINTER=$("$ctl" -d "$T/store" create -n bench-mint -s tokens:create -s bench:read 2>/dev/null)
 	LISTER=$("$ctl" -d "$T/store" create -n bench-list -o bench -s tokens:read 2>/dev/null)
+	CHANGER=$("$ctl" -d "$T/store" create -n bench-change -s tokens:rotate -s tokens:revoke \
+	    -s bench:read 2>/dev/null)
 	READER=$("$ctl" -d "$T/store" create -n bench-read -s protected:read 2>/dev/null)
 	# Well-formed secrets that are not in the store: minted into a throwaway one.
 	"$ctl" -d "$T/other" init >/dev/null 2>&1 || die "keyholectl init (throwaway store) failed"
@@ -227,9 +235,9 @@ apache_rows() {
 	# mod_fcgid starts processes only as requests find all busy, each
 	# such request waiting a second: let it grow first (about 10 s here).
 	if [ "$setup" = apache-fcgid ]; then
-		run_wrk /dev/null 12 "http://127.0.0.1:$PORT/null" get ||
+		run_wrk /dev/null "$GROW" "http://127.0.0.1:$PORT/null" get ||
 		    die "wrk failed (mod_fcgid's growth, /null)"
-		run_wrk /dev/null 12 "http://127.0.0.1:$PORT/v1/introspect" introspect \
+		run_wrk /dev/null "$GROW" "http://127.0.0.1:$PORT/v1/introspect" introspect \
 		    "$CALLER" "$T/active.txt" "$T/out/unknown.txt" || die "wrk failed (mod_fcgid's growth)"
 	fi
 	bench "g0$sfx" "null responder through Apache, $setup" /null 200 - get
@@ -363,7 +371,8 @@ bench() {
 	shift 5
 	WHAT[$row]=$what
 	say "row $row: $what"
-	run_wrk /dev/null "$WARM" "$url" "$@" || die "wrk failed (warm-up of row $row)"
+	# @RUN@ in an argument: the run's number (0, the warm-up).
+	run_wrk /dev/null "$WARM" "$url" "${@//@RUN@/0}" || die "wrk failed (warm-up of row $row)"
 	case $prog in
 	-|cgi) ;;
 	*)
@@ -375,7 +384,7 @@ bench() {
 	if [ "$prog" = cgi ]; then w0=$(child_ticks "$LPID"); else w0=$(cpu_ticks "${pids[@]}"); fi
 	rates=()
 	for run in $(seq "$RUNS"); do
-		run_wrk "$out.$run" "$SECS" "$url" "$@" ||
+		run_wrk "$out.$run" "$SECS" "$url" "${@//@RUN@/$run}" ||
 		    die "wrk failed (row $row): $(tail -n 3 "$out.$run")"
 		n=$(stat_of "$out.$run" requests)
 		[ "${n:-0}" -gt 0 ] || die "row $row: wrk completed no request: $(tail -n 3 "$out.$run")"
@@ -441,6 +450,35 @@ dialect_rows() {	# dialect_rows SIZE: rows j, t, r, s and w at this size
 	    "/organizations/bench/tokens?offset=$(($1 / 2))&limit=20" 200 "$bin/tokens-list" bearer "$LISTER"
 	bench "w$1" "deepset: a workspace's list with its total, $n tokens" \
 	    "/api/v1/workspaces/default/token?limit=10" 200 "$bin/tokens-list" bearer "$LISTER"
+}
+
+# change_ids: tokens for the rotations and the revocations, loaded for
+# them (the store stopped), and their ids: a file for each run and the
+# warm-up, so that no id is rotated or revoked twice (a second revocation
+# writes nothing).
+change_ids() {
+	local kind run n from=1 total=$((2 * CHANGE_RATE * (WARM + RUNS * SECS)))
+	"$ctl" -d "$T/store" load -c "$total" -s bench:read -O bench -e workspace:default 2>/dev/null ||
+	    die "keyholectl load (tokens to change) failed"
+	"$ctl" -d "$T/store" list | awk '$4 == "bulk" { print $1 }' | tail -n "$total" >"$T/ids.txt"
+	for kind in rotate revoke; do
+		for run in $(seq 0 "$RUNS"); do
+			if [ "$run" -eq 0 ]; then n=$((CHANGE_RATE * WARM)); else n=$((CHANGE_RATE * SECS)); fi
+			tail -n +"$from" "$T/ids.txt" | head -n "$n" >"$T/ids-$kind-$run.txt"
+			[ -s "$T/ids-$kind-$run.txt" ] || die "too few tokens to $kind"
+			from=$((from + n))
+		done
+	done
+}
+
+order_add() {	# order_add ROW...: to the table's rows, each once (QUICK's one size is smallest and largest)
+	local row seen
+	for row in "$@"; do
+		for seen in "${ORDER[@]}"; do
+			[ "$seen" != "$row" ] || continue 2
+		done
+		ORDER+=("$row")
+	done
 }
 
 regions_private() {	# regions_private: REGION_PRIVATE, the USS part in the shared regions (largest worker), MiB
@@ -600,10 +638,11 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "the organization bench, at workspace:default, a tenth of them JWTs); d, GET of a static file"
 		echo "that the authorizer guards, with one token holding protected:read; d0, the same file"
 		echo "behind tests/bench/null.c as the authorizer (the ceiling for d); e, POST /v1/tokens (after"
-		echo "the c rows, on the largest store); f, the same introspection as plain CGI at"
+		echo "the c rows, on the largest store), then, last, POST /v1/tokens/{id}/rotate and"
+		echo "DELETE /v1/tokens/{id} of tokens loaded for them, each id once; f, the same introspection as plain CGI at"
 		echo "each size; g, the same introspection through Apache with mod_proxy_fcgi"
 		echo "(programs under spawn-fcgi and multiwatch, $PROCS each) and with mod_fcgid (which"
-		echo "starts processes as the load asks, up to 64 a program, here after 12 s of the same load"
+		echo "starts processes as the load asks, up to 64 a program, here after $GROW s of the same load"
 		echo "to let them grow), each beside g0, the null responder the same way; d0 and d under"
 		echo "Apache, the files of d0 and d behind the same two authorizers through mod_authnz_fcgi; h, a C program that answers \"ok\" (tests/bench/nullcgi.c) as plain"
 		echo "CGI under the same lighttpd (the ceiling for f); p, the introspection's peer: the same"
@@ -694,12 +733,21 @@ main() {	# main: the whole benchmark, in order
 	apache_rows apache-fcgid
 	start_server full
 	bench efull "mint, KEYHOLE_SYNC=full" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
+	stop_server
+	change_ids
+	start_server ""
+	bench erotate "rotate (POST /v1/tokens/{id}/rotate), default durability" /v1/tokens 200 \
+	    "$bin/tokens-rotate" ids POST /rotate "$CHANGER" "$T/ids-rotate-@RUN@.txt"
+	bench erevoke "revoke (DELETE /v1/tokens/{id}), default durability" /v1/tokens 204 \
+	    "$bin/tokens-revoke" ids DELETE "" "$CHANGER" "$T/ids-revoke-@RUN@.txt"
 	local x
-	ORDER=(a b "${SIZES[@]/#/c}" "p${SIZES[0]}" "p$LARGEST")
-	for x in j t r s w; do
-		ORDER+=("$x${SIZES[0]}" "$x$LARGEST")
+	for x in a b "${SIZES[@]/#/c}" "p${SIZES[0]}" "p$LARGEST" \
+	    j t r s w d0 d d0apache dapache e efull erotate erevoke h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid; do
+		case $x in
+		j|t|r|s|w) order_add "$x${SIZES[0]}" "$x$LARGEST" ;;
+		*) order_add "$x" ;;
+		esac
 	done
-	ORDER+=(d0 d d0apache dapache e efull h "${SIZES[@]/#/f}" g0 g g0fcgid gfcgid)
 	report
 }
 

@@ -7,6 +7,10 @@
 --                     POST token=... to the URL, alternating a secret from
 --                     each file (one per line), authenticated as CALLER
 --   mint CALLER       POST a JSON mint body to the URL as CALLER
+--   ids METHOD SUFFIX CALLER FILE
+--                     METHOD the URL + "/" + an id + SUFFIX as CALLER, each
+--                     time the next id of the file (one per line); a POST
+--                     sends {}
 -- Counts every answer by status (and active introspections) and prints
 -- machine-readable "BENCH ..." lines at the end.
 
@@ -54,6 +58,20 @@ function init(args)
 				{ ["Authorization"] = "Bearer " .. t })
 		end
 		next_req = (id * 101) % #requests + 1
+	elseif mode == "ids" then
+		local method, suffix = args[2], args[3]
+		local h = { ["Authorization"] = "Bearer " .. args[4] }
+		local body = nil
+		if method == "POST" then
+			h["Content-Type"] = "application/json"
+			body = "{}"
+		end
+		for _, x in ipairs(lines_of(args[5])) do
+			requests[#requests + 1] = wrk.format(method,
+				wrk.path .. "/" .. x .. suffix, h, body)
+		end
+		-- Each thread its own half: no id is asked twice at once.
+		next_req = id * math.floor(#requests / 2) + 1
 	elseif mode == "mint" then
 		wrk.method = "POST"
 		wrk.headers["Authorization"] = "Bearer " .. args[2]
