@@ -402,6 +402,8 @@ START_TEST(test_header_refused)
 		forge(&keys.k[0], hdr.ptr, CLAIMS, &tok);
 		ck_assert_msg(verify(&keys, NOW, tok.ptr, tok.len) == -1,
 		    "%s", hdr.ptr);
+		ck_assert_msg(jwt_key_live(&keys, NOW, tok.ptr, tok.len) == -1,
+		    "key live: %s", hdr.ptr);
 	}
 
 	/* alg none's usual form: no signature at all. */
@@ -417,6 +419,41 @@ START_TEST(test_header_refused)
 	jwt_keys_wipe(&keys);
 	buf_free(&tok);
 	buf_free(&hdr);
+}
+END_TEST
+
+/*
+ * jwt_key_live: the header's checks without the signature's (the caller
+ * then finds the JWT's keyed hash in the store, which proves it).
+ */
+START_TEST(test_key_live)
+{
+	struct jwt_keys	 keys, other;
+	struct buf	 tok = BUF_INIT;
+	char		*t;
+
+	rotate(NOW, 0);
+	load(&keys);
+	sign(&keys, &tok);
+	ck_assert_int_eq(jwt_key_live(&keys, NOW, tok.ptr, tok.len), 0);
+	/* Another signature of the same length passes: not checked here. */
+	ck_assert_ptr_nonnull(t = strdup(tok.ptr));
+	t[tok.len - 2] = t[tok.len - 2] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(jwt_key_live(&keys, NOW, t, tok.len), 0);
+	ck_assert_int_eq(verify(&keys, NOW, t, tok.len), -1);
+	/* A signature of another length, or none, does not. */
+	ck_assert_int_eq(jwt_key_live(&keys, NOW, t, tok.len - 1), -1);
+	free(t);
+	/* A key we do not have. */
+	teardown();
+	setup();
+	rotate(NOW, 0);
+	load(&other);
+	ck_assert_int_eq(jwt_key_live(&other, NOW, tok.ptr, tok.len), -1);
+	ck_assert_int_eq(jwt_key_live(&keys, NOW, NULL, 0), -1);
+	jwt_keys_wipe(&keys);
+	jwt_keys_wipe(&other);
+	buf_free(&tok);
 }
 END_TEST
 
@@ -809,6 +846,7 @@ jwt_suite(void)
 	tcase_add_test(tc, test_tamper);
 	tcase_add_test(tc, test_header_refused);
 	tcase_add_test(tc, test_unknown_kid);
+	tcase_add_test(tc, test_key_live);
 	tcase_add_test(tc, test_jwks);
 	tcase_add_test(tc, test_shaped);
 	suite_add_tcase(s, tc);
