@@ -137,7 +137,7 @@ include tests/fuzz/fuzz.mk
 QUICK	?=
 
 deps-bench:
-	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_BENCH)
+	@sh tools/deps.sh $(DEBS_BUILD) $(DEBS_RUN) $(DEBS_APACHE) $(DEBS_BENCH)
 
 bench: deps-bench
 	@$(MAKE) -s all $(B)/bench/null $(B)/bench/nullcgi
