@@ -843,12 +843,6 @@ cmd_restore(int argc, char **argv)
 	return cmd_verify(1, (char *[]){ "verify", NULL });
 }
 
-/*
- * Bulk load (benchmarks, imports): count tokens with the given scopes,
- * without a sync per commit and with one audit entry for the batch; then
- * a checkpoint.  With -k, every (count/sample)-th secret goes to -o file,
- * so a benchmark can present real tokens.
- */
 /* A mint's fields as the API takes them, by the API's own checks: exits 2 on a bad one. */
 static void
 mint_from_json(const struct buf *body, struct mint_req *m)
@@ -869,6 +863,13 @@ mint_from_json(const struct buf *body, struct mint_req *m)
 	json_free(&doc);
 }
 
+/*
+ * Bulk load (benchmarks, imports): count tokens with the given scopes
+ * (organization, entity, format), without a sync per commit and with one
+ * audit entry for the batch; then a checkpoint.  With -k, every
+ * (count/sample)-th secret goes to -o file, so a benchmark can present
+ * real tokens.
+ */
 static int
 cmd_load(int argc, char **argv)
 {
