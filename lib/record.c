@@ -7,7 +7,7 @@
 #include "record.h"
 #include "store.h"
 
-#define REC_VERSION	1
+#define REC_VERSION	1	/* the hash after the version byte */
 
 /* What a field holds, so how it is written and read back. */
 enum fkind {
@@ -92,6 +92,8 @@ typedef char	 enum_is_uint[sizeof(enum tok_kind) == sizeof(unsigned) &&
 		    sizeof(enum tok_format) == sizeof(unsigned) ? 1 : -1];
 
 static void		 put_varint(struct buf *, uint64_t);
+static size_t		 rec_header(const void *, size_t);
+static void		 encode(const struct tok_rec *, struct buf *, int);
 static const void	*field_at(const struct tok_rec *, const struct field *);
 static void		*field_mut(struct tok_rec *, const struct field *);
 static int		 field_set(const struct tok_rec *,
@@ -171,6 +173,19 @@ rec_put_int(struct buf *b, int tag, uint64_t v)
 	buf_free(&t);
 }
 
+/* The length of a record's header (version, hash or id): 0 if it has none. */
+static size_t
+rec_header(const void *data, size_t size)
+{
+	const unsigned char	*p = data;
+
+	if (size >= 1 + TOK_HASH_LEN && p[0] == REC_VERSION)
+		return 1 + TOK_HASH_LEN;
+	if (size >= 1 + UUID_LEN && p[0] == REC_STORED)
+		return 1 + UUID_LEN;
+	return 0;
+}
+
 const unsigned char *
 rec_field(const void *data, size_t size, int tag, size_t *len)
 {
@@ -178,9 +193,9 @@ rec_field(const void *data, size_t size, int tag, size_t *len)
 	size_t			 n;
 	int			 t;
 
-	if (size < 1 + TOK_HASH_LEN)
+	if ((n = rec_header(data, size)) == 0)
 		return NULL;
-	p += 1 + TOK_HASH_LEN;
+	p += n;
 	while (p < end) {
 		if (rec_get_field(&p, end, &t, &v, &n) == -1)
 			return NULL;
@@ -394,25 +409,46 @@ tok_rec_free(struct tok_rec *r)
 }
 
 /*
- * Version byte, the 32-byte hash at a fixed offset (so the index callback
- * needs no decoding), then tag-length-value fields; absent means default.
+ * Version byte, the 32-byte hash (or the id) at a fixed offset (so the
+ * index callbacks need no decoding), then tag-length-value fields;
+ * absent means default.
  */
-void
-rec_encode(const struct tok_rec *r, struct buf *b)
+static void
+encode(const struct tok_rec *r, struct buf *b, int version)
 {
 	int	 tag;
 
 	buf_reset(b);
-	buf_putc(b, REC_VERSION);
-	buf_append(b, r->hash, TOK_HASH_LEN);
+	buf_putc(b, (char)version);
+	if (version == REC_VERSION)
+		buf_append(b, r->hash, TOK_HASH_LEN);
+	else
+		buf_append(b, r->id, UUID_LEN);
 	for (tag = 1; tag < T__MAX; tag++)
 		if (fields[tag].kind != F_NONE && field_wanted(r, &fields[tag]))
 			field_put(b, tag, r, &fields[tag]);
 }
 
+void
+rec_encode(const struct tok_rec *r, struct buf *b)
+{
+	encode(r, b, REC_VERSION);
+}
+
+/*
+ * As stored in records.db, under the hash: the id in the hash's place
+ * (version 2), so that the hash is not stored twice.
+ */
+void
+rec_encode_stored(const struct tok_rec *r, struct buf *b)
+{
+	encode(r, b, REC_STORED);
+}
+
 /*
  * 0, or -1 for a record that does not decode (r then holds what was
- * read so far).  The id is the key, not in the record: left to the caller.
+ * read so far).  A version 1 record gives the hash, a stored one (2) the
+ * id: the other is its key, left to the caller.
  */
 int
 rec_decode(const void *data, size_t len, struct tok_rec *r)
@@ -423,10 +459,13 @@ rec_decode(const void *data, size_t len, struct tok_rec *r)
 
 	for (tag = 1; tag < T__MAX; tag++)
 		field_reset(r, &fields[tag]);
-	if (len < 1 + TOK_HASH_LEN || p[0] != REC_VERSION)
+	if ((n = rec_header(data, len)) == 0)
 		return -1;
-	memcpy(r->hash, p + 1, TOK_HASH_LEN);
-	p += 1 + TOK_HASH_LEN;
+	if (p[0] == REC_VERSION)
+		memcpy(r->hash, p + 1, TOK_HASH_LEN);
+	else
+		memcpy(r->id, p + 1, UUID_LEN);
+	p += n;
 	while (p < end) {
 		if (rec_get_field(&p, end, &tag, &v, &n) == -1 ||
 		    field_get(r, &fields[tag < T__MAX ? tag : 0], v, n) == -1)

@@ -48,6 +48,9 @@ enum rec_tag {
 	T__MAX
 };
 
+/* A record as records.db stores it: the id after the version byte, the hash its key. */
+#define REC_STORED	2
+
 /* The tag-length-value primitives, shared with the audit log's codec. */
 void	 rec_put_field(struct buf *, int tag, const void *, size_t);
 void	 rec_put_int(struct buf *, int tag, uint64_t);

@@ -57,7 +57,8 @@ static void		 errcall(const DB_ENV *, const char *, const char *);
 static void		 notify(DB_ENV *, u_int32_t, void *);
 static int		 is_alive(DB_ENV *, pid_t, db_threadid_t, u_int32_t);
 static void		 thread_id(DB_ENV *, pid_t *, db_threadid_t *);
-static int		 hash_of(DB *, const DBT *, const DBT *, DBT *);
+static int		 id_of(DB *, const DBT *, const DBT *, DBT *);
+static int		 prev_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 parent_of(DB *, const DBT *, const DBT *, DBT *);
 static int		 list_key(DBT *, int, const char *const *, const size_t *,
 			    int, const void *);
@@ -69,12 +70,21 @@ static int		 lists_batch(struct store *, DB_TXN *,
 /* The list index's version mark: a key no list has (lists start with a letter). */
 #define LISTS_VERSION	"\001lists 3"
 #define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
+#define RECORDS_DB	"records.db"	/* hash -> record, the indexes beside it */
+#define OLD_RECORDS_DB	"tokens.db"	/* id -> record, before records.db */
+#define UPGRADE_LOCK	"records.lock"	/* held while one process converts */
 #define LISTS_BATCH	200	/* tokens indexed per transaction while building */
 #define LISTS_TRIES	100	/* batches retried after a deadlock, in all */
 static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, char *, size_t);
 static int		 store_join(struct store *, unsigned, char *, size_t);
+static int		 store_upgrade(struct store *);
+static int		 upgrade_batch(struct store *, DB *, DB_TXN *,
+			    unsigned char [UUID_LEN], int *, int *);
 static int		 dbs_open(struct store *, unsigned, u_int32_t);
+static int		 secondary_open(struct store *, DB **, const char *,
+			    u_int32_t, int (*)(DB *, const DBT *, const DBT *,
+			    DBT *), u_int32_t);
 static void		 dbs_close(struct store *, unsigned);
 static int		 env_reopen(struct store *);
 static int		 join_lock(struct store *, int);
@@ -177,37 +187,37 @@ thread_id(DB_ENV *env, pid_t *pid, db_threadid_t *tid)
 		*tid = pthread_self();
 }
 
+/* The id, at its fixed offset in a stored record: a token by its id. */
+static int
+id_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
+{
+	(void)sec;
+	(void)key;
+	if (data->size < 1 + UUID_LEN)
+		return DB_DONOTINDEX;
+	memset(result, 0, sizeof(*result));
+	result->data = (unsigned char *)data->data + 1;
+	result->size = UUID_LEN;
+	return 0;
+}
+
 /*
- * The current hash, at its fixed offset; during a rotation's grace also
- * the previous one, so both secrets find the record in one lookup.
+ * The previous hash, during a rotation's grace: the previous secret
+ * finds the record too (its current one is the record's key).
  */
 static int
-hash_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
+prev_of(DB *sec, const DBT *key, const DBT *data, DBT *result)
 {
-	const unsigned char	*prev;
-	DBT			*keys;
+	const unsigned char	*p;
 	size_t			 n;
 
 	(void)sec;
 	(void)key;
-	if (data->size < 1 + TOK_HASH_LEN)
+	if ((p = dbt_field(data, T_PREV_HASH, &n)) == NULL || n != TOK_HASH_LEN)
 		return DB_DONOTINDEX;
 	memset(result, 0, sizeof(*result));
-	prev = dbt_field(data, T_PREV_HASH, &n);
-	if (prev == NULL || n != TOK_HASH_LEN) {
-		result->data = (unsigned char *)data->data + 1;
-		result->size = TOK_HASH_LEN;
-		return 0;
-	}
-	if ((keys = calloc(2, sizeof(*keys))) == NULL)
-		return ENOMEM;
-	keys[0].data = (unsigned char *)data->data + 1;
-	keys[0].size = TOK_HASH_LEN;
-	keys[1].data = (void *)prev;
-	keys[1].size = TOK_HASH_LEN;
-	result->data = keys;
-	result->size = 2;
-	result->flags = DB_DBT_MULTIPLE | DB_DBT_APPMALLOC;
+	result->data = (void *)p;
+	result->size = TOK_HASH_LEN;
 	return 0;
 }
 
@@ -458,7 +468,8 @@ lists_batch(struct store *st, DB_TXN *txn, unsigned char last[UUID_LEN],
 	size_t		 n;
 	int		 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
 
-	if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0)
+	/* In id order: the id index's keys, the records themselves. */
+	if ((rc = st->byid->cursor(st->byid, txn, &c, 0)) != 0)
 		return rc;
 	dbt_set(&k, last, *started ? UUID_LEN : 0);
 	dbt_set(&d, NULL, 0);
@@ -517,7 +528,7 @@ lists_build(struct store *st)
 		return rc;
 	}
 	/* A new store has nothing to index: only the mark to write. */
-	if ((rc = st->tokens->cursor(st->tokens, NULL, &c, 0)) == 0) {
+	if ((rc = st->records->cursor(st->records, NULL, &c, 0)) == 0) {
 		dbt_set(&k, NULL, 0);
 		k.flags = d.flags = DB_DBT_PARTIAL;
 		if (c->get(c, &k, &d, DB_FIRST) == 0) {
@@ -721,6 +732,21 @@ file_lock(struct store *st, int *fd, const char *name, int op)
 	return flock(*fd, op) == -1 ? errno : 0;
 }
 
+/* Opens a secondary index of records.db, kept by Berkeley DB. */
+static int
+secondary_open(struct store *st, DB **db, const char *file, u_int32_t flags,
+    int (*key)(DB *, const DBT *, const DBT *, DBT *), u_int32_t dbflags)
+{
+	int	 rc;
+
+	if ((rc = db_create(db, st->env, 0)) != 0 ||
+	    (flags != 0 && (rc = (*db)->set_flags(*db, flags)) != 0) ||
+	    (rc = (*db)->open(*db, NULL, file, NULL, DB_BTREE, dbflags,
+	    0660)) != 0)
+		return rc;
+	return st->records->associate(st->records, NULL, *db, key, 0);
+}
+
 /*
  * Opens those of the databases in mask not open yet, and their
  * associations (a secondary's primary first): a Berkeley DB code.
@@ -731,31 +757,30 @@ dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 	DB_ENV	*env = st->env;
 	int	 rc = 0;
 
-	if (mask & (DBS_BYHASH | DBS_BYPARENT))
-		mask |= DBS_TOKENS;
+	if (mask & DBS_LISTS)		/* a list names its tokens by id */
+		mask |= DBS_BYID;
+	if (mask & (DBS_BYID | DBS_BYPREV | DBS_BYPARENT))
+		mask |= DBS_RECORDS;
 	mask &= ~st->open;
-	if ((mask & DBS_TOKENS) && ((rc = db_create(&st->tokens, env, 0)) != 0 ||
-	    (rc = st->tokens->open(st->tokens, NULL, "tokens.db", NULL,
+	if ((mask & DBS_RECORDS) &&
+	    ((rc = db_create(&st->records, env, 0)) != 0 ||
+#ifdef KEYHOLE_FAULTS
+	    (rc = st->records->set_bt_compare(st->records, fault_compare)) != 0 ||
+#endif
+	    (rc = st->records->open(st->records, NULL, RECORDS_DB, NULL,
 	    DB_BTREE, dbflags, 0660)) != 0))
 		return rc;
-	st->open |= mask & DBS_TOKENS;
-	if ((mask & DBS_BYHASH) && ((rc = db_create(&st->byhash, env, 0)) != 0 ||
-#ifdef KEYHOLE_FAULTS
-	    (rc = st->byhash->set_bt_compare(st->byhash, fault_compare)) != 0 ||
-#endif
-	    (rc = st->byhash->open(st->byhash, NULL, "tokens-hash.db", NULL,
-	    DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = st->tokens->associate(st->tokens, NULL, st->byhash, hash_of,
-	    0)) != 0))
+	st->open |= mask & DBS_RECORDS;
+	if ((mask & DBS_BYID) && (rc = secondary_open(st, &st->byid,
+	    "records-id.db", 0, id_of, dbflags)) != 0)
 		return rc;
-	st->open |= mask & DBS_BYHASH;
-	if ((mask & DBS_BYPARENT) &&
-	    ((rc = db_create(&st->byparent, env, 0)) != 0 ||
-	    (rc = st->byparent->set_flags(st->byparent, DB_DUP | DB_DUPSORT)) != 0 ||
-	    (rc = st->byparent->open(st->byparent, NULL, "tokens-parent.db",
-	    NULL, DB_BTREE, dbflags, 0660)) != 0 ||
-	    (rc = st->tokens->associate(st->tokens, NULL, st->byparent,
-	    parent_of, 0)) != 0))
+	st->open |= mask & DBS_BYID;
+	if ((mask & DBS_BYPREV) && (rc = secondary_open(st, &st->byprev,
+	    "records-prev.db", 0, prev_of, dbflags)) != 0)
+		return rc;
+	st->open |= mask & DBS_BYPREV;
+	if ((mask & DBS_BYPARENT) && (rc = secondary_open(st, &st->byparent,
+	    "records-parent.db", DB_DUP | DB_DUPSORT, parent_of, dbflags)) != 0)
 		return rc;
 	st->open |= mask & DBS_BYPARENT;
 	if ((mask & DBS_AUDIT) && ((rc = db_create(&st->audit, env, 0)) != 0 ||
@@ -776,10 +801,10 @@ dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 static void
 dbs_close(struct store *st, unsigned keep)
 {
-	DB	**dbs[] = { &st->audit, &st->byhash, &st->byparent, &st->lists,
-		    &st->tokens };
-	unsigned bits[] = { DBS_AUDIT, DBS_BYHASH, DBS_BYPARENT, DBS_LISTS,
-		    DBS_TOKENS };
+	DB	**dbs[] = { &st->audit, &st->byid, &st->byprev, &st->byparent,
+		    &st->lists, &st->records };
+	unsigned bits[] = { DBS_AUDIT, DBS_BYID, DBS_BYPREV, DBS_BYPARENT,
+		    DBS_LISTS, DBS_RECORDS };
 	size_t	 i;
 
 	/*
@@ -840,7 +865,7 @@ env_open(struct store *st, char *err, size_t errsz)
 	int		 rc, recover = 0;
 
 	st->env = NULL;
-	st->tokens = st->byhash = st->byparent = st->audit = NULL;
+	st->records = st->byid = st->byprev = st->byparent = st->audit = NULL;
 	st->lists = NULL;
 	st->open = 0;
 	self = getpid();
@@ -915,6 +940,144 @@ env_open(struct store *st, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * One batch of the upgrade: up to BULK_BATCH records of old after *last
+ * (none yet: from the first) into records.db, each under its hash with
+ * its id in the hash's place; *done after the last.  A record too short
+ * to hold a hash, unreadable before, is left behind, and said so.
+ */
+static int
+upgrade_batch(struct store *st, DB *old, DB_TXN *txn,
+    unsigned char last[UUID_LEN], int *started, int *done)
+{
+	struct buf	 rec = BUF_INIT;
+	DBC		*c;
+	DBT		 k, d, nk, nd;
+	size_t		 n;
+	int		 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
+
+	if ((rc = old->cursor(old, txn, &c, 0)) != 0)
+		return rc;
+	dbt_set(&k, last, *started ? UUID_LEN : 0);
+	dbt_set(&d, NULL, 0);
+	for (n = 0; rc == 0 && n < BULK_BATCH; n++) {
+		rc = c->get(c, &k, &d, op);
+		if (op == DB_SET_RANGE && rc == 0 && k.size == UUID_LEN &&
+		    memcmp(k.data, last, UUID_LEN) == 0)
+			rc = c->get(c, &k, &d, DB_NEXT);
+		op = DB_NEXT;
+		if (rc == DB_NOTFOUND) {
+			*done = 1;
+			break;
+		}
+		if (rc != 0 || k.size != UUID_LEN)
+			continue;
+		memcpy(last, k.data, UUID_LEN);
+		*started = 1;
+		if (d.size < 1 + TOK_HASH_LEN) {
+			fprintf(stderr, "keyhole[%ld]: upgrade: a record of "
+			    "%u bytes left out\n", (long)getpid(), d.size);
+			continue;
+		}
+		buf_reset(&rec);
+		buf_putc(&rec, REC_STORED);
+		buf_append(&rec, last, UUID_LEN);
+		buf_append(&rec, (unsigned char *)d.data + 1 + TOK_HASH_LEN,
+		    d.size - 1 - TOK_HASH_LEN);
+		dbt_set(&nk, (unsigned char *)d.data + 1, TOK_HASH_LEN);
+		dbt_set(&nd, rec.ptr, rec.len);
+		rc = st->records->put(st->records, txn, &nk, &nd,
+		    DB_NOOVERWRITE);
+	}
+	buf_free(&rec);
+	return cursor_end(c, rc);
+}
+
+/*
+ * A store from before records.db kept its records by id in tokens.db,
+ * found from a secret through tokens-hash.db: two descents a lookup.  It
+ * is converted once, at its first open by this version: every record
+ * into records.db under its hash, in batches (Berkeley DB fills the
+ * indexes beside it), then the old files go, in one transaction.  One
+ * process converts, under a lock; the others wait for it (as for their
+ * turn to join), since a half-written records.db is no store to read.  A
+ * conversion cut short leaves tokens.db, and the next open starts over.
+ * The list index names tokens by id, and stays as it is.
+ */
+static int
+store_upgrade(struct store *st)
+{
+	unsigned char	 last[UUID_LEN];
+	static const char *const gone[] = { "tokens-hash.db",
+	    "tokens-parent.db", OLD_RECORDS_DB };
+	char		 path[4096];
+	struct stat	 sb;
+	DB_TXN		*txn;
+	DB		*old = NULL;
+	size_t		 i;
+	int		 rc, fd = -1, started = 0, done = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", st->home, OLD_RECORDS_DB);
+	if (st->create || stat(path, &sb) == -1)
+		return 0;
+	watch_queue(1, JOIN_WAIT_SECS);
+	rc = file_lock(st, &fd, UPGRADE_LOCK, LOCK_EX);
+	watch_queue(0, 0);
+	if (rc != 0) {
+		if (fd != -1)
+			close(fd);
+		return rc == EINTR ? EAGAIN : rc;
+	}
+	/* Another process may have converted it while this one waited. */
+	if (stat(path, &sb) == -1)
+		goto out;
+	/* Outside the watchdog's stays: it takes as long as the store is large. */
+	fprintf(stderr, "keyhole[%ld]: upgrading the store in %s to records "
+	    "by hash\n", (long)getpid(), st->home);
+	for (i = 0; i < 4; i++) {
+		static const char *const made[] = { RECORDS_DB, "records-id.db",
+		    "records-prev.db", "records-parent.db" };
+
+		if ((rc = st->env->dbremove(st->env, NULL, made[i], NULL,
+		    DB_AUTO_COMMIT)) != 0 && rc != ENOENT)
+			goto out;
+	}
+	if ((rc = dbs_open(st, DBS_RECORDS | DBS_BYID | DBS_BYPREV |
+	    DBS_BYPARENT, DB_AUTO_COMMIT | DB_CREATE)) != 0 ||
+	    (rc = db_create(&old, st->env, 0)) != 0 ||
+	    (rc = old->open(old, NULL, OLD_RECORDS_DB, NULL, DB_BTREE,
+	    DB_AUTO_COMMIT, 0)) != 0)
+		goto out;
+	while (rc == 0 && !done) {
+		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+			break;
+		if ((rc = upgrade_batch(st, old, txn, last, &started,
+		    &done)) == 0)
+			rc = txn->commit(txn, 0);
+		else
+			txn->abort(txn);
+	}
+	if (rc == 0)
+		rc = old->close(old, 0);
+	old = NULL;
+	if (rc == 0 && (rc = st->env->txn_begin(st->env, NULL, &txn, 0)) == 0) {
+		for (i = 0; rc == 0 && i < sizeof(gone) / sizeof(gone[0]); i++)
+			if ((rc = st->env->dbremove(st->env, txn, gone[i], NULL,
+			    0)) == ENOENT)
+				rc = 0;
+		if (rc == 0)
+			rc = txn->commit(txn, 0);
+		else
+			txn->abort(txn);
+	}
+out:
+	if (old != NULL)
+		old->close(old, 0);
+	dbs_close(st, 0);
+	close(fd);	/* and unlocks */
+	return rc;
+}
+
 /* Joins the environment and opens the databases in mask. */
 static int
 store_join(struct store *st, unsigned mask, char *err, size_t errsz)
@@ -923,6 +1086,11 @@ store_join(struct store *st, unsigned mask, char *err, size_t errsz)
 
 	if (env_open(st, err, errsz) == -1)
 		return -1;
+	if ((rc = store_upgrade(st)) != 0) {
+		snprintf(err, errsz, "upgrading the store in %s: %s", st->home,
+		    db_strerror(rc));
+		return -1;
+	}
 	if ((rc = store_uses(st, mask)) != 0) {
 		snprintf(err, errsz, "opening databases in %s: %s", st->home,
 		    rc == ENOENT ? "no store here (run keyholectl init)" :
@@ -1082,6 +1250,7 @@ map_err(struct store *st, int rc)
 	case DB_LOCK_NOTGRANTED:
 		return STORE_BUSY;
 	case EINVAL:
+	case DB_SECONDARY_BAD:	/* an index entry whose record is gone */
 		return STORE_CORRUPT;
 	case ENOSPC:
 	case EDQUOT:

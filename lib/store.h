@@ -337,6 +337,7 @@ enum store_err	 store_bulk_end(struct store *);
 
 /* Record codec, exposed for tests and the admin tool. */
 void		 rec_encode(const struct tok_rec *, struct buf *);
+void		 rec_encode_stored(const struct tok_rec *, struct buf *);
 int		 rec_decode(const void *, size_t, struct tok_rec *);
 
 const char	*store_strerror(enum store_err);

@@ -134,9 +134,11 @@ store_backup(struct store *st, const char *dir, char *err, size_t errsz)
 static int
 store_file(const char *name)
 {
-	static const char *const names[] = { "tokens.db", "tokens-hash.db",
-	    "tokens-parent.db", "tokens-list.db", "audit.db", KEYHOLE_KEYFILE,
-	    JWT_KEYFILE };
+	static const char *const names[] = { "records.db", "records-id.db",
+	    "records-prev.db", "records-parent.db", "tokens-list.db",
+	    "audit.db", KEYHOLE_KEYFILE, JWT_KEYFILE,
+	    /* a backup from before records.db: the first open upgrades it */
+	    "tokens.db", "tokens-hash.db", "tokens-parent.db" };
 	size_t	 i;
 
 	if (strncmp(name, "log.", 4) == 0 && strspn(name + 4, "0123456789") ==
@@ -157,10 +159,14 @@ store_restore(const char *from, const char *home, char *err, size_t errsz)
 	DIR		*d;
 	int		 rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", from, "tokens.db");
+	snprintf(path, sizeof(path), "%s/%s", from, "records.db");
 	if (stat(path, &sb) == -1) {
-		snprintf(err, errsz, "%s holds no backup (no tokens.db)", from);
-		return STORE_FATAL;
+		snprintf(path, sizeof(path), "%s/%s", from, "tokens.db");
+		if (stat(path, &sb) == -1) {
+			snprintf(err, errsz, "%s holds no backup (no "
+			    "records.db)", from);
+			return STORE_FATAL;
+		}
 	}
 	if (empty_dir(home, err, errsz) == -1)
 		return STORE_FATAL;

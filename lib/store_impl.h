@@ -14,9 +14,10 @@
 
 struct store {
 	DB_ENV		*env;
-	DB		*tokens;	/* id -> record */
-	DB		*byhash;	/* keyed hash -> id (secondary of tokens) */
-	DB		*byparent;	/* created_by -> ids (secondary, duplicates) */
+	DB		*records;	/* keyed hash -> record (stored: the id in it) */
+	DB		*byid;		/* id -> hash (secondary of records) */
+	DB		*byprev;	/* previous hash, in a grace -> hash (secondary) */
+	DB		*byparent;	/* created_by -> hashes (secondary, duplicates) */
 	DB		*lists;		/* list keys, counted (store_lists_update) */
 	DB		*audit;		/* event id (UUIDv7) -> audit record */
 	unsigned char	 key[TOK_KEY_LEN];
@@ -42,12 +43,13 @@ typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
 #define RUN_LAZY	2	/* a write whose commit need not wait for the disk */
 
 /* The databases, as store_run's and store_uses' masks say which. */
-#define DBS_TOKENS	0x01
-#define DBS_BYHASH	0x02
-#define DBS_BYPARENT	0x04
-#define DBS_LISTS	0x08
-#define DBS_AUDIT	0x10
-#define DBS_ALL		0x1f
+#define DBS_RECORDS	0x01
+#define DBS_BYID	0x02
+#define DBS_BYPREV	0x04
+#define DBS_BYPARENT	0x08
+#define DBS_LISTS	0x10
+#define DBS_AUDIT	0x20
+#define DBS_ALL		0x3f
 
 /*
  * Runs fn in a transaction (or, for plain reads, without one), retrying
@@ -109,6 +111,21 @@ dbt_set(DBT *d, const void *p, size_t n)
 	memset(d, 0, sizeof(*d));
 	d->data = (void *)p;
 	d->size = (u_int32_t)n;
+}
+
+/*
+ * Decodes a record of records.db: its key pk (the hash) and its data d
+ * (which holds the id).  0, or -1 when it is not one.
+ */
+static inline int
+rec_load(const DBT *pk, const DBT *d, struct tok_rec *r)
+{
+	if (pk->size != TOK_HASH_LEN || d->size < 1 ||
+	    *(const unsigned char *)d->data != REC_STORED ||
+	    rec_decode(d->data, d->size, r) == -1)
+		return -1;
+	memcpy(r->hash, pk->data, TOK_HASH_LEN);
+	return 0;
 }
 
 /* rec_field() over a record in a DBT. */

@@ -9,6 +9,10 @@
 #include "store.h"
 #include "store_impl.h"
 
+static int		 by_id(struct store *, DB_TXN *, const unsigned char *,
+			    DBT *, DBT *, u_int32_t);
+static int		 rec_put(struct store *, DB_TXN *, const DBT *,
+			    const struct tok_rec *, const struct buf *);
 static int		 insert_fn(struct store *, DB_TXN *, void *);
 static int		 get_fn(struct store *, DB_TXN *, void *);
 static int		 get_hash_fn(struct store *, DB_TXN *, void *);
@@ -40,13 +44,50 @@ struct insert_arg {
 	struct buf		 penc;
 };
 
+/*
+ * A token's record by its id, through the id index: its key (the hash)
+ * into *pk, itself into *d.  A Berkeley DB code.
+ */
+static int
+by_id(struct store *st, DB_TXN *txn, const unsigned char *id, DBT *pk, DBT *d,
+    u_int32_t flags)
+{
+	DBT	 k;
+
+	dbt_set(&k, id, UUID_LEN);
+	dbt_set(pk, NULL, 0);
+	dbt_set(d, NULL, 0);
+	return st->byid->pget(st->byid, txn, &k, pk, d, flags);
+}
+
+/*
+ * Writes rec's new encoding enc over the record that was under key
+ * was: in place when the hash is the same, else (a rotation) under the
+ * new hash, the old key deleted.
+ */
+static int
+rec_put(struct store *st, DB_TXN *txn, const DBT *was,
+    const struct tok_rec *rec, const struct buf *enc)
+{
+	DBT	 k, d;
+	int	 rc;
+
+	dbt_set(&k, rec->hash, TOK_HASH_LEN);
+	dbt_set(&d, enc->ptr, enc->len);
+	if (was->size == TOK_HASH_LEN && tok_hash_eq(was->data, rec->hash))
+		return st->records->put(st->records, txn, &k, &d, 0);
+	if ((rc = st->records->del(st->records, txn, (DBT *)was, 0)) != 0)
+		return rc;
+	return st->records->put(st->records, txn, &k, &d, DB_NOOVERWRITE);
+}
+
 /* Does the list hold a token at->match keeps?  Read under txn's locks. */
 static int
 list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
 {
 	struct tok_rec	 t;
 	DBC		*c;
-	DBT		 k, d, ik, pd;
+	DBT		 k, d, pk, pd;
 	size_t		 plen = at->prefix->len;
 	int		 rc;
 
@@ -62,15 +103,13 @@ list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
 		if (k.size != plen + UUID_LEN ||
 		    memcmp(k.data, at->prefix->ptr, plen) != 0)
 			break;
-		memcpy(t.id, (unsigned char *)k.data + plen, UUID_LEN);
-		dbt_set(&ik, t.id, UUID_LEN);
-		dbt_set(&pd, NULL, 0);
-		rc = st->tokens->get(st->tokens, txn, &ik, &pd, 0);
+		rc = by_id(st, txn, (unsigned char *)k.data + plen, &pk, &pd,
+		    0);
 		if (rc == DB_NOTFOUND)	/* gone meanwhile: the next one */
 			continue;
 		if (rc != 0)
 			break;
-		*holds = rec_decode(pd.data, pd.size, &t) == 0 &&
+		*holds = rec_load(&pk, &pd, &t) == 0 &&
 		    (at->match == NULL || at->match(&t, at->matcharg));
 	}
 	tok_rec_free(&t);
@@ -84,11 +123,19 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 	DBT			 k, d;
 	int			 rc;
 
-	/* The index refuses a second equal hash with EINVAL; say "exists". */
+	/*
+	 * A hash is one token's, current or previous: the index of previous
+	 * ones would refuse it with EINVAL; say "exists".
+	 */
 	dbt_set(&k, a->rec->hash, TOK_HASH_LEN);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_PARTIAL;	/* existence only */
-	rc = st->byhash->get(st->byhash, txn, &k, &d, DB_RMW);
+	rc = st->byprev->get(st->byprev, txn, &k, &d, DB_RMW);
+	/* So is an id: the id index would refuse a second one the same way. */
+	if (rc == DB_NOTFOUND) {
+		dbt_set(&k, a->rec->id, UUID_LEN);
+		rc = st->byid->get(st->byid, txn, &k, &d, DB_RMW);
+	}
 	if (rc == 0)
 		return DB_KEYEXIST;
 	if (rc != DB_NOTFOUND)
@@ -104,9 +151,10 @@ insert_fn(struct store *st, DB_TXN *txn, void *arg)
 		if (rc != 0 || verdict == -1)
 			return rc;
 	}
-	dbt_set(&k, a->rec->id, UUID_LEN);
+	/* records.db refuses a hash it holds: DB_KEYEXIST. */
+	dbt_set(&k, a->rec->hash, TOK_HASH_LEN);
 	dbt_set(&d, a->enc.ptr, a->enc.len);
-	rc = st->tokens->put(st->tokens, txn, &k, &d, DB_NOOVERWRITE);
+	rc = st->records->put(st->records, txn, &k, &d, DB_NOOVERWRITE);
 	if (rc == 0)
 		rc = store_lists_update(st, txn, a->rec->id, NULL, 0,
 		    a->enc.ptr, a->enc.len);
@@ -139,7 +187,7 @@ store_insert_unique(struct store *st, const struct tok_rec *rec,
 	buf_init(&a.enc);
 	buf_init(&a.penc);
 	tok_rec_init(&a.parent);
-	rec_encode(rec, &a.enc);
+	rec_encode_stored(rec, &a.enc);
 	e = store_run(st, insert_fn, &a, RUN_WRITE, DBS_ALL);
 	buf_free(&a.enc);
 	buf_free(&a.penc);
@@ -151,21 +199,19 @@ struct get_arg {
 	const unsigned char	*key;
 	struct tok_rec		*rec;
 	int			 corrupt;
+	int			 prev;		/* by a previous hash */
 };
 
 static int
 get_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct get_arg	*a = arg;
-	DBT		 k, d;
+	DBT		 pk, d;
 	int		 rc;
 
-	dbt_set(&k, a->key, UUID_LEN);
-	dbt_set(&d, NULL, 0);
-	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, 0)) != 0)
+	if ((rc = by_id(st, txn, a->key, &pk, &d, 0)) != 0)
 		return rc;
-	memcpy(a->rec->id, a->key, UUID_LEN);
-	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	a->corrupt = rec_load(&pk, &d, a->rec) == -1;
 	return 0;
 }
 
@@ -173,10 +219,10 @@ enum store_err
 store_get(struct store *st, const unsigned char id[UUID_LEN],
     struct tok_rec *rec)
 {
-	struct get_arg	 a = { id, rec, 0 };
+	struct get_arg	 a = { id, rec, 0, 0 };
 	enum store_err	 e;
 
-	e = store_run(st, get_fn, &a, RUN_READ, DBS_TOKENS);
+	e = store_run(st, get_fn, &a, RUN_READ, DBS_BYID);
 	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }
 
@@ -190,15 +236,15 @@ get_hash_fn(struct store *st, DB_TXN *txn, void *arg)
 	dbt_set(&k, a->key, TOK_HASH_LEN);
 	dbt_set(&pk, NULL, 0);
 	dbt_set(&d, NULL, 0);
-	rc = st->byhash->pget(st->byhash, txn, &k, &pk, &d, 0);
+	if (a->prev)
+		rc = st->byprev->pget(st->byprev, txn, &k, &pk, &d, 0);
+	else {
+		rc = st->records->get(st->records, txn, &k, &d, 0);
+		pk = k;
+	}
 	if (rc != 0)
 		return rc;
-	if (pk.size != UUID_LEN) {
-		a->corrupt = 1;
-		return 0;
-	}
-	memcpy(a->rec->id, pk.data, UUID_LEN);
-	a->corrupt = rec_decode(d.data, d.size, a->rec) == -1;
+	a->corrupt = rec_load(&pk, &d, a->rec) == -1;
 	return 0;
 }
 
@@ -206,10 +252,18 @@ enum store_err
 store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
     struct tok_rec *rec)
 {
-	struct get_arg	 a = { hash, rec, 0 };
+	struct get_arg	 a = { hash, rec, 0, 0 };
 	enum store_err	 e;
 
-	e = store_run(st, get_hash_fn, &a, RUN_READ, DBS_BYHASH);
+	/*
+	 * One descent: the records are keyed by the current hash.  Only a
+	 * miss looks further, among the previous secrets still in a grace.
+	 */
+	e = store_run(st, get_hash_fn, &a, RUN_READ, DBS_RECORDS);
+	if (e == STORE_NOTFOUND) {
+		a.prev = 1;
+		e = store_run(st, get_hash_fn, &a, RUN_READ, DBS_BYPREV);
+	}
 	if (e == STORE_OK && a.corrupt)
 		return STORE_CORRUPT;
 	/* The index is exact; the compare guards against a damaged one. */
@@ -230,27 +284,25 @@ modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
     struct tok_rec *rec, struct buf *enc, int *verdict)
 {
 	struct audit_ev	 e;
-	DBT		 k, d;
+	unsigned char	 hash[TOK_HASH_LEN];
+	DBT		 pk, d;
 	int		 rc;
 
 	*verdict = 0;
-	dbt_set(&k, id, UUID_LEN);
-	dbt_set(&d, NULL, 0);
 	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
-	if ((rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW)) != 0)
+	if ((rc = by_id(st, txn, id, &pk, &d, DB_RMW)) != 0)
 		return rc;
-	memcpy(rec->id, id, UUID_LEN);
-	if (rec_decode(d.data, d.size, rec) == -1)
+	if (rec_load(&pk, &d, rec) == -1)
 		return EINVAL;
+	/* The key as it was, out of the handle's memory the writes reuse. */
+	memcpy(hash, pk.data, TOK_HASH_LEN);
+	dbt_set(&pk, hash, TOK_HASH_LEN);
 	if ((*verdict = fn(rec, fnarg)) != 1 && *verdict != 2)
 		return 0;
-	rec_encode(rec, enc);
+	rec_encode_stored(rec, enc);
 	/* The lists first, while d still holds the record as it was. */
 	if ((rc = store_lists_update(st, txn, id, d.data, d.size, enc->ptr,
-	    enc->len)) != 0)
-		return rc;
-	dbt_set(&d, enc->ptr, enc->len);
-	if ((rc = st->tokens->put(st->tokens, txn, &k, &d, 0)) != 0)
+	    enc->len)) != 0 || (rc = rec_put(st, txn, &pk, rec, enc)) != 0)
 		return rc;
 	if (ev == NULL || *verdict == 2)
 		return 0;
@@ -293,10 +345,7 @@ children_done(struct store *st, DB_TXN *txn, const unsigned char *id,
 	dbt_set(&d, NULL, 0);
 	while (all && (rc = c->pget(c, &k, &pk, &d, op)) == 0) {
 		op = DB_NEXT_DUP;
-		if (pk.size != UUID_LEN)
-			continue;
-		memcpy(a->rec.id, pk.data, UUID_LEN);
-		if (rec_decode(d.data, d.size, &a->rec) == -1)
+		if (rec_load(&pk, &d, &a->rec) == -1)
 			rc = EINVAL;
 		else if (!a->done(&a->rec, a->donearg))
 			all = 0;
@@ -416,15 +465,16 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 	struct audit_ev		 e;
 	struct buf		 org = BUF_INIT;
 	const unsigned char	*o;
-	DBT			 k, d;
+	unsigned char		 hash[TOK_HASH_LEN];
+	DBT			 pk, d;
 	size_t			 i, n;
 	int			 rc = 0;
 
 	for (i = 0; i < a->n && rc == 0; i++) {
-		dbt_set(&k, a->ids + i * UUID_LEN, UUID_LEN);
-		dbt_set(&d, NULL, 0);
 		/* Read first: the entry keeps the organization, for its readers. */
-		rc = st->tokens->get(st->tokens, txn, &k, &d, DB_RMW);
+		rc = by_id(st, txn, a->ids + i * UUID_LEN, &pk, &d, DB_RMW);
+		if (rc == 0 && pk.size != TOK_HASH_LEN)
+			rc = EINVAL;
 		if (rc == DB_NOTFOUND) {
 			rc = 0;
 			continue;
@@ -435,8 +485,11 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 		if (rc == 0)
 			rc = store_lists_update(st, txn, a->ids + i * UUID_LEN,
 			    d.data, d.size, NULL, 0);
-		if (rc == 0)
-			rc = st->tokens->del(st->tokens, txn, &k, 0);
+		if (rc == 0) {
+			memcpy(hash, pk.data, TOK_HASH_LEN);
+			dbt_set(&pk, hash, TOK_HASH_LEN);
+			rc = st->records->del(st->records, txn, &pk, 0);
+		}
 		if (rc == 0 && a->ev != NULL) {
 			e = *a->ev;
 			e.target = a->ids + i * UUID_LEN;
@@ -480,16 +533,18 @@ children_fn(struct store *st, DB_TXN *txn, void *arg)
 	dbt_set(&k, a->parent, UUID_LEN);
 	dbt_set(&pk, NULL, 0);
 	dbt_set(&d, NULL, 0);
-	d.flags = DB_DBT_PARTIAL;	/* the primary keys only */
+	d.flags = DB_DBT_PARTIAL;	/* the ids only: a record's bytes 1 to 16 */
+	d.doff = 1;
+	d.dlen = UUID_LEN;
 	while ((rc = c->pget(c, &k, &pk, &d, op)) == 0) {
 		op = DB_NEXT_DUP;
-		if (pk.size != UUID_LEN)
+		if (d.size != UUID_LEN)
 			continue;
 		if (a->ids->len / UUID_LEN >= a->max) {
 			a->more = 1;
 			break;
 		}
-		buf_append(a->ids, pk.data, UUID_LEN);
+		buf_append(a->ids, d.data, UUID_LEN);
 	}
 	return cursor_end(c, rc);
 }
@@ -526,19 +581,21 @@ list_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct list_arg	*a = arg;
 	DBC		*c;
-	DBT		 k, d;
+	DBT		 k, pk, d;
 	size_t		 scanned = 0;
 	u_int32_t	 op;
 	int		 rc;
 
 	a->n = 0;
 	a->more = 0;
-	if ((rc = st->tokens->cursor(st->tokens, txn, &c, 0)) != 0)
+	/* In id order: the id index, each entry with its record. */
+	if ((rc = st->byid->cursor(st->byid, txn, &c, 0)) != 0)
 		return rc;
 	dbt_set(&k, a->after, a->after != NULL ? UUID_LEN : 0);
+	dbt_set(&pk, NULL, 0);
 	dbt_set(&d, NULL, 0);
 	op = a->after != NULL ? DB_SET_RANGE : DB_FIRST;
-	while ((rc = c->get(c, &k, &d, op)) == 0) {
+	while ((rc = c->pget(c, &k, &pk, &d, op)) == 0) {
 		op = DB_NEXT;
 		if (k.size != UUID_LEN)
 			continue;
@@ -553,7 +610,7 @@ list_fn(struct store *st, DB_TXN *txn, void *arg)
 			struct tok_rec	 t;
 
 			tok_rec_init(&t);
-			if (rec_decode(d.data, d.size, &t) == 0 &&
+			if (rec_load(&pk, &d, &t) == 0 &&
 			    (a->match == NULL || a->match(&t, a->matcharg)))
 				a->more = 1;
 			tok_rec_free(&t);
@@ -562,8 +619,7 @@ list_fn(struct store *st, DB_TXN *txn, void *arg)
 			continue;
 		}
 		memcpy(a->last, k.data, UUID_LEN);
-		memcpy(a->recs[a->n].id, k.data, UUID_LEN);
-		if (rec_decode(d.data, d.size, &a->recs[a->n]) == -1)
+		if (rec_load(&pk, &d, &a->recs[a->n]) == -1)
 			continue;
 		if (a->match == NULL || a->match(&a->recs[a->n], a->matcharg))
 			a->n++;
@@ -588,7 +644,7 @@ store_list(struct store *st, const unsigned char *after, store_match_fn match,
 	a.n = 0;
 	a.more = 0;
 	memset(a.last, 0, UUID_LEN);
-	e = store_run(st, list_fn, &a, RUN_READ, DBS_TOKENS);
+	e = store_run(st, list_fn, &a, RUN_READ, DBS_BYID);
 	*n = a.n;
 	*more = a.more;
 	memcpy(last, a.last, UUID_LEN);
@@ -731,20 +787,18 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 			g->more = 1;
 			break;
 		}
-		/* The record itself, from the tokens: the key ends with its id. */
-		dbt_set(&d, (unsigned char *)kd.data + plen, UUID_LEN);
-		dbt_set(&pd, NULL, 0);
-		rc = st->tokens->get(st->tokens, txn, &d, &pd, 0);
+		/* The record itself, by its id: the key ends with it. */
+		rc = by_id(st, txn, (unsigned char *)kd.data + plen, &d, &pd,
+		    0);
 		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
 			rc = 0;
 			continue;
 		}
 		if (rc != 0)
 			break;
-		memcpy(g->last, d.data, UUID_LEN);
-		memcpy(a->recs[g->n].id, d.data, UUID_LEN);
+		memcpy(g->last, (unsigned char *)kd.data + plen, UUID_LEN);
 		/* A record that does not decode is left out, as a scan does. */
-		if (rec_decode(pd.data, pd.size, &a->recs[g->n]) == 0 &&
+		if (rec_load(&d, &pd, &a->recs[g->n]) == 0 &&
 		    (q->match == NULL || q->match(&a->recs[g->n], q->matcharg)))
 			g->n++;
 	}
@@ -767,6 +821,6 @@ store_list_page(struct store *st, const struct list_at *at,
 	a.recs = recs;
 	a.max = max;
 	a.got = got;
-	e = store_run(st, page_fn, &a, RUN_READ, DBS_LISTS | DBS_TOKENS);
+	e = store_run(st, page_fn, &a, RUN_READ, DBS_LISTS | DBS_BYID);
 	return e == STORE_OK && a.corrupt ? STORE_CORRUPT : e;
 }

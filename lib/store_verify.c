@@ -18,12 +18,11 @@
 #include <string.h>
 
 #include <db.h>
-#include <sodium.h>
 
 #include "store_impl.h"
 
 #define P_DECODE	0x01	/* the record does not decode */
-#define P_HASH		0x02	/* its hash is not indexed to it */
+#define P_ID		0x02	/* its id is not indexed to it */
 #define P_PREV		0x04	/* its previous hash is not indexed to it */
 #define P_PARENT	0x08	/* its minter is not indexed to it */
 #define P_LISTS		0x10	/* a list it is in lacks it */
@@ -45,7 +44,7 @@ struct ctx {
 	struct store		*st;
 	struct store_verify	*v;
 	struct events		 ev;
-	DB			*hash, *parent;	/* the indexes, unassociated */
+	DB			*ids, *prev, *parent;	/* the indexes, unassociated */
 };
 
 static void
@@ -192,26 +191,27 @@ walk_audit(struct ctx *c)
 
 /* ---- tokens, each against its indexes ---- */
 
-/* Does the raw index db hold exactly the pair key -> id? */
+/* Does the raw index db hold exactly the pair key -> hash? */
 static int
 indexed(DB *db, DB_TXN *txn, const void *key, size_t klen,
-    const unsigned char *id)
+    const unsigned char *hash)
 {
 	DBT	 k, d;
 	int	 rc;
 
 	dbt_set(&k, key, klen);
-	dbt_set(&d, id, UUID_LEN);
+	dbt_set(&d, hash, TOK_HASH_LEN);
 	rc = db->get(db, txn, &k, &d, DB_GET_BOTH);
 	return rc == 0 ? 1 : rc == DB_NOTFOUND ? 0 : -1;
 }
 
 /*
- * The problems of token id, read within txn (NULL: none): P_* bits, or
- * -1 when it could not be read; *t is its record, *nkeys its list keys.
+ * The problems of the record under hash, read within txn (NULL: none):
+ * P_* bits, or -1 when it could not be read; *t is its record, *nkeys
+ * its list keys.
  */
 static int
-check_token(struct ctx *c, DB_TXN *txn, const unsigned char *id,
+check_token(struct ctx *c, DB_TXN *txn, const unsigned char *hash,
     struct tok_rec *t, size_t *nkeys)
 {
 	static const unsigned char	 zero[UUID_LEN];
@@ -220,25 +220,25 @@ check_token(struct ctx *c, DB_TXN *txn, const unsigned char *id,
 	int				 rc, bad = 0;
 
 	*nkeys = 0;
-	dbt_set(&k, id, UUID_LEN);
+	dbt_set(&k, hash, TOK_HASH_LEN);
 	dbt_set(&rd, NULL, 0);
 	rd.flags = DB_DBT_MALLOC;
-	if ((rc = c->st->tokens->get(c->st->tokens, txn, &k, &rd, 0)) != 0)
+	if ((rc = c->st->records->get(c->st->records, txn, &k, &rd, 0)) != 0)
 		return rc == DB_NOTFOUND ? 0 : -1;
-	if (rec_decode(rd.data, rd.size, t) == -1) {
+	if (rec_load(&k, &rd, t) == -1) {
 		free(rd.data);
 		return P_DECODE;
 	}
-	memcpy(t->id, id, UUID_LEN);	/* the key, not in the record */
-	if ((rc = indexed(c->hash, txn, t->hash, TOK_HASH_LEN, id)) != 1)
-		bad |= rc == -1 ? -1 : P_HASH;
-	if (bad != -1 && t->has_prev && (rc = indexed(c->hash, txn,
-	    t->prev_hash, TOK_HASH_LEN, id)) != 1)
+	if ((rc = indexed(c->ids, txn, t->id, UUID_LEN, hash)) != 1)
+		bad |= rc == -1 ? -1 : P_ID;
+	if (bad != -1 && t->has_prev && (rc = indexed(c->prev, txn,
+	    t->prev_hash, TOK_HASH_LEN, hash)) != 1)
 		bad |= rc == -1 ? -1 : P_PREV;
 	if (bad != -1 && memcmp(t->created_by, zero, UUID_LEN) != 0 &&
-	    (rc = indexed(c->parent, txn, t->created_by, UUID_LEN, id)) != 1)
+	    (rc = indexed(c->parent, txn, t->created_by, UUID_LEN, hash)) != 1)
 		bad |= rc == -1 ? -1 : P_PARENT;
-	if (bad != -1 && store_list_keys(id, rd.data, rd.size, keys, &n) != 0)
+	if (bad != -1 && store_list_keys(t->id, rd.data, rd.size, keys,
+	    &n) != 0)
 		bad = -1;
 	for (i = 0; bad != -1 && i < n; i++) {
 		dbt_set(&d, NULL, 0);
@@ -258,7 +258,7 @@ check_token(struct ctx *c, DB_TXN *txn, const unsigned char *id,
 /* Runs check fn again inside a transaction: what still holds. */
 static int
 recheck(struct ctx *c, int (*fn)(struct ctx *, DB_TXN *,
-    const unsigned char *, const DBT *, void *), const unsigned char *id,
+    const unsigned char *, const DBT *, void *), const unsigned char *at,
     const DBT *key, void *arg)
 {
 	DB_TXN	*txn;
@@ -267,7 +267,7 @@ recheck(struct ctx *c, int (*fn)(struct ctx *, DB_TXN *,
 	for (try = 0; try < 8 && bad == -1; try++) {
 		if (c->st->env->txn_begin(c->st->env, NULL, &txn, 0) != 0)
 			return -1;
-		bad = fn(c, txn, id, key, arg);
+		bad = fn(c, txn, at, key, arg);
 		txn->abort(txn);	/* it only read */
 	}
 	return bad;
@@ -279,13 +279,13 @@ struct tokchk {
 };
 
 static int
-token_fn(struct ctx *c, DB_TXN *txn, const unsigned char *id,
+token_fn(struct ctx *c, DB_TXN *txn, const unsigned char *hash,
     const DBT *unused, void *arg)
 {
 	struct tokchk	*tc = arg;
 
 	(void)unused;
-	return check_token(c, txn, id, &tc->t, &tc->n);
+	return check_token(c, txn, hash, &tc->t, &tc->n);
 }
 
 /* Its creation and revocation, since the audit log begins, are in it. */
@@ -306,90 +306,101 @@ token_events(struct ctx *c, const struct tok_rec *t)
 static int
 walk_tokens(struct ctx *c)
 {
-	unsigned char	 id[UUID_LEN];
+	unsigned char	 hash[TOK_HASH_LEN];
 	struct tokchk	 tc;
 	DBC		*cur;
 	DBT		 k, d;
 	int		 rc, bad;
 
-	if ((rc = c->st->tokens->cursor(c->st->tokens, NULL, &cur, 0)) != 0)
+	if ((rc = c->st->records->cursor(c->st->records, NULL, &cur, 0)) != 0)
 		return rc;
 	tok_rec_init(&tc.t);
 	dbt_set(&k, NULL, 0);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_PARTIAL;	/* the keys only: check_token reads */
 	while ((rc = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		if (k.size != UUID_LEN) {
-			problem(c, NULL, "tokens.db: a key of %u bytes", k.size);
+		if (k.size != TOK_HASH_LEN) {
+			problem(c, NULL, "records.db: a key of %u bytes", k.size);
 			continue;
 		}
-		memcpy(id, k.data, UUID_LEN);
+		memcpy(hash, k.data, TOK_HASH_LEN);
 		c->v->tokens++;
-		if ((bad = token_fn(c, NULL, id, NULL, &tc)) != 0)
-			bad = recheck(c, token_fn, id, NULL, &tc);
+		c->v->hashes++;
+		if ((bad = token_fn(c, NULL, hash, NULL, &tc)) != 0)
+			bad = recheck(c, token_fn, hash, NULL, &tc);
 		if (bad == -1) {
-			problem(c, id, "could not be read");
+			problem(c, NULL, "a record could not be read");
 			continue;
 		}
 		if (bad & P_DECODE) {
-			problem(c, id, "record does not decode");
+			problem(c, NULL, "a record does not decode");
 			continue;
 		}
 		c->v->list_keys_expected += tc.n;
 		token_events(c, &tc.t);
-		if (bad & P_HASH)
-			problem(c, id, "its hash is not in tokens-hash.db");
+		if (bad & P_ID)
+			problem(c, tc.t.id, "its id is not in records-id.db");
 		if (bad & P_PREV)
-			problem(c, id, "its previous hash is not in tokens-hash.db");
+			problem(c, tc.t.id, "its previous hash is not in "
+			    "records-prev.db");
 		if (bad & P_PARENT)
-			problem(c, id, "its minter is not in tokens-parent.db");
+			problem(c, tc.t.id, "its minter is not in "
+			    "records-parent.db");
 		if (bad & P_LISTS)
-			problem(c, id, "a list it is in lacks it (tokens-list.db)");
+			problem(c, tc.t.id, "a list it is in lacks it "
+			    "(tokens-list.db)");
 	}
 	tok_rec_free(&tc.t);
 	return cursor_end(cur, rc);
 }
 
-/* ---- each index against the tokens ---- */
+/* ---- each index against the records ---- */
 
-/* Is the secondary key in the token id's record (hash, previous, minter)? */
+/* An index of the records: which key of a record it holds. */
+enum index_of { OF_ID, OF_PREV, OF_PARENT };
+
+struct entchk {
+	enum index_of	 of;
+	unsigned char	 id[UUID_LEN];	/* the record's, once read */
+};
+
+/* Is the secondary key in the record under hash (id, previous, minter)? */
 static int
-entry_fn(struct ctx *c, DB_TXN *txn, const unsigned char *id, const DBT *key,
-    void *isparent)
+entry_fn(struct ctx *c, DB_TXN *txn, const unsigned char *hash,
+    const DBT *key, void *arg)
 {
+	struct entchk		*e = arg;
 	const unsigned char	*f;
 	DBT			 k, d;
 	size_t			 n;
 	int			 rc, bad = P_WRONG;
 
-	dbt_set(&k, id, UUID_LEN);
+	dbt_set(&k, hash, TOK_HASH_LEN);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_MALLOC;
-	if ((rc = c->st->tokens->get(c->st->tokens, txn, &k, &d, 0)) != 0)
+	if ((rc = c->st->records->get(c->st->records, txn, &k, &d, 0)) != 0)
 		return rc == DB_NOTFOUND ? P_GONE : -1;
-	if (*(int *)isparent) {
-		f = dbt_field(&d, T_CREATED_BY, &n);
-		if (f != NULL && n == key->size && memcmp(f, key->data, n) == 0)
-			bad = 0;
-	} else if (d.size >= 1 + TOK_HASH_LEN) {
-		if (key->size == TOK_HASH_LEN && sodium_memcmp((unsigned char *)
-		    d.data + 1, key->data, TOK_HASH_LEN) == 0)
-			bad = 0;
-		f = dbt_field(&d, T_PREV_HASH, &n);
-		if (f != NULL && n == key->size &&
-		    memcmp(f, key->data, n) == 0)
-			bad = 0;
-	}
+	if (d.size >= 1 + UUID_LEN)
+		memcpy(e->id, (unsigned char *)d.data + 1, UUID_LEN);
+	if (e->of == OF_ID) {
+		f = d.size >= 1 + UUID_LEN ? (unsigned char *)d.data + 1 : NULL;
+		n = UUID_LEN;
+	} else
+		f = dbt_field(&d, e->of == OF_PREV ? T_PREV_HASH : T_CREATED_BY,
+		    &n);
+	if (f != NULL && n == key->size && memcmp(f, key->data, n) == 0)
+		bad = 0;
 	free(d.data);
 	return bad;
 }
 
-/* An index walked as the plain B-tree it is: key -> token id. */
+/* An index walked as the plain B-tree it is: key -> a record's hash. */
 static int
-walk_secondary(struct ctx *c, DB *db, const char *name, int isparent,
+walk_secondary(struct ctx *c, DB *db, const char *name, enum index_of of,
     size_t *count)
 {
-	unsigned char	 id[UUID_LEN];
+	unsigned char	 hash[TOK_HASH_LEN];
+	struct entchk	 e;
 	DBC		*cur;
 	DBT		 k, d;
 	int		 rc, bad;
@@ -399,21 +410,28 @@ walk_secondary(struct ctx *c, DB *db, const char *name, int isparent,
 	dbt_set(&k, NULL, 0);
 	dbt_set(&d, NULL, 0);
 	while ((rc = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		(*count)++;
-		if (d.size != UUID_LEN) {
-			problem(c, NULL, "%s: an entry of a %u-byte id", name,
+		if (count != NULL)
+			(*count)++;
+		if (d.size != TOK_HASH_LEN) {
+			problem(c, NULL, "%s: an entry of a %u-byte hash", name,
 			    d.size);
 			continue;
 		}
-		memcpy(id, d.data, UUID_LEN);
-		if ((bad = entry_fn(c, NULL, id, &k, &isparent)) != 0)
-			bad = recheck(c, entry_fn, id, &k, &isparent);
+		memcpy(hash, d.data, TOK_HASH_LEN);
+		memset(&e, 0, sizeof(e));
+		e.of = of;
+		if (of == OF_ID && k.size == UUID_LEN)
+			memcpy(e.id, k.data, UUID_LEN);
+		if ((bad = entry_fn(c, NULL, hash, &k, &e)) != 0)
+			bad = recheck(c, entry_fn, hash, &k, &e);
 		if (bad == P_GONE)
-			problem(c, id, "in %s, but no such token", name);
+			problem(c, of == OF_ID ? e.id : NULL, "in %s, but no "
+			    "such record", name);
 		else if (bad == P_WRONG)
-			problem(c, id, "in %s under a key its record lacks", name);
+			problem(c, e.id, "in %s under a key its record lacks",
+			    name);
 		else if (bad == -1)
-			problem(c, id, "in %s, could not be read", name);
+			problem(c, e.id, "in %s, could not be read", name);
 	}
 	return cursor_end(cur, rc);
 }
@@ -431,7 +449,7 @@ list_entry_fn(struct ctx *c, DB_TXN *txn, const unsigned char *id,
 	dbt_set(&k, id, UUID_LEN);
 	dbt_set(&d, NULL, 0);
 	d.flags = DB_DBT_MALLOC;
-	if ((rc = c->st->tokens->get(c->st->tokens, txn, &k, &d, 0)) != 0)
+	if ((rc = c->st->byid->get(c->st->byid, txn, &k, &d, 0)) != 0)
 		return rc == DB_NOTFOUND ? P_GONE : -1;
 	if (store_list_keys(id, d.data, d.size, keys, &n) == 0)
 		for (i = 0; i < n; i++)
@@ -524,8 +542,9 @@ walk_lists(struct ctx *c)
 static void
 verify_files(struct ctx *c)
 {
-	static const char *const files[] = { "tokens.db", "tokens-hash.db",
-	    "tokens-parent.db", "tokens-list.db", "audit.db" };
+	static const char *const files[] = { "records.db", "records-id.db",
+	    "records-prev.db", "records-parent.db", "tokens-list.db",
+	    "audit.db" };
 	DB_ENV	*env;
 	DB	*db;
 	size_t	 i;
@@ -555,7 +574,7 @@ verify_files(struct ctx *c)
 }
 
 /*
- * A second handle on an index, not associated with tokens.db: its entries
+ * A second handle on an index, not associated with records.db: its entries
  * as stored, so that one whose token is missing reads as such.
  */
 static int
@@ -584,21 +603,26 @@ store_verify(struct store *st, struct store_verify *v)
 	c.st = st;
 	c.v = v;
 	if ((rc = store_uses(st, DBS_ALL)) == 0 &&
-	    (rc = raw_open(st, &c.hash, "tokens-hash.db", 0)) == 0 &&
-	    (rc = raw_open(st, &c.parent, "tokens-parent.db",
+	    (rc = raw_open(st, &c.ids, "records-id.db", 0)) == 0 &&
+	    (rc = raw_open(st, &c.prev, "records-prev.db", 0)) == 0 &&
+	    (rc = raw_open(st, &c.parent, "records-parent.db",
 	    DB_DUP | DB_DUPSORT)) == 0 &&
 	    (rc = walk_audit(&c)) == 0 && (rc = walk_tokens(&c)) == 0 &&
-	    (rc = walk_secondary(&c, c.hash, "tokens-hash.db", 0,
+	    (rc = walk_secondary(&c, c.ids, "records-id.db", OF_ID,
+	    NULL)) == 0 &&
+	    (rc = walk_secondary(&c, c.prev, "records-prev.db", OF_PREV,
 	    &v->hashes)) == 0 &&
-	    (rc = walk_secondary(&c, c.parent, "tokens-parent.db", 1,
+	    (rc = walk_secondary(&c, c.parent, "records-parent.db", OF_PARENT,
 	    &v->parents)) == 0)
 		rc = walk_lists(&c);
 	if (rc == 0 && v->list_keys != v->list_keys_expected)
 		problem(&c, NULL, "the tokens are in %zu lists in all, the "
 		    "list index holds %zu keys", v->list_keys_expected,
 		    v->list_keys);
-	if (c.hash != NULL)
-		c.hash->close(c.hash, 0);
+	if (c.ids != NULL)
+		c.ids->close(c.ids, 0);
+	if (c.prev != NULL)
+		c.prev->close(c.prev, 0);
 	if (c.parent != NULL)
 		c.parent->close(c.parent, 0);
 	if (rc == 0 && v->files_too)

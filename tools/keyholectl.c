@@ -238,7 +238,8 @@ cmd_init(int argc, char **argv)
 		err(1, "%s", home);
 	if (fstat(fd, &sb) == -1)
 		err(1, "%s", home);
-	if (exists(fd, "tokens.db") || exists(fd, KEYHOLE_KEYFILE)) {
+	if (exists(fd, "records.db") || exists(fd, "tokens.db") ||
+	    exists(fd, KEYHOLE_KEYFILE)) {
 		warnx("%s already holds a store; nothing changed", home);
 		close(fd);
 		return 1;

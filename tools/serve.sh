@@ -221,10 +221,11 @@ fi
 
 has_store() {	# asked as the store's owner: root follows nothing it put there
 	[ -d "$KEYHOLE_HOME" ] || return 1
+	# hash.key: made first by keyholectl init, kept by every layout
 	if [ "$me" -eq 0 ]; then
-		as_owner "$KEYHOLE_HOME" test -e "$KEYHOLE_HOME/tokens.db"
+		as_owner "$KEYHOLE_HOME" test -e "$KEYHOLE_HOME/hash.key"
 	else
-		test -e "$KEYHOLE_HOME/tokens.db"
+		test -e "$KEYHOLE_HOME/hash.key"
 	fi
 }
 if has_store; then

@@ -352,7 +352,7 @@ bytes_per_token() {	# bytes_per_token ROW: STORE[ROW] and BYFILE, every token da
 	local bytes f b
 	bytes=0
 	BYFILE=
-	for f in tokens.db tokens-hash.db tokens-parent.db tokens-list.db; do
+	for f in records.db records-id.db records-prev.db records-parent.db tokens-list.db; do
 		b=$(stat -c %s "$T/store/$f")
 		bytes=$((bytes + b))
 		BYFILE="${BYFILE:+$BYFILE, }$f $(calc %.0f "$b / ($LOADED + 5)")"
@@ -652,7 +652,7 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "CPU per request: user + system time of the endpoint's"
 		echo "workers (for f and h, of lighttpd's children; for p, PHP-FPM's) and of the server itself, over the"
 		echo "requests completed, all runs. Store bytes per token: every token database"
-		echo "(tokens.db and its indexes tokens-hash.db, tokens-parent.db, tokens-list.db) over"
+		echo "(records.db and its indexes records-id.db, records-prev.db, records-parent.db, tokens-list.db) over"
 		echo "the tokens stored, right after loading. Each row is the median of $RUNS runs; its"
 		echo "spread is the fastest run less the slowest, over the median."
 		echo

@@ -196,7 +196,7 @@ is "after all the refused requests the store is unchanged" "$(jget '[.tokens[]|[
 
 # --- at rest: databases verify, and no minted secret is stored anywhere
 stop_server
-for db in tokens.db tokens-hash.db tokens-parent.db audit.db; do
+for db in records.db records-id.db records-prev.db records-parent.db tokens-list.db audit.db; do
 	ok "db_verify passes on $db" db5.3_verify -q -h "$KEYHOLE_HOME" "$KEYHOLE_HOME/$db"
 done
 printf '%s\n' "$ROOT" "$SVC" "$MINTER" "$WEAK" >"$T/secrets"

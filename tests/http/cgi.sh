@@ -87,12 +87,12 @@ new=$(cgi tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi-dbs","scopes":["to
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 out=$(cgi introspect POST /v1/introspect "$ROOT" "token=$new" application/x-www-form-urlencoded)
 ok "a fresh token introspects active over CGI" grep -q '"active":true' <<<"$out"
-is "... and introspected again, that process opens tokens.db and tokens-hash.db alone" \
+is "... and introspected again, that process opens records.db alone (one lookup by hash)" \
     "$(dbs_opened introspect POST /v1/introspect "$ROOT" "token=$new" application/x-www-form-urlencoded)" \
-    "tokens-hash.db tokens.db "
+    "records.db "
 is "a mint over CGI opens every database" \
     "$(dbs_opened tokens-create POST /v1/tokens "$ROOT" '{"name":"cgi-dbs2","scopes":["tokens:read"]}' application/json)" \
-    "audit.db tokens-hash.db tokens-list.db tokens-parent.db tokens.db "
+    "audit.db records-id.db records-parent.db records-prev.db records.db tokens-list.db "
 
 # keyholectl load's tokens in an organization, at an entity, as JWTs.
 mkdir -p "$T/load" && chmod 777 "$T/load"

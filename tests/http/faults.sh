@@ -116,7 +116,7 @@ for fault in enospc erofs; do
 done
 is "disk faults: no process was taken for stuck" "$(count 'stuck (watchdog)')" "$stuck"
 stop_server
-for db in tokens.db tokens-hash.db tokens-parent.db tokens-list.db audit.db; do
+for db in records.db records-id.db records-prev.db records-parent.db tokens-list.db audit.db; do
 	ok "db_verify passes on $db after the faults" \
 	    db5.3_verify -q -h "$KEYHOLE_HOME" "$KEYHOLE_HOME/$db"
 done

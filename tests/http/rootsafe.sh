@@ -148,8 +148,8 @@ esac
 # --- keyholectl as root works as the store's owner
 is "keyholectl init (as root) gave the store to www-data, mode 2770" \
     "$(stat -c '%U:%G %a' "$KEYHOLE_HOME")" "www-data:www-data 2770"
-is "... and made its files as www-data (hash.key, tokens.db)" \
-    "$(stat -c %U "$KEYHOLE_HOME/hash.key" "$KEYHOLE_HOME/tokens.db" | tr '\n' ' ')" "www-data www-data "
+is "... and made its files as www-data (hash.key, records.db)" \
+    "$(stat -c %U "$KEYHOLE_HOME/hash.key" "$KEYHOLE_HOME/records.db" | tr '\n' ' ')" "www-data www-data "
 mkdir -m 700 "$T/wout" "$T/rout"
 chown www-data:www-data "$T/wout"
 "$ctl" load -c 1 -s probe:read -k 1 -o "$T/wout/sample" 2>/dev/null

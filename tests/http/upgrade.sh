@@ -23,7 +23,10 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 start_server
 ROOT=$(secret ROOT)
-is "an old store is not re-created" "$(ls "$KEYHOLE_HOME" | grep -c '^tokens.db$')" 1
+req GET "/v1/tokens/$(idof A)" "$ROOT"
+is "the first open upgraded the store in place: records by hash, the old files gone" \
+    "$(cd "$KEYHOLE_HOME" && ls records.db records-id.db records-prev.db records-parent.db tokens-list.db tokens.db tokens-hash.db tokens-parent.db 2>/dev/null | tr '\n' ' ')" \
+    "records-id.db records-parent.db records-prev.db records.db tokens-list.db "
 
 req GET "/v1/tokens/$(idof A)" "$ROOT"
 is "the root token of an old store reads a token" "$STATUS" 200
@@ -56,3 +59,10 @@ introspect "$ROOT" "$(secret G)"
 is "the old child went with it" "$BODY" '{"active":false}'
 req GET "/v1/tokens/$(idof E)" "$ROOT"
 is "an old enrollment token reads as one" "$(jget .kind)" enrollment
+
+# After the upgrade every record is where its indexes say.
+stop_server
+"$ctl" -d "$KEYHOLE_HOME" verify >"$T/verify" 2>&1
+ok "keyholectl verify finds no problem in the upgraded store" grep -q ' verified: 0 problems$' "$T/verify"
+grep -v 'audit:' "$T/verify" | head -n 5 | sed 's/^/#   /'
+ok "... having walked its 9 tokens (8 and the new child)" grep -q "keyholectl: 9 tokens," "$T/verify"

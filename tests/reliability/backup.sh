@@ -29,7 +29,7 @@ ok "the load went on while it ran ($(wc -l <"$T/load") answers, $(wc -l <"$T/bef
     test "$(wc -l <"$T/load")" -gt "$(wc -l <"$T/before")"
 is "the load saw no 5xx" "$(awk '$2 >= 500 || $2 == 0' "$T/load" | wc -l)" 0
 ok "the backup holds the keys and the databases" \
-    test -s "$T/backup/hash.key" -a -s "$T/backup/jwt.keys" -a -s "$T/backup/tokens.db"
+    test -s "$T/backup/hash.key" -a -s "$T/backup/jwt.keys" -a -s "$T/backup/records.db"
 stop_server
 
 # Restored elsewhere: into a directory that is not empty, refused.

@@ -2565,17 +2565,42 @@ START_TEST(test_children)
 		more = -1;
 		ck_assert_int_eq(store_children(st, parent, &ids, t[i].max,
 		    &more), STORE_OK);
-		for (k = 0; t[i].want[k] != -1; k++) {
-			ck_assert_msg(ids.len >= (k + 1) * UUID_LEN,
-			    "row %zu: %zu ids, want more", i,
-			    ids.len / UUID_LEN);
-			ck_assert_msg(memcmp(ids.ptr + k * UUID_LEN,
-			    tok[t[i].want[k]].id, UUID_LEN) == 0,
-			    "row %zu: id %zu is not token %d", i, k,
-			    t[i].want[k]);
-		}
+		for (k = 0; t[i].want[k] != -1; k++)
+			;
 		ck_assert_msg(ids.len == k * UUID_LEN, "row %zu: %zu ids, "
 		    "want %zu", i, ids.len / UUID_LEN, k);
+		/*
+		 * The children come in the order of their hashes: a page
+		 * (more) holds any of them, a whole list each once.
+		 */
+		for (k = 0; k < ids.len / UUID_LEN; k++) {
+			const unsigned char *got = (unsigned char *)ids.ptr +
+			    k * UUID_LEN;
+			size_t	 j, seen = 0;
+
+			for (j = 0; j < ids.len / UUID_LEN; j++)
+				seen += memcmp(ids.ptr + j * UUID_LEN, got,
+				    UUID_LEN) == 0;
+			ck_assert_msg(seen == 1, "row %zu: id %zu twice", i, k);
+			if (t[i].prefill && k == 0) {
+				ck_assert(memcmp(got, parent, UUID_LEN) == 0);
+				continue;
+			}
+			for (j = 0; j < 8; j++)
+				if (memcmp(got, tok[j].id, UUID_LEN) == 0)
+					break;
+			ck_assert_msg(j < 8 && parent_of[j] == t[i].parent,
+			    "row %zu: id %zu is no child of its parent", i, k);
+			if (!t[i].more) {
+				size_t	 w;
+
+				for (w = 0; t[i].want[w] != -1 &&
+				    t[i].want[w] != (int)j; w++)
+					;
+				ck_assert_msg(t[i].want[w] != -1,
+				    "row %zu: token %zu not wanted", i, j);
+			}
+		}
 		ck_assert_msg(more == t[i].more, "row %zu: more %d", i, more);
 	}
 	buf_free(&ids);
@@ -2635,7 +2660,7 @@ START_TEST(test_verify)
 	ck_assert_uint_eq(v.hashes, 7);		/* one rotated: two hashes */
 	ck_assert_uint_eq(v.parents, 4);
 	ck_assert_uint_eq(v.list_keys, v.list_keys_expected);
-	ck_assert_uint_eq(v.files, 5);
+	ck_assert_uint_eq(v.files, 6);
 
 	/* A list that lacks a token, then a list key of no token. */
 	rec_encode(&tok[1], &enc);
@@ -2654,15 +2679,22 @@ START_TEST(test_verify)
 	raw_del(st->lists, keys[0].data, keys[0].size);
 	store_keys_free(keys, n);
 
-	/* The hash index, as the plain B-tree it is. */
+	/* The id index, as the plain B-tree it is: id -> hash. */
 	ck_assert_int_eq(db_create(&hashdb, st->env, 0), 0);
-	ck_assert_int_eq(hashdb->open(hashdb, NULL, "tokens-hash.db", NULL,
+	ck_assert_int_eq(hashdb->open(hashdb, NULL, "records-id.db", NULL,
 	    DB_BTREE, DB_AUTO_COMMIT, 0), 0);
-	raw_del(hashdb, tok[4].hash, TOK_HASH_LEN);
-	ck_assert_uint_eq(verify_problems(&v), 1);
-	raw_put(hashdb, tok[4].hash, TOK_HASH_LEN, unknown, UUID_LEN);
-	ck_assert_uint_eq(verify_problems(&v), 2);	/* missing, and stray */
-	raw_put(hashdb, tok[4].hash, TOK_HASH_LEN, tok[4].id, UUID_LEN);
+	rec_encode_stored(&tok[4], &enc);
+	ck_assert_int_eq(store_list_keys(tok[4].id, enc.ptr, enc.len, keys, &n),
+	    0);
+	store_keys_free(keys, n);
+	/* Its id, and each of its list keys, which name it by id. */
+	raw_del(hashdb, tok[4].id, UUID_LEN);
+	ck_assert_uint_eq(verify_problems(&v), 1 + n);
+	randombytes_buf(hash, sizeof(hash));
+	raw_put(hashdb, tok[4].id, UUID_LEN, hash, TOK_HASH_LEN);
+	/* missing, and stray; the lists find a record that is not it */
+	ck_assert_uint_eq(verify_problems(&v), 2 + n);
+	raw_put(hashdb, tok[4].id, UUID_LEN, tok[4].hash, TOK_HASH_LEN);
 	ck_assert_uint_eq(verify_problems(&v), 0);
 	ck_assert_int_eq(hashdb->close(hashdb, 0), 0);
 
