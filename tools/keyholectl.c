@@ -913,9 +913,9 @@ cmd_load(int argc, char **argv)
 			nscopes++;
 			break;
 		case 'k':
-			if (json_int_text(optarg, strlen(optarg), 1, 1000000,
+			if (json_int_text(optarg, strlen(optarg), 1, 100000000,
 			    &sample) == -1)
-				errx(2, "-k %s: 1 to 1000000", optarg);
+				errx(2, "-k %s: 1 to 100000000", optarg);
 			break;
 		case 'o':
 			file = optarg;
