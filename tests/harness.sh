@@ -11,6 +11,10 @@ took() {	# took PART: how long the part since the last mark took
 	mark=$SECONDS
 }
 
+failure() {	# failure LINE: kept, to be listed again by finish
+	echo "$1" >>"$log/failures"
+}
+
 check() {	# check DESCRIPTION COMMAND...: one test, the command's output shown on failure
 	local d=$1
 	shift
@@ -20,6 +24,7 @@ check() {	# check DESCRIPTION COMMAND...: one test, the command's output shown o
 	else
 		failed=$((failed + 1))
 		echo "not ok - $d"
+		failure "not ok - $d"
 		head -n 20 "$log/check.out"
 	fi
 }
@@ -34,15 +39,21 @@ http() {	# http SERVER TEST: one test against one server setup; its output in $l
 	f=$(grep -c '^not ok ' "$log/http.out")
 	passed=$((passed + p))
 	failed=$((failed + f))
+	grep '^not ok ' "$log/http.out" | sed "s|^|$2 (SERVER=$1): |" >>"$log/failures"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $2 (SERVER=$1) exited $rc"
+		failure "not ok - $2 (SERVER=$1) exited $rc"
 		failed=$((failed + 1))
 	fi
 	took "$2 (SERVER=$1)"
 }
 
-finish() {	# finish: the totals; the exit status
+finish() {	# finish: the failures again (a log's tail names them), the totals; the exit status
 	echo "# time: all $((SECONDS - start)) s"
+	if [ -s "$log/failures" ]; then
+		echo "# failed:"
+		head -n 30 "$log/failures"
+	fi
 	rm -rf "$log"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

@@ -42,6 +42,7 @@ if [ "$rc" -eq 0 ] && [ "$runs" -gt 0 ]; then
 else
 	failed=$((failed + 1))
 	echo "not ok - fuzzing: make fuzz-ci exited $rc"
+	failure "not ok - fuzzing: make fuzz-ci exited $rc"
 fi
 took "fuzzing"
 

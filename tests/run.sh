@@ -36,6 +36,7 @@ unit() {
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "not ok - $name: no result (crashed?)"
+		failure "not ok - $name: no result (crashed?)"
 		printf '%s\n' "$out" | tail -n 20
 		failed=$((failed + 1))
 		return
@@ -46,6 +47,7 @@ unit() {
 	passed=$((passed + checks - bad))
 	failed=$((failed + bad))
 	if [ "$bad" -gt 0 ]; then
+		failure "not ok - $name: $line"
 		printf '%s\n' "$out" | grep -vE '^(Running suite|[0-9]+%: )' | head -n 40
 	fi
 	echo "$name: $line"
@@ -66,6 +68,7 @@ for t in build/tests/test_*; do
 	else
 		failed=$((failed + 1))
 		echo "not ok - valgrind: $(basename "$t")"
+		failure "not ok - valgrind: $(basename "$t")"
 		tail -n 30 "$log/vg.out"
 	fi
 done
