@@ -79,8 +79,16 @@ static int		 key_load(struct store *, const char *, int, char *, size_t);
 static int		 env_open(struct store *, char *, size_t);
 static int		 store_join(struct store *, unsigned, char *, size_t);
 static int		 store_upgrade(struct store *);
-static int		 upgrade_batch(struct store *, DB *, DB_TXN *,
-			    unsigned char [UUID_LEN], int *, int *);
+/* An entry of a walk in batches (walk_batch): a Berkeley DB code. */
+typedef int	(*walk_fn)(struct store *, DB_TXN *, const DBT *, const DBT *,
+		    void *);
+static int		 walk_batch(struct store *, DB *, DB_TXN *,
+			    unsigned char [UUID_LEN], int *, int *, size_t,
+			    walk_fn, void *);
+static int		 list_one(struct store *, DB_TXN *, const DBT *,
+			    const DBT *, void *);
+static int		 upgrade_one(struct store *, DB_TXN *, const DBT *,
+			    const DBT *, void *);
 static int		 dbs_open(struct store *, unsigned, u_int32_t);
 static int		 secondary_open(struct store *, DB **, const char *,
 			    u_int32_t, int (*)(DB *, const DBT *, const DBT *,
@@ -454,26 +462,24 @@ lists_open(struct store *st)
 }
 
 /*
- * One batch of the build: up to LISTS_BATCH tokens after *last (none
- * yet: from the first) into the lists; *done after the last token, when
- * the mark is written too.
+ * Calls fn on up to max entries of db, a database keyed by id, after
+ * *last (none yet: from the first), in id order, within txn; *done after
+ * the last.  The batches of a long walk, each a transaction of its own.
  */
 static int
-lists_batch(struct store *st, DB_TXN *txn, unsigned char last[UUID_LEN],
-    int *started, int *done)
+walk_batch(struct store *st, DB *db, DB_TXN *txn, unsigned char last[UUID_LEN],
+    int *started, int *done, size_t max, walk_fn fn, void *arg)
 {
-	static const char version[] = LISTS_VERSION;
-	DBC		*c;
-	DBT		 k, d;
-	size_t		 n;
-	int		 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
+	DBC	*c;
+	DBT	 k, d;
+	size_t	 n;
+	int	 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
 
-	/* In id order: the id index's keys, the records themselves. */
-	if ((rc = st->byid->cursor(st->byid, txn, &c, 0)) != 0)
+	if ((rc = db->cursor(db, txn, &c, 0)) != 0)
 		return rc;
 	dbt_set(&k, last, *started ? UUID_LEN : 0);
 	dbt_set(&d, NULL, 0);
-	for (n = 0; rc == 0 && n < LISTS_BATCH; n++) {
+	for (n = 0; rc == 0 && n < max; n++) {
 		rc = c->get(c, &k, &d, op);
 		if (op == DB_SET_RANGE && rc == 0 && k.size == UUID_LEN &&
 		    memcmp(k.data, last, UUID_LEN) == 0)
@@ -486,16 +492,41 @@ lists_batch(struct store *st, DB_TXN *txn, unsigned char last[UUID_LEN],
 		if (rc == 0 && k.size == UUID_LEN) {
 			memcpy(last, k.data, UUID_LEN);
 			*started = 1;
-			rc = store_lists_update(st, txn, last, NULL, 0, d.data,
-			    d.size);
+			rc = fn(st, txn, &k, &d, arg);
 		}
 	}
-	if (*done) {
+	return cursor_end(c, rc);
+}
+
+/* A token into the lists it is in (the build). */
+static int
+list_one(struct store *st, DB_TXN *txn, const DBT *k, const DBT *d, void *arg)
+{
+	(void)arg;
+	return store_lists_update(st, txn, k->data, NULL, 0, d->data, d->size);
+}
+
+/*
+ * One batch of the build: up to LISTS_BATCH tokens after *last, by the
+ * id index (whose entries read as the records themselves); *done after
+ * the last token, when the mark is written too.
+ */
+static int
+lists_batch(struct store *st, DB_TXN *txn, unsigned char last[UUID_LEN],
+    int *started, int *done)
+{
+	static const char version[] = LISTS_VERSION;
+	DBT		 k, d;
+	int		 rc;
+
+	rc = walk_batch(st, st->byid, txn, last, started, done, LISTS_BATCH,
+	    list_one, NULL);
+	if (rc == 0 && *done) {
 		dbt_set(&k, version, sizeof(version) - 1);
 		dbt_set(&d, "", 0);
 		rc = st->lists->put(st->lists, txn, &k, &d, 0);
 	}
-	return cursor_end(c, rc);
+	return rc;
 }
 
 /* Builds the list index from the tokens (lists_open), if no one else is. */
@@ -941,56 +972,30 @@ env_open(struct store *st, char *err, size_t errsz)
 }
 
 /*
- * One batch of the upgrade: up to BULK_BATCH records of old after *last
- * (none yet: from the first) into records.db, each under its hash with
- * its id in the hash's place; *done after the last.  A record too short
- * to hold a hash, unreadable before, is left behind, and said so.
+ * A record of the old tokens.db (k its id, d version 1) into records.db:
+ * under its hash, with its id in the hash's place.  A record too short to
+ * hold a hash, unreadable before, is left behind, and said so.
  */
 static int
-upgrade_batch(struct store *st, DB *old, DB_TXN *txn,
-    unsigned char last[UUID_LEN], int *started, int *done)
+upgrade_one(struct store *st, DB_TXN *txn, const DBT *k, const DBT *d,
+    void *arg)
 {
-	struct buf	 rec = BUF_INIT;
-	DBC		*c;
-	DBT		 k, d, nk, nd;
-	size_t		 n;
-	int		 rc, op = *started ? DB_SET_RANGE : DB_FIRST;
+	struct buf	*rec = arg;
+	DBT		 nk, nd;
 
-	if ((rc = old->cursor(old, txn, &c, 0)) != 0)
-		return rc;
-	dbt_set(&k, last, *started ? UUID_LEN : 0);
-	dbt_set(&d, NULL, 0);
-	for (n = 0; rc == 0 && n < BULK_BATCH; n++) {
-		rc = c->get(c, &k, &d, op);
-		if (op == DB_SET_RANGE && rc == 0 && k.size == UUID_LEN &&
-		    memcmp(k.data, last, UUID_LEN) == 0)
-			rc = c->get(c, &k, &d, DB_NEXT);
-		op = DB_NEXT;
-		if (rc == DB_NOTFOUND) {
-			*done = 1;
-			break;
-		}
-		if (rc != 0 || k.size != UUID_LEN)
-			continue;
-		memcpy(last, k.data, UUID_LEN);
-		*started = 1;
-		if (d.size < 1 + TOK_HASH_LEN) {
-			fprintf(stderr, "keyhole[%ld]: upgrade: a record of "
-			    "%u bytes left out\n", (long)getpid(), d.size);
-			continue;
-		}
-		buf_reset(&rec);
-		buf_putc(&rec, REC_STORED);
-		buf_append(&rec, last, UUID_LEN);
-		buf_append(&rec, (unsigned char *)d.data + 1 + TOK_HASH_LEN,
-		    d.size - 1 - TOK_HASH_LEN);
-		dbt_set(&nk, (unsigned char *)d.data + 1, TOK_HASH_LEN);
-		dbt_set(&nd, rec.ptr, rec.len);
-		rc = st->records->put(st->records, txn, &nk, &nd,
-		    DB_NOOVERWRITE);
+	if (d->size < 1 + TOK_HASH_LEN) {
+		fprintf(stderr, "keyhole[%ld]: upgrade: a record of %u bytes "
+		    "left out\n", (long)getpid(), d->size);
+		return 0;
 	}
-	buf_free(&rec);
-	return cursor_end(c, rc);
+	buf_reset(rec);
+	buf_putc(rec, REC_STORED);
+	buf_append(rec, k->data, UUID_LEN);
+	buf_append(rec, (unsigned char *)d->data + 1 + TOK_HASH_LEN,
+	    d->size - 1 - TOK_HASH_LEN);
+	dbt_set(&nk, (unsigned char *)d->data + 1, TOK_HASH_LEN);
+	dbt_set(&nd, rec->ptr, rec->len);
+	return st->records->put(st->records, txn, &nk, &nd, DB_NOOVERWRITE);
 }
 
 /*
@@ -1008,6 +1013,7 @@ static int
 store_upgrade(struct store *st)
 {
 	unsigned char	 last[UUID_LEN];
+	struct buf	 rec = BUF_INIT;
 	static const char *const gone[] = { "tokens-hash.db",
 	    "tokens-parent.db", OLD_RECORDS_DB };
 	char		 path[4096];
@@ -1051,8 +1057,8 @@ store_upgrade(struct store *st)
 	while (rc == 0 && !done) {
 		if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
 			break;
-		if ((rc = upgrade_batch(st, old, txn, last, &started,
-		    &done)) == 0)
+		if ((rc = walk_batch(st, old, txn, last, &started, &done,
+		    BULK_BATCH, upgrade_one, &rec)) == 0)
 			rc = txn->commit(txn, 0);
 		else
 			txn->abort(txn);
@@ -1073,6 +1079,7 @@ store_upgrade(struct store *st)
 out:
 	if (old != NULL)
 		old->close(old, 0);
+	buf_free(&rec);
 	dbs_close(st, 0);
 	close(fd);	/* and unlocks */
 	return rc;
