@@ -337,12 +337,15 @@ load_to() {
 	say "loading $inc tokens (store of $size)"
 	t0=$(date +%s.%N)
 	"$ctl" -d "$T/store" load -c $((inc - jwts)) -s bench:read -O bench -e workspace:default \
-	    -k $(((inc - jwts) / SAMPLE_EVERY)) -o "$T/out/sample-$size.txt" 2>/dev/null ||
-	    die "keyholectl load failed"
+	    -k $(((inc - jwts) / SAMPLE_EVERY)) -o "$T/out/sample-$size.txt" 2>"$T/load.err" ||
+	    die "keyholectl load failed: $(tail -n 5 "$T/load.err")"
 	"$ctl" -d "$T/store" load -c "$jwts" -s bench:read -O bench -e workspace:default -J \
-	    -k "$jwts" -o "$T/out/jwt-$size.txt" 2>/dev/null || die "keyholectl load -J failed"
+	    -k "$jwts" -o "$T/out/jwt-$size.txt" 2>"$T/load.err" ||
+	    die "keyholectl load -J failed: $(tail -n 5 "$T/load.err")"
 	t1=$(date +%s.%N)
 	LOADTIME[$size]=$(calc %.1f "$t1 - $t0")
+	# The load's dirty pages to disk now, not during the next row.
+	sync
 	LOADED=$size
 	cat "$T"/out/sample-*.txt | shuf -n "$PICK" >"$T/active.txt"
 	cat "$T"/out/jwt-*.txt | shuf -n "$PICK" >"$T/active-jwt.txt"
