@@ -71,6 +71,9 @@ static int		 lists_batch(struct store *, DB_TXN *,
 #define LISTS_VERSION	"\001lists 3"
 #define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
 #define RECORDS_DB	"records.db"	/* hash -> record, the indexes beside it */
+#define ID_DB		"records-id.db"
+#define PREV_DB		"records-prev.db"
+#define PARENT_DB	"records-parent.db"
 #define OLD_RECORDS_DB	"tokens.db"	/* id -> record, before records.db */
 #define UPGRADE_LOCK	"records.lock"	/* held while one process converts */
 #define LISTS_BATCH	200	/* tokens indexed per transaction while building */
@@ -803,15 +806,15 @@ dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 		return rc;
 	st->open |= mask & DBS_RECORDS;
 	if ((mask & DBS_BYID) && (rc = secondary_open(st, &st->byid,
-	    "records-id.db", 0, id_of, dbflags)) != 0)
+	    ID_DB, 0, id_of, dbflags)) != 0)
 		return rc;
 	st->open |= mask & DBS_BYID;
 	if ((mask & DBS_BYPREV) && (rc = secondary_open(st, &st->byprev,
-	    "records-prev.db", 0, prev_of, dbflags)) != 0)
+	    PREV_DB, 0, prev_of, dbflags)) != 0)
 		return rc;
 	st->open |= mask & DBS_BYPREV;
 	if ((mask & DBS_BYPARENT) && (rc = secondary_open(st, &st->byparent,
-	    "records-parent.db", DB_DUP | DB_DUPSORT, parent_of, dbflags)) != 0)
+	    PARENT_DB, DB_DUP | DB_DUPSORT, parent_of, dbflags)) != 0)
 		return rc;
 	st->open |= mask & DBS_BYPARENT;
 	if ((mask & DBS_AUDIT) && ((rc = db_create(&st->audit, env, 0)) != 0 ||
@@ -1014,6 +1017,8 @@ store_upgrade(struct store *st)
 {
 	unsigned char	 last[UUID_LEN];
 	struct buf	 rec = BUF_INIT;
+	static const char *const made[] = { RECORDS_DB, ID_DB, PREV_DB,
+	    PARENT_DB };
 	static const char *const gone[] = { "tokens-hash.db",
 	    "tokens-parent.db", OLD_RECORDS_DB };
 	char		 path[4096];
@@ -1040,14 +1045,10 @@ store_upgrade(struct store *st)
 	/* Outside the watchdog's stays: it takes as long as the store is large. */
 	fprintf(stderr, "keyhole[%ld]: upgrading the store in %s to records "
 	    "by hash\n", (long)getpid(), st->home);
-	for (i = 0; i < 4; i++) {
-		static const char *const made[] = { RECORDS_DB, "records-id.db",
-		    "records-prev.db", "records-parent.db" };
-
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++)
 		if ((rc = st->env->dbremove(st->env, NULL, made[i], NULL,
 		    DB_AUTO_COMMIT)) != 0 && rc != ENOENT)
 			goto out;
-	}
 	if ((rc = dbs_open(st, DBS_RECORDS | DBS_BYID | DBS_BYPREV |
 	    DBS_BYPARENT, DB_AUTO_COMMIT | DB_CREATE)) != 0 ||
 	    (rc = db_create(&old, st->env, 0)) != 0 ||
@@ -1063,9 +1064,10 @@ store_upgrade(struct store *st)
 		else
 			txn->abort(txn);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = old->close(old, 0);
-	old = NULL;
+		old = NULL;	/* closed, whatever close said */
+	}
 	if (rc == 0 && (rc = st->env->txn_begin(st->env, NULL, &txn, 0)) == 0) {
 		for (i = 0; rc == 0 && i < sizeof(gone) / sizeof(gone[0]); i++)
 			if ((rc = st->env->dbremove(st->env, txn, gone[i], NULL,

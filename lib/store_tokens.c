@@ -10,7 +10,7 @@
 #include "store_impl.h"
 
 static int		 by_id(struct store *, DB_TXN *, const unsigned char *,
-			    DBT *, DBT *, u_int32_t);
+			    unsigned char [TOK_HASH_LEN], DBT *, DBT *, u_int32_t);
 static int		 rec_put(struct store *, DB_TXN *, const DBT *,
 			    const struct tok_rec *, const struct buf *);
 static int		 insert_fn(struct store *, DB_TXN *, void *);
@@ -46,18 +46,26 @@ struct insert_arg {
 
 /*
  * A token's record by its id, through the id index: its key (the hash)
- * into *pk, itself into *d.  A Berkeley DB code.
+ * into *pk, itself into *d.  A Berkeley DB code.  A key of the right size
+ * is copied to hash, and *pk points there: out of the handle's memory,
+ * which the next write through the handle reuses.
  */
 static int
-by_id(struct store *st, DB_TXN *txn, const unsigned char *id, DBT *pk, DBT *d,
-    u_int32_t flags)
+by_id(struct store *st, DB_TXN *txn, const unsigned char *id,
+    unsigned char hash[TOK_HASH_LEN], DBT *pk, DBT *d, u_int32_t flags)
 {
 	DBT	 k;
+	int	 rc;
 
 	dbt_set(&k, id, UUID_LEN);
 	dbt_set(pk, NULL, 0);
 	dbt_set(d, NULL, 0);
-	return st->byid->pget(st->byid, txn, &k, pk, d, flags);
+	rc = st->byid->pget(st->byid, txn, &k, pk, d, flags);
+	if (rc == 0 && pk->size == TOK_HASH_LEN) {
+		memcpy(hash, pk->data, TOK_HASH_LEN);
+		dbt_set(pk, hash, TOK_HASH_LEN);
+	}
+	return rc;
 }
 
 /*
@@ -86,6 +94,7 @@ static int
 list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
 {
 	struct tok_rec	 t;
+	unsigned char	 hash[TOK_HASH_LEN];
 	DBC		*c;
 	DBT		 k, d, pk, pd;
 	size_t		 plen = at->prefix->len;
@@ -103,8 +112,8 @@ list_holds(struct store *st, DB_TXN *txn, const struct list_at *at, int *holds)
 		if (k.size != plen + UUID_LEN ||
 		    memcmp(k.data, at->prefix->ptr, plen) != 0)
 			break;
-		rc = by_id(st, txn, (unsigned char *)k.data + plen, &pk, &pd,
-		    0);
+		rc = by_id(st, txn, (unsigned char *)k.data + plen, hash, &pk,
+		    &pd, 0);
 		if (rc == DB_NOTFOUND)	/* gone meanwhile: the next one */
 			continue;
 		if (rc != 0)
@@ -206,10 +215,11 @@ static int
 get_fn(struct store *st, DB_TXN *txn, void *arg)
 {
 	struct get_arg	*a = arg;
+	unsigned char	 hash[TOK_HASH_LEN];
 	DBT		 pk, d;
 	int		 rc;
 
-	if ((rc = by_id(st, txn, a->key, &pk, &d, 0)) != 0)
+	if ((rc = by_id(st, txn, a->key, hash, &pk, &d, 0)) != 0)
 		return rc;
 	a->corrupt = rec_load(&pk, &d, a->rec) == -1;
 	return 0;
@@ -290,13 +300,10 @@ modify_one(struct store *st, DB_TXN *txn, const unsigned char *id,
 
 	*verdict = 0;
 	/* DB_RMW: take the write lock now, so two updaters cannot deadlock. */
-	if ((rc = by_id(st, txn, id, &pk, &d, DB_RMW)) != 0)
+	if ((rc = by_id(st, txn, id, hash, &pk, &d, DB_RMW)) != 0)
 		return rc;
 	if (rec_load(&pk, &d, rec) == -1)
 		return EINVAL;
-	/* The key as it was, out of the handle's memory the writes reuse. */
-	memcpy(hash, pk.data, TOK_HASH_LEN);
-	dbt_set(&pk, hash, TOK_HASH_LEN);
 	if ((*verdict = fn(rec, fnarg)) != 1 && *verdict != 2)
 		return 0;
 	rec_encode_stored(rec, enc);
@@ -472,7 +479,8 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 
 	for (i = 0; i < a->n && rc == 0; i++) {
 		/* Read first: the entry keeps the organization, for its readers. */
-		rc = by_id(st, txn, a->ids + i * UUID_LEN, &pk, &d, DB_RMW);
+		rc = by_id(st, txn, a->ids + i * UUID_LEN, hash, &pk, &d,
+		    DB_RMW);
 		if (rc == 0 && pk.size != TOK_HASH_LEN)
 			rc = EINVAL;
 		if (rc == DB_NOTFOUND) {
@@ -485,11 +493,8 @@ delete_fn(struct store *st, DB_TXN *txn, void *arg)
 		if (rc == 0)
 			rc = store_lists_update(st, txn, a->ids + i * UUID_LEN,
 			    d.data, d.size, NULL, 0);
-		if (rc == 0) {
-			memcpy(hash, pk.data, TOK_HASH_LEN);
-			dbt_set(&pk, hash, TOK_HASH_LEN);
+		if (rc == 0)
 			rc = st->records->del(st->records, txn, &pk, 0);
-		}
 		if (rc == 0 && a->ev != NULL) {
 			e = *a->ev;
 			e.target = a->ids + i * UUID_LEN;
@@ -720,6 +725,7 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 	struct list_got		*g = a->got;
 	struct buf		 k = BUF_INIT;
 	DBC			*c;
+	unsigned char		 hash[TOK_HASH_LEN];
 	DBT			 kd, d, pd;
 	db_recno_t		 first, end, at;
 	size_t			 plen = q->prefix->len, scanned = 0;
@@ -788,8 +794,8 @@ page_fn(struct store *st, DB_TXN *txn, void *arg)
 			break;
 		}
 		/* The record itself, by its id: the key ends with it. */
-		rc = by_id(st, txn, (unsigned char *)kd.data + plen, &d, &pd,
-		    0);
+		rc = by_id(st, txn, (unsigned char *)kd.data + plen, hash, &d,
+		    &pd, 0);
 		if (rc == DB_NOTFOUND) {	/* gone meanwhile */
 			rc = 0;
 			continue;
