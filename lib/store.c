@@ -796,20 +796,13 @@ dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 	if (mask & (DBS_BYID | DBS_BYPREV | DBS_BYPARENT))
 		mask |= DBS_RECORDS;
 	mask &= ~st->open;
-	/*
-	 * records.db is a hash table: a lookup by secret reads one bucket
-	 * page, with no internal pages to keep in the cache, however many
-	 * tokens there are; nothing walks it in order (the indexes do).  A
-	 * store made while it was a B-tree opens as what it is.
-	 */
 	if ((mask & DBS_RECORDS) &&
 	    ((rc = db_create(&st->records, env, 0)) != 0 ||
 #ifdef KEYHOLE_FAULTS
-	    (rc = st->records->set_h_compare(st->records, fault_compare)) != 0 ||
+	    (rc = st->records->set_bt_compare(st->records, fault_compare)) != 0 ||
 #endif
 	    (rc = st->records->open(st->records, NULL, RECORDS_DB, NULL,
-	    (dbflags & DB_CREATE) ? DB_HASH : DB_UNKNOWN, dbflags,
-	    0660)) != 0))
+	    DB_BTREE, dbflags, 0660)) != 0))
 		return rc;
 	st->open |= mask & DBS_RECORDS;
 	if ((mask & DBS_BYID) && (rc = secondary_open(st, &st->byid,

@@ -266,7 +266,7 @@ store_get_by_hash(struct store *st, const unsigned char hash[TOK_HASH_LEN],
 	enum store_err	 e;
 
 	/*
-	 * One bucket page: the records are keyed by the current hash.  Only a
+	 * One descent: the records are keyed by the current hash.  Only a
 	 * miss looks further, among the previous secrets still in a grace.
 	 */
 	e = store_run(st, get_hash_fn, &a, RUN_READ, DBS_RECORDS);

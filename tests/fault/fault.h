@@ -12,8 +12,8 @@
 /* Sends this process sig (SIGKILL, SIGSTOP) when fault name is on. */
 void	 fault_point(const char *name, int sig);
 /*
- * Berkeley DB's default order (bytes, then length), for records.db's
- * bucket pages: with "stop_in_compare" on, the process stops itself inside the
+ * Berkeley DB's default B-tree order (bytes, then length), for the hash
+ * index: with "stop_in_compare" on, the process stops itself inside the
  * library, holding the page's latch (a region mutex), for the test to see
  * the mutex held and to kill it there.
  */
