@@ -70,11 +70,6 @@ static int		 lists_batch(struct store *, DB_TXN *,
 /* The list index's version mark: a key no list has (lists start with a letter). */
 #define LISTS_VERSION	"\001lists 3"
 #define LISTS_LOCK	"tokens-list.lock"	/* held while one process builds it */
-#define RECORDS_DB	"records.db"	/* hash -> record, the indexes beside it */
-#define ID_DB		"records-id.db"
-#define PREV_DB		"records-prev.db"
-#define PARENT_DB	"records-parent.db"
-#define OLD_RECORDS_DB	"tokens.db"	/* id -> record, before records.db */
 #define UPGRADE_LOCK	"records.lock"	/* held while one process converts */
 #define LISTS_BATCH	200	/* tokens indexed per transaction while building */
 #define LISTS_TRIES	100	/* batches retried after a deadlock, in all */
@@ -452,7 +447,7 @@ lists_open(struct store *st)
 
 	if ((rc = db_create(&st->lists, st->env, 0)) != 0 ||
 	    (rc = st->lists->set_flags(st->lists, DB_RECNUM)) != 0 ||
-	    (rc = st->lists->open(st->lists, NULL, "tokens-list.db", NULL,
+	    (rc = st->lists->open(st->lists, NULL, LISTS_DB, NULL,
 	    DB_BTREE, DB_AUTO_COMMIT | DB_CREATE, 0660)) != 0)
 		return rc;
 	dbt_set(&k, version, sizeof(version) - 1);
@@ -818,7 +813,7 @@ dbs_open(struct store *st, unsigned mask, u_int32_t dbflags)
 		return rc;
 	st->open |= mask & DBS_BYPARENT;
 	if ((mask & DBS_AUDIT) && ((rc = db_create(&st->audit, env, 0)) != 0 ||
-	    (rc = st->audit->open(st->audit, NULL, "audit.db", NULL,
+	    (rc = st->audit->open(st->audit, NULL, AUDIT_DB, NULL,
 	    DB_BTREE, dbflags, 0660)) != 0))
 		return rc;
 	st->open |= mask & DBS_AUDIT;
@@ -1019,8 +1014,8 @@ store_upgrade(struct store *st)
 	struct buf	 rec = BUF_INIT;
 	static const char *const made[] = { RECORDS_DB, ID_DB, PREV_DB,
 	    PARENT_DB };
-	static const char *const gone[] = { "tokens-hash.db",
-	    "tokens-parent.db", OLD_RECORDS_DB };
+	static const char *const gone[] = { OLD_HASH_DB,
+	    OLD_PARENT_DB, OLD_RECORDS_DB };
 	char		 path[4096];
 	struct stat	 sb;
 	DB_TXN		*txn;

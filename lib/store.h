@@ -93,6 +93,9 @@ struct audit_ev {
 };
 
 #define KEYHOLE_KEYFILE	"hash.key"	/* the hashing key, beside the databases */
+/* The records, of this layout and of the one before it (a store holds either). */
+#define STORE_RECORDS_FILE	"records.db"
+#define STORE_OLD_RECORDS_FILE	"tokens.db"
 
 struct store;
 

@@ -134,11 +134,10 @@ store_backup(struct store *st, const char *dir, char *err, size_t errsz)
 static int
 store_file(const char *name)
 {
-	static const char *const names[] = { "records.db", "records-id.db",
-	    "records-prev.db", "records-parent.db", "tokens-list.db",
-	    "audit.db", KEYHOLE_KEYFILE, JWT_KEYFILE,
+	static const char *const names[] = { STORE_DBS, KEYHOLE_KEYFILE,
+	    JWT_KEYFILE,
 	    /* a backup from before records.db: the first open upgrades it */
-	    "tokens.db", "tokens-hash.db", "tokens-parent.db" };
+	    OLD_RECORDS_DB, OLD_HASH_DB, OLD_PARENT_DB };
 	size_t	 i;
 
 	if (strncmp(name, "log.", 4) == 0 && strspn(name + 4, "0123456789") ==
@@ -159,12 +158,12 @@ store_restore(const char *from, const char *home, char *err, size_t errsz)
 	DIR		*d;
 	int		 rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", from, "records.db");
+	snprintf(path, sizeof(path), "%s/%s", from, RECORDS_DB);
 	if (stat(path, &sb) == -1) {
-		snprintf(path, sizeof(path), "%s/%s", from, "tokens.db");
+		snprintf(path, sizeof(path), "%s/%s", from, OLD_RECORDS_DB);
 		if (stat(path, &sb) == -1) {
 			snprintf(err, errsz, "%s holds no backup (no "
-			    "records.db)", from);
+			    RECORDS_DB ")", from);
 			return STORE_FATAL;
 		}
 	}

@@ -35,6 +35,20 @@ struct store {
 	unsigned	 bulk_n;
 };
 
+/* The database files (schema/storage.md). */
+#define RECORDS_DB	STORE_RECORDS_FILE	/* keyed hash -> record */
+#define ID_DB		"records-id.db"		/* its indexes, by Berkeley DB */
+#define PREV_DB		"records-prev.db"
+#define PARENT_DB	"records-parent.db"
+#define LISTS_DB	"tokens-list.db"	/* kept by keyhole */
+#define AUDIT_DB	"audit.db"
+/* Every one, for those that take them all (verify, backup). */
+#define STORE_DBS	RECORDS_DB, ID_DB, PREV_DB, PARENT_DB, LISTS_DB, AUDIT_DB
+/* Before records.db: records by id, found through the other two. */
+#define OLD_RECORDS_DB	STORE_OLD_RECORDS_FILE
+#define OLD_HASH_DB	"tokens-hash.db"
+#define OLD_PARENT_DB	"tokens-parent.db"
+
 /* A transaction's work: returns a Berkeley DB code; may run more than once. */
 typedef int	(*txn_fn)(struct store *, DB_TXN *, void *);
 

@@ -320,7 +320,7 @@ walk_tokens(struct ctx *c)
 	d.flags = DB_DBT_PARTIAL;	/* the keys only: check_token reads */
 	while ((rc = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		if (k.size != TOK_HASH_LEN) {
-			problem(c, NULL, "records.db: a key of %u bytes", k.size);
+			problem(c, NULL, RECORDS_DB ": a key of %u bytes", k.size);
 			continue;
 		}
 		memcpy(hash, k.data, TOK_HASH_LEN);
@@ -342,10 +342,10 @@ walk_tokens(struct ctx *c)
 			problem(c, tc.t.id, "its id is not in records-id.db");
 		if (bad & P_PREV)
 			problem(c, tc.t.id, "its previous hash is not in "
-			    "records-prev.db");
+			    PREV_DB);
 		if (bad & P_PARENT)
 			problem(c, tc.t.id, "its minter is not in "
-			    "records-parent.db");
+			    PARENT_DB);
 		if (bad & P_LISTS)
 			problem(c, tc.t.id, "a list it is in lacks it "
 			    "(tokens-list.db)");
@@ -489,7 +489,7 @@ walk_lists(struct ctx *c)
 		if ((rc = cur->get(cur, &k, &rd, DB_GET_RECNO)) != 0)
 			break;
 		if (rn != want) {
-			problem(c, NULL, "tokens-list.db: key %lu is numbered %lu",
+			problem(c, NULL, LISTS_DB ": key %lu is numbered %lu",
 			    (unsigned long)want, (unsigned long)rn);
 			want = rn;
 		}
@@ -499,7 +499,7 @@ walk_lists(struct ctx *c)
 		}
 		c->v->list_keys++;
 		if (k.size < 1 + UUID_LEN) {
-			problem(c, NULL, "tokens-list.db: a key of %u bytes",
+			problem(c, NULL, LISTS_DB ": a key of %u bytes",
 			    k.size);
 			continue;
 		}
@@ -519,13 +519,13 @@ walk_lists(struct ctx *c)
 	if ((rc = cursor_end(cur, rc)) != 0)
 		return rc;
 	if (!mark)
-		problem(c, NULL, "tokens-list.db: no version mark");
+		problem(c, NULL, LISTS_DB ": no version mark");
 	/* The tree's own count of its keys. */
 	if ((rc = c->st->lists->stat(c->st->lists, NULL, &bs,
 	    DB_FAST_STAT)) != 0)
 		return rc;
 	if (bs->bt_nkeys != want)
-		problem(c, NULL, "tokens-list.db counts %lu keys, holds %lu",
+		problem(c, NULL, LISTS_DB " counts %lu keys, holds %lu",
 		    (unsigned long)bs->bt_nkeys, (unsigned long)want);
 	free(bs);
 	return 0;
@@ -542,9 +542,7 @@ walk_lists(struct ctx *c)
 static void
 verify_files(struct ctx *c)
 {
-	static const char *const files[] = { "records.db", "records-id.db",
-	    "records-prev.db", "records-parent.db", "tokens-list.db",
-	    "audit.db" };
+	static const char *const files[] = { STORE_DBS };
 	DB_ENV	*env;
 	DB	*db;
 	size_t	 i;
@@ -603,16 +601,16 @@ store_verify(struct store *st, struct store_verify *v)
 	c.st = st;
 	c.v = v;
 	if ((rc = store_uses(st, DBS_ALL)) == 0 &&
-	    (rc = raw_open(st, &c.ids, "records-id.db", 0)) == 0 &&
-	    (rc = raw_open(st, &c.prev, "records-prev.db", 0)) == 0 &&
-	    (rc = raw_open(st, &c.parent, "records-parent.db",
+	    (rc = raw_open(st, &c.ids, ID_DB, 0)) == 0 &&
+	    (rc = raw_open(st, &c.prev, PREV_DB, 0)) == 0 &&
+	    (rc = raw_open(st, &c.parent, PARENT_DB,
 	    DB_DUP | DB_DUPSORT)) == 0 &&
 	    (rc = walk_audit(&c)) == 0 && (rc = walk_tokens(&c)) == 0 &&
-	    (rc = walk_secondary(&c, c.ids, "records-id.db", OF_ID,
+	    (rc = walk_secondary(&c, c.ids, ID_DB, OF_ID,
 	    NULL)) == 0 &&
-	    (rc = walk_secondary(&c, c.prev, "records-prev.db", OF_PREV,
+	    (rc = walk_secondary(&c, c.prev, PREV_DB, OF_PREV,
 	    &v->hashes)) == 0 &&
-	    (rc = walk_secondary(&c, c.parent, "records-parent.db", OF_PARENT,
+	    (rc = walk_secondary(&c, c.parent, PARENT_DB, OF_PARENT,
 	    &v->parents)) == 0)
 		rc = walk_lists(&c);
 	if (rc == 0 && v->list_keys != v->list_keys_expected)

@@ -238,8 +238,8 @@ cmd_init(int argc, char **argv)
 		err(1, "%s", home);
 	if (fstat(fd, &sb) == -1)
 		err(1, "%s", home);
-	if (exists(fd, "records.db") || exists(fd, "tokens.db") ||
-	    exists(fd, KEYHOLE_KEYFILE)) {
+	if (exists(fd, STORE_RECORDS_FILE) ||
+	    exists(fd, STORE_OLD_RECORDS_FILE) || exists(fd, KEYHOLE_KEYFILE)) {
 		warnx("%s already holds a store; nothing changed", home);
 		close(fd);
 		return 1;
