@@ -34,6 +34,9 @@
 #   p  the introspection's peer: PHP under PHP-FPM ($PROCS processes) behind
 #      the same lighttpd, PDO SQLite, one indexed lookup of the token's
 #      SHA-256 (tests/bench/peer), at the smallest and the largest store
+# The rows c and f at the largest size (and c at 10,000,000) alternate run
+# by run with the same rows against a copy of the 1,000-token store, served
+# beside (start_reference): their ratios to it are the targets' measure.
 # The full run writes BENCHMARKS.md; QUICK=1 (one 3-second run a row, the
 # store of 1,000 tokens alone) only prints.  Exits 0 unless something broke (a server
 # or wrk that did not start or run); answers other than the expected
@@ -68,7 +71,7 @@ if [ -n "${QUICK:-}" ]; then
 	HUGE=
 	GROW=6
 else
-	SECS=8		# seconds a run: the 10,000,000-token load must fit too
+	SECS=7		# seconds a run: the 10,000,000-token load must fit too
 	RUNS=3		# each row: the median run of three, and their spread
 	SIZES=(1000 100000 1000000)
 	HUGE=10000000	# row c once more, last, on a store loaded on to this size
@@ -87,7 +90,10 @@ PORT=
 LOADED=0
 BYFILE=
 ORDER=()
-declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME
+REFPORT=
+REFPID=
+PAIR=
+declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME PAIRED
 
 say() { echo "bench: $*" >&2; }
 
@@ -266,6 +272,39 @@ stop_apache() {	# stop_apache: what apache_rows started
 	APORT= LPID=
 }
 
+# start_reference: the reference store, a copy of the store as it is now
+# (1,000 tokens), served by a second lighttpd beside the first, idle but
+# for the runs that alternate with a row's (bench, PAIR=1): a store's
+# rate against a small one's, measured minutes apart, would move with
+# whatever else this machine does meanwhile.
+start_reference() {
+	local lpid=$LPID
+	"$ctl" -d "$T/store" backup "$T/out/ref" >/dev/null 2>&1 || die "keyholectl backup (reference) failed"
+	mkdir -m 2770 "$T/ref"
+	[ "$(id -u)" -ne 0 ] || chown www-data:www-data "$T/ref"
+	"$ctl" -d "$T/ref" restore "$T/out/ref" >/dev/null 2>&1 || die "keyholectl restore (reference) failed"
+	cp "$T/active.txt" "$T/active-ref.txt"
+	mkdir -p "$T/run-ref/htdocs"
+	REFPORT=$(free_port)
+	KEYHOLE_HOME=$T/ref KEYHOLE_RUN=$T/run-ref KEYHOLE_BIN=$bin KEYHOLE_SYNC= \
+	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH="$(dirname "$null") $here/peer" \
+	    KEYHOLE_BENCH_NULL=$null KEYHOLE_BENCH_NULLCGI=$nullcgi \
+	    KEYHOLE_BENCH_PEER=$here/peer KEYHOLE_BENCH_PHP_SOCKET=$T/php.sock \
+	    PORT=$REFPORT sh "$top/tools/serve.sh" -b >/dev/null ||
+	    die "the reference lighttpd did not start"
+	REFPID=$(cat "$T/run-ref/lighttpd.pid")
+	say "reference store of ${SIZES[0]} tokens: lighttpd $REFPID on port $REFPORT"
+	LPID=$lpid
+}
+
+stop_reference() {
+	local lpid=$LPID
+	[ -n "$REFPID" ] || return 0
+	LPID=$REFPID
+	stop_server
+	LPID=$lpid REFPID=
+}
+
 cleanup() {	# cleanup: on any exit, stop what was started and remove the bench directory
 	if [ -n "$WRK" ]; then
 		kill "$WRK" 2>/dev/null || true
@@ -273,6 +312,7 @@ cleanup() {	# cleanup: on any exit, stop what was started and remove the bench d
 	fi
 	stop_apache
 	stop_server
+	stop_reference
 	if [ -n "$PHPPID" ]; then
 		kill "$PHPPID" 2>/dev/null || true
 		wait "$PHPPID" 2>/dev/null || true
@@ -372,14 +412,20 @@ bytes_per_token() {	# bytes_per_token ROW: STORE[ROW] and BYFILE, every token da
 # bench ROW WHAT PATH STATUS PROGRAM MODE [ARGS]: one wrk run and its row.
 # PROGRAM is the workers' program (CPU and memory), "cgi" (lighttpd's
 # children) or "-" (none).
+# PAIR=1 bench ...: each run right after the same run against the
+# reference store (start_reference); PAIRED[ROW], the median of the runs'
+# ratios to theirs.
 bench() {
 	local row=$1 what=$2 url=http://127.0.0.1:$PORT$3 want=$4 prog=$5
 	local out=$T/wrk-$1.out pids=() pids_after l0 l1 w0 w1 n good bad sockerr err=
-	local rates run rate
+	local rates run rate refurl=http://127.0.0.1:$REFPORT$3 refargs ratios=() ref
 	shift 5
 	WHAT[$row]=$what
-	say "row $row: $what"
+	say "row $row: $what${PAIR:+, by turns with the reference store}"
+	refargs=("${@//"$T/active.txt"/"$T/active-ref.txt"}")
 	# @RUN@ in an argument: the run's number (0, the warm-up).
+	[ -z "${PAIR:-}" ] || run_wrk /dev/null "$WARM" "$refurl" "${refargs[@]}" ||
+	    die "wrk failed (warm-up of row $row's reference)"
 	run_wrk /dev/null "$WARM" "$url" "${@//@RUN@/0}" || die "wrk failed (warm-up of row $row)"
 	case $prog in
 	-|cgi) ;;
@@ -392,12 +438,21 @@ bench() {
 	if [ "$prog" = cgi ]; then w0=$(child_ticks "$LPID"); else w0=$(cpu_ticks "${pids[@]}"); fi
 	rates=()
 	for run in $(seq "$RUNS"); do
+		if [ -n "${PAIR:-}" ]; then
+			run_wrk "$T/ref-$row.$run" "$SECS" "$refurl" "${refargs[@]}" ||
+			    die "wrk failed (row $row's reference): $(tail -n 3 "$T/ref-$row.$run")"
+			ref=$(calc %.0f "$(stat_of "$T/ref-$row.$run" requests) / ($(stat_of "$T/ref-$row.$run" duration_us) / 1e6)")
+			[ "$ref" -gt 0 ] || die "row $row's reference: wrk completed no request"
+		fi
 		run_wrk "$out.$run" "$SECS" "$url" "${@//@RUN@/$run}" ||
 		    die "wrk failed (row $row): $(tail -n 3 "$out.$run")"
 		n=$(stat_of "$out.$run" requests)
 		[ "${n:-0}" -gt 0 ] || die "row $row: wrk completed no request: $(tail -n 3 "$out.$run")"
 		rates+=("$(calc %.0f "$n / ($(stat_of "$out.$run" duration_us) / 1e6)") $run")
+		[ -z "${PAIR:-}" ] || ratios+=("$(calc %.4f "$n / ($(stat_of "$out.$run" duration_us) / 1e6) / $ref")")
 	done
+	[ -z "${PAIR:-}" ] ||
+	    PAIRED[$row]=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
 	l1=$(cpu_ticks "$LPID")
 	if [ "$prog" = cgi ]; then w1=$(child_ticks "$LPID"); else w1=$(cpu_ticks "${pids[@]}"); fi
 
@@ -552,6 +607,23 @@ points() {	# points N: "N percentage points"
 	if [ "$1" = 1 ]; then echo "1 percentage point"; else echo "$1 percentage points"; fi
 }
 
+# against WHAT ROW ROW1 PCT: ROW's rate against ROW1's (the smallest
+# store's), target PCT%: judged by the runs by turns with the reference
+# store where ROW had them, ROW1's rate minutes before shown beside.
+against() {
+	local pct ok
+	pct=$(calc %.0f "100 * ${RPS[$2]} / ${RPS[$3]}")
+	if [ -n "${PAIRED[$2]:-}" ]; then
+		local paired
+		paired=$(calc %.0f "100 * ${PAIRED[$2]}")
+		ok=$(calc %d "$paired >= $4")
+		echo "- $1: ${RPS[$2]} req/s = $paired% of the reference store's of $(fmt_size "${SIZES[0]}") tokens, run by run, by turns (median of $RUNS; against row $(label "$3")'s ${RPS[$3]} req/s of minutes before, $pct%); target >= $4%: $(verdict "$ok" "$(points $(($4 - paired)))")"
+	else
+		ok=$(calc %d "$pct >= $4")
+		echo "- $1: ${RPS[$2]} req/s = $pct% of its rate at $(fmt_size "${SIZES[0]}") (${RPS[$3]} req/s); target >= $4%: $(verdict "$ok" "$(points $(($4 - pct)))")"
+	fi
+}
+
 targets() {	# targets: one line per target: measured, target, met or missed by how much
 	local c1=c${SIZES[0]} cl=c$LARGEST f1=f${SIZES[0]} fl=f$LARGEST pct ok x
 	pct=$(calc %.0f "100 * ${RPS[$c1]} / ${RPS[b]}")
@@ -560,14 +632,8 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 	x=$(calc %.2f "${P99[$c1]} / ${P99[b]}")
 	ok=$(calc %d "$x <= 2")
 	echo "- introspection p99 at 1,000 tokens: ${P99[$c1]} ms = ${x}x (b)'s ${P99[b]} ms; target <= 2x: $(verdict "$ok" "$(calc %.2f "$x - 2")x")"
-	pct=$(calc %.0f "100 * ${RPS[$cl]} / ${RPS[$c1]}")
-	ok=$(calc %d "$pct >= 95")
-	echo "- introspection at $(fmt_size "$LARGEST") tokens: ${RPS[$cl]} req/s = $pct% of its rate at 1,000; target >= 95%: $(verdict "$ok" "$(points $((95 - pct)))")"
-	if [ -n "$HUGE" ]; then
-		pct=$(calc %.0f "100 * ${RPS[c$HUGE]} / ${RPS[$c1]}")
-		ok=$(calc %d "$pct >= 85")
-		echo "- introspection at $(fmt_size "$HUGE") tokens (loaded in bulk): ${RPS[c$HUGE]} req/s = $pct% of its rate at 1,000; target >= 85%: $(verdict "$ok" "$(points $((85 - pct)))")"
-	fi
+	against "introspection at $(fmt_size "$LARGEST") tokens" "$cl" "$c1" 95
+	[ -z "$HUGE" ] || against "introspection at $(fmt_size "$HUGE") tokens (loaded in bulk)" "c$HUGE" "$c1" 85
 	for x in "${SIZES[0]}" "$LARGEST"; do
 		pct=$(calc %.1f "${RPS[c$x]} / ${RPS[p$x]}")
 		ok=$(calc %d "$pct >= 2")
@@ -603,9 +669,7 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 	pct=$(calc %.0f "100 * ${RPS[$fl]} / ${RPS[h]}")
 	ok=$(calc %d "$pct >= 40")
 	echo "- plain CGI introspection at $(fmt_size "$LARGEST") tokens: ${RPS[$fl]} req/s = $pct% of a do-nothing C program as plain CGI (h, ${RPS[h]} req/s); target >= 40%: $(verdict "$ok" "$(points $((40 - pct)))")"
-	pct=$(calc %.0f "100 * ${RPS[$fl]} / ${RPS[$f1]}")
-	ok=$(calc %d "$pct >= 90")
-	echo "- plain CGI introspection at $(fmt_size "$LARGEST") tokens: $pct% of its rate at $(fmt_size "${SIZES[0]}") (${RPS[$f1]} req/s); target >= 90%: $(verdict "$ok" "$(points $((90 - pct)))")"
+	against "plain CGI introspection at $(fmt_size "$LARGEST") tokens" "$fl" "$f1" 90
 }
 
 machine() {	# machine: what the numbers were measured on
@@ -669,7 +733,10 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "requests completed, all runs. Store bytes per token: every token database"
 		echo "(records.db and its indexes records-id.db, records-prev.db, records-parent.db, tokens-list.db) over"
 		echo "the tokens stored, right after loading. Each row is the median of $RUNS runs; its"
-		echo "spread is the fastest run less the slowest, over the median."
+		echo "spread is the fastest run less the slowest, over the median. The rows c and f at"
+		echo "$(fmt_size "$LARGEST") tokens${HUGE:+ and c at $(fmt_size "$HUGE")} ran by turns with a reference store, a copy of the"
+		echo "store at $(fmt_size "${SIZES[0]}") tokens served by a second lighttpd: each of their runs right after the same"
+		echo "run against the reference; their targets are judged on the median of those runs' ratios."
 		echo
 		echo "![introspection's rate against the store's size](BENCHMARKS.png)"
 	} >"$top/BENCHMARKS.md"
@@ -722,12 +789,16 @@ main() {	# main: the whole benchmark, in order
 	bench b "null FastCGI responder, $PROCS processes" /null 200 "$null" get
 	for size in "${SIZES[@]}"; do
 		load_to "$size"
+		# The largest store's rows by turns with the smallest's copy.
+		[ "$size" != "$LARGEST" ] || [ "$size" = "${SIZES[0]}" ] || PAIR=1
+		[ "$size" != "${SIZES[0]}" ] || [ -n "${QUICK:-}" ] || start_reference
 		bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		bytes_per_token "c$size"
 		LARGEST_BYFILE=$BYFILE
 		bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
 		    /cgi/introspect 200 cgi introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
+		PAIR=
 		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
 			bench "p$size" "the peer: PHP-FPM + PDO SQLite, $(fmt_size "$size") tokens" \
 			    /php/introspect.php 200 php introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
@@ -760,7 +831,7 @@ main() {	# main: the whole benchmark, in order
 	# Last, as it takes longest to load: a store ten times the largest.
 	if [ -n "$HUGE" ]; then
 		load_to "$HUGE" nopeer
-		bench "c$HUGE" "introspect, $(fmt_size "$HUGE") tokens" /v1/introspect 200 \
+		PAIR=1 bench "c$HUGE" "introspect, $(fmt_size "$HUGE") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		bytes_per_token "c$HUGE"
 		HUGE_BYFILE=$BYFILE
