@@ -147,15 +147,18 @@ prepare() {	# prepare: a bench directory, a fresh store, the callers, the unknow
 	    2>/dev/null || die "keyholectl load -J (throwaway store) failed"
 }
 
-start_server() {	# start_server SYNC: lighttpd with the bench configuration, by tools/serve.sh
-	PORT=$(free_port)
-	KEYHOLE_HOME=$T/store KEYHOLE_RUN=$T/run KEYHOLE_BIN=$bin KEYHOLE_SYNC=$1 \
+serve() {	# serve HOME RUN PORT SYNC: lighttpd with the bench configuration, by tools/serve.sh; prints its pid
+	KEYHOLE_HOME=$1 KEYHOLE_RUN=$2 KEYHOLE_BIN=$bin KEYHOLE_SYNC=$4 \
 	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH="$(dirname "$null") $here/peer" \
 	    KEYHOLE_BENCH_NULL=$null KEYHOLE_BENCH_NULLCGI=$nullcgi \
 	    KEYHOLE_BENCH_PEER=$here/peer KEYHOLE_BENCH_PHP_SOCKET=$T/php.sock \
-	    PORT=$PORT sh "$top/tools/serve.sh" -b >/dev/null ||
-	    die "lighttpd did not start"
-	LPID=$(cat "$T/run/lighttpd.pid")
+	    PORT=$3 sh "$top/tools/serve.sh" -b >/dev/null || return 1
+	cat "$2/lighttpd.pid"
+}
+
+start_server() {	# start_server SYNC: lighttpd on the store
+	PORT=$(free_port)
+	LPID=$(serve "$T/store" "$T/run" "$PORT" "$1") || die "lighttpd did not start"
 	say "lighttpd $LPID on port $PORT${1:+ (KEYHOLE_SYNC=$1)}"
 }
 
@@ -278,7 +281,6 @@ stop_apache() {	# stop_apache: what apache_rows started
 # rate against a small one's, measured minutes apart, would move with
 # whatever else this machine does meanwhile.
 start_reference() {
-	local lpid=$LPID
 	"$ctl" -d "$T/store" backup "$T/out/ref" >/dev/null 2>&1 || die "keyholectl backup (reference) failed"
 	mkdir -m 2770 "$T/ref"
 	[ "$(id -u)" -ne 0 ] || chown www-data:www-data "$T/ref"
@@ -286,15 +288,8 @@ start_reference() {
 	cp "$T/active.txt" "$T/active-ref.txt"
 	mkdir -p "$T/run-ref/htdocs"
 	REFPORT=$(free_port)
-	KEYHOLE_HOME=$T/ref KEYHOLE_RUN=$T/run-ref KEYHOLE_BIN=$bin KEYHOLE_SYNC= \
-	    KEYHOLE_PROCS=$PROCS KEYHOLE_CONF=$conf KEYHOLE_REACH="$(dirname "$null") $here/peer" \
-	    KEYHOLE_BENCH_NULL=$null KEYHOLE_BENCH_NULLCGI=$nullcgi \
-	    KEYHOLE_BENCH_PEER=$here/peer KEYHOLE_BENCH_PHP_SOCKET=$T/php.sock \
-	    PORT=$REFPORT sh "$top/tools/serve.sh" -b >/dev/null ||
-	    die "the reference lighttpd did not start"
-	REFPID=$(cat "$T/run-ref/lighttpd.pid")
+	REFPID=$(serve "$T/ref" "$T/run-ref" "$REFPORT" "") || die "the reference lighttpd did not start"
 	say "reference store of ${SIZES[0]} tokens: lighttpd $REFPID on port $REFPORT"
-	LPID=$lpid
 }
 
 stop_reference() {
