@@ -339,7 +339,7 @@ walk_tokens(struct ctx *c)
 		c->v->list_keys_expected += tc.n;
 		token_events(c, &tc.t);
 		if (bad & P_ID)
-			problem(c, tc.t.id, "its id is not in records-id.db");
+			problem(c, tc.t.id, "its id is not in " ID_DB);
 		if (bad & P_PREV)
 			problem(c, tc.t.id, "its previous hash is not in "
 			    PREV_DB);
@@ -348,7 +348,7 @@ walk_tokens(struct ctx *c)
 			    PARENT_DB);
 		if (bad & P_LISTS)
 			problem(c, tc.t.id, "a list it is in lacks it "
-			    "(tokens-list.db)");
+			    "(" LISTS_DB ")");
 	}
 	tok_rec_free(&tc.t);
 	return cursor_end(cur, rc);

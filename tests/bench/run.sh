@@ -358,6 +358,10 @@ run_wrk() {
 	return "$rc"
 }
 
+rate_of() {	# rate_of FILE: requests a second of that wrk run
+	calc %.0f "$(stat_of "$1" requests) / ($(stat_of "$1" duration_us) / 1e6)"
+}
+
 stat_of() {	# stat_of FILE NAME: the value of "BENCH NAME v" in wrk's output
 	awk -v n="$2" '$1 == "BENCH" && $2 == n { print $3 }' "$1"
 }
@@ -436,15 +440,16 @@ bench() {
 		if [ -n "${PAIR:-}" ]; then
 			run_wrk "$T/ref-$row.$run" "$SECS" "$refurl" "${refargs[@]}" ||
 			    die "wrk failed (row $row's reference): $(tail -n 3 "$T/ref-$row.$run")"
-			ref=$(calc %.0f "$(stat_of "$T/ref-$row.$run" requests) / ($(stat_of "$T/ref-$row.$run" duration_us) / 1e6)")
+			ref=$(rate_of "$T/ref-$row.$run")
 			[ "$ref" -gt 0 ] || die "row $row's reference: wrk completed no request"
 		fi
 		run_wrk "$out.$run" "$SECS" "$url" "${@//@RUN@/$run}" ||
 		    die "wrk failed (row $row): $(tail -n 3 "$out.$run")"
 		n=$(stat_of "$out.$run" requests)
 		[ "${n:-0}" -gt 0 ] || die "row $row: wrk completed no request: $(tail -n 3 "$out.$run")"
-		rates+=("$(calc %.0f "$n / ($(stat_of "$out.$run" duration_us) / 1e6)") $run")
-		[ -z "${PAIR:-}" ] || ratios+=("$(calc %.4f "$n / ($(stat_of "$out.$run" duration_us) / 1e6) / $ref")")
+		rate=$(rate_of "$out.$run")
+		rates+=("$rate $run")
+		[ -z "${PAIR:-}" ] || ratios+=("$(calc %.4f "$rate / $ref")")
 	done
 	[ -z "${PAIR:-}" ] ||
 	    PAIRED[$row]=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
@@ -775,7 +780,7 @@ command_line() {	# command_line: how this run was asked for, tuning variables in
 main() {	# main: the whole benchmark, in order
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	local size
+	local size pair
 	command_line
 	prepare
 	start_php
@@ -784,16 +789,16 @@ main() {	# main: the whole benchmark, in order
 	bench b "null FastCGI responder, $PROCS processes" /null 200 "$null" get
 	for size in "${SIZES[@]}"; do
 		load_to "$size"
-		# The largest store's rows by turns with the smallest's copy.
-		[ "$size" != "$LARGEST" ] || [ "$size" = "${SIZES[0]}" ] || PAIR=1
 		[ "$size" != "${SIZES[0]}" ] || [ -n "${QUICK:-}" ] || start_reference
-		bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
+		# The largest store's rows by turns with the smallest's copy.
+		pair=
+		[ "$size" != "$LARGEST" ] || [ -z "$REFPID" ] || pair=1
+		PAIR=$pair bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		bytes_per_token "c$size"
 		LARGEST_BYFILE=$BYFILE
-		bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
+		PAIR=$pair bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
 		    /cgi/introspect 200 cgi introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
-		PAIR=
 		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
 			bench "p$size" "the peer: PHP-FPM + PDO SQLite, $(fmt_size "$size") tokens" \
 			    /php/introspect.php 200 php introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
