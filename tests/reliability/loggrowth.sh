@@ -30,15 +30,20 @@ ok "$MINTS mints were acknowledged ($minted in $took s)" test "$minted" -ge "$MI
 is "no 5xx" "$(awk '$2 >= 500 || $2 == 0' "$T/mints" | wc -l)" 0
 files=$(sort -n "$T/sizes" | tail -n 1 | awk '{ print $1 }')
 bytes=$(sort -k2 -n "$T/sizes" | tail -n 1 | awk '{ print $2 }')
-# Bounded: a few files of 10 MiB at most, and no more late in the run
-# than early on (removal keeps up with the writes).
+# Bounded: a few files of 10 MiB.  The count is a sawtooth: up while a
+# checkpoint flushes (1 to 2 s here, at 10 to 20 MiB of log a second), down
+# when it removes the logs it freed; peaks of 4 to 7 files seen.  A log
+# never removed would pass 18 files by the end.  So
+# growth with the store is judged on each half's mean count, not on its
+# peaks: a log that is not removed has a mean that rises with the mints.
 half=$(( $(wc -l <"$T/sizes") / 2 ))
-early=$(head -n "$half" "$T/sizes" | sort -n | tail -n 1 | awk '{ print $1 }')
-late=$(tail -n +$((half + 1)) "$T/sizes" | sort -n | tail -n 1 | awk '{ print $1 }')
-ok "the log stayed bounded: at most 8 log files at once ($files, $((bytes / 1048576)) MiB at most)" \
-    test "$files" -le 8
-ok "... and did not grow with the store (at most $early files in the first half, $late in the second)" \
-    test "$late" -le $((early + 1))
+mean() { awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'; }
+early=$(head -n "$half" "$T/sizes" | mean)
+late=$(tail -n +$((half + 1)) "$T/sizes" | mean)
+ok "the log stayed bounded: at most 10 log files at once ($files, $((bytes / 1048576)) MiB at most)" \
+    test "$files" -le 10
+ok "... and did not grow with the store ($early files on average in the first half, $late in the second)" \
+    awk -v a="$early" -v b="$late" 'BEGIN { exit !(b <= a + 1) }'
 ok "... and old logs were removed (the first is gone)" test ! -e "$KEYHOLE_HOME/log.0000000001"
 echo "# log growth: mints=$minted seconds=$took max_log_files=$files max_log_mib=$((bytes / 1048576)) store_mib=$(du -sm "$KEYHOLE_HOME" | cut -f1)"
 
