@@ -36,7 +36,8 @@
 #      SHA-256 (tests/bench/peer), at the smallest and the largest store
 # The rows c and f at the largest size (and c at 10,000,000) alternate run
 # by run with the same rows against a copy of the 1,000-token store, served
-# beside (start_reference): their ratios to it are the targets' measure.
+# beside (start_reference); c at 1,000 with b, f at the largest with h:
+# their ratios to those are the targets' measure.
 # The full run writes BENCHMARKS.md; QUICK=1 (one 3-second run a row, the
 # store of 1,000 tokens alone) only prints.  Exits 0 unless something broke (a server
 # or wrk that did not start or run); answers other than the expected
@@ -93,7 +94,7 @@ ORDER=()
 REFPORT=
 REFPID=
 PAIR=
-declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME PAIRED
+declare -A WHAT RPS P50 P99 VSB CPU LCPU USS STORE ERR SPREAD LOADTIME PAIRED REQ
 
 say() { echo "bench: $*" >&2; }
 
@@ -277,7 +278,7 @@ stop_apache() {	# stop_apache: what apache_rows started
 
 # start_reference: the reference store, a copy of the store as it is now
 # (1,000 tokens), served by a second lighttpd beside the first, idle but
-# for the runs that alternate with a row's (bench, PAIR=1): a store's
+# for the runs that alternate with a row's (bench, PAIR=ref): a store's
 # rate against a small one's, measured minutes apart, would move with
 # whatever else this machine does meanwhile.
 start_reference() {
@@ -333,6 +334,18 @@ cpu_ticks() {	# cpu_ticks PID...: utime + stime of the processes, in clock ticks
 
 child_ticks() {	# child_ticks PID: cutime + cstime (children waited for), in clock ticks
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $14 + $15 }'
+}
+
+# ticks PROG PID...: the server's CPU ticks and its workers' (PIDs; for
+# PROG cgi, the server's children waited for)
+ticks() {
+	local prog=$1
+	shift
+	if [ "$prog" = cgi ]; then
+		echo "$(cpu_ticks "$LPID") $(child_ticks "$LPID")"
+	else
+		echo "$(cpu_ticks "$LPID") $(cpu_ticks "$@")"
+	fi
 }
 
 uss_kib() {	# uss_kib PID: private memory (Private_Clean + Private_Dirty), KiB
@@ -411,20 +424,32 @@ bytes_per_token() {	# bytes_per_token ROW: STORE[ROW] and BYFILE, every token da
 # bench ROW WHAT PATH STATUS PROGRAM MODE [ARGS]: one wrk run and its row.
 # PROGRAM is the workers' program (CPU and memory), "cgi" (lighttpd's
 # children) or "-" (none).
-# PAIR=1 bench ...: each run right after the same run against the
-# reference store (start_reference); PAIRED[ROW], the median of the runs'
-# ratios to theirs.
+# PAIR="REF..." bench ...: each run right after a run of each REF: "ref"
+# is the same request to the reference store (start_reference), a row's
+# name that row's request; PAIRED[ROW/REF], the median of the runs' ratios
+# to REF's.
 bench() {
 	local row=$1 what=$2 url=http://127.0.0.1:$PORT$3 want=$4 prog=$5
-	local out=$T/wrk-$1.out pids=() pids_after l0 l1 w0 w1 n good bad sockerr err=
-	local rates run rate refurl=http://127.0.0.1:$REFPORT$3 refargs ratios=() ref
+	local out=$T/wrk-$1.out pids=() pids_after l0 l1 w0 w1 lsum=0 wsum=0 n good bad sockerr err=
+	local rates run rate r refs=() req
+	local -A reqs=() refrate=() ratios=()
+	read -r -a refs <<<"${PAIR:-}"
+	for r in "${refs[@]}"; do
+		reqs[$r]=${REQ[$r]:-}
+		[ "$r" != ref ] || reqs[$r]="http://127.0.0.1:$REFPORT$3 ${*:6}"
+		[ "$r" != ref ] || reqs[$r]=${reqs[$r]//"$T/active.txt"/"$T/active-ref.txt"}
+		[ -n "${reqs[$r]}" ] || die "row $row: no row $r to run by turns with"
+	done
 	shift 5
 	WHAT[$row]=$what
-	say "row $row: $what${PAIR:+, by turns with the reference store}"
-	refargs=("${@//"$T/active.txt"/"$T/active-ref.txt"}")
+	# A row's request, for a later row that runs by turns with it.
+	REQ[$row]="$url $*"
+	say "row $row: $what${PAIR:+, by turns with $PAIR}"
 	# @RUN@ in an argument: the run's number (0, the warm-up).
-	[ -z "${PAIR:-}" ] || run_wrk /dev/null "$WARM" "$refurl" "${refargs[@]}" ||
-	    die "wrk failed (warm-up of row $row's reference)"
+	for r in "${refs[@]}"; do
+		read -r -a req <<<"${reqs[$r]//@RUN@/0}"
+		run_wrk /dev/null "$WARM" "${req[@]}" || die "wrk failed (warm-up of row $row's $r)"
+	done
 	run_wrk /dev/null "$WARM" "$url" "${@//@RUN@/0}" || die "wrk failed (warm-up of row $row)"
 	case $prog in
 	-|cgi) ;;
@@ -433,28 +458,32 @@ bench() {
 		[ "${#pids[@]}" -gt 0 ] || die "row $row: no worker runs $prog"
 		;;
 	esac
-	l0=$(cpu_ticks "$LPID")
-	if [ "$prog" = cgi ]; then w0=$(child_ticks "$LPID"); else w0=$(cpu_ticks "${pids[@]}"); fi
 	rates=()
 	for run in $(seq "$RUNS"); do
-		if [ -n "${PAIR:-}" ]; then
-			run_wrk "$T/ref-$row.$run" "$SECS" "$refurl" "${refargs[@]}" ||
-			    die "wrk failed (row $row's reference): $(tail -n 3 "$T/ref-$row.$run")"
-			ref=$(rate_of "$T/ref-$row.$run")
-			[ "$ref" -gt 0 ] || die "row $row's reference: wrk completed no request"
-		fi
+		for r in "${refs[@]}"; do
+			read -r -a req <<<"${reqs[$r]//@RUN@/$run}"
+			run_wrk "$T/$r-$row.$run" "$SECS" "${req[@]}" ||
+			    die "wrk failed (row $row's $r): $(tail -n 3 "$T/$r-$row.$run")"
+			refrate[$r]=$(rate_of "$T/$r-$row.$run")
+			[ "${refrate[$r]}" -gt 0 ] || die "row $row's $r: wrk completed no request"
+		done
+		# CPU over the row's own runs, not its references'.
+		read -r l0 w0 <<<"$(ticks "$prog" "${pids[@]}")"
 		run_wrk "$out.$run" "$SECS" "$url" "${@//@RUN@/$run}" ||
 		    die "wrk failed (row $row): $(tail -n 3 "$out.$run")"
+		read -r l1 w1 <<<"$(ticks "$prog" "${pids[@]}")"
+		lsum=$((lsum + l1 - l0)) wsum=$((wsum + w1 - w0))
 		n=$(stat_of "$out.$run" requests)
 		[ "${n:-0}" -gt 0 ] || die "row $row: wrk completed no request: $(tail -n 3 "$out.$run")"
 		rate=$(rate_of "$out.$run")
 		rates+=("$rate $run")
-		[ -z "${PAIR:-}" ] || ratios+=("$(calc %.4f "$rate / $ref")")
+		for r in "${refs[@]}"; do
+			ratios[$r]+="$(calc %.4f "$rate / ${refrate[$r]}") "
+		done
 	done
-	[ -z "${PAIR:-}" ] ||
-	    PAIRED[$row]=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
-	l1=$(cpu_ticks "$LPID")
-	if [ "$prog" = cgi ]; then w1=$(child_ticks "$LPID"); else w1=$(cpu_ticks "${pids[@]}"); fi
+	for r in "${refs[@]}"; do
+		PAIRED[$row/$r]=$(printf '%s\n' ${ratios[$r]} | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+	done
 
 	# The median run stands for the row; the spread is max - min over it.
 	read -r rate run <<<"$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")"
@@ -467,10 +496,10 @@ bench() {
 	n=$(awk '$1 == "BENCH" && $2 == "requests" { s += $3 } END { print s }' "$out.all")
 	P50[$row]=$(calc %.2f "$(stat_of "$out" p50_us) / 1000")
 	P99[$row]=$(calc %.2f "$(stat_of "$out" p99_us) / 1000")
-	LCPU[$row]=$(calc %.0f "($l1 - $l0) * 1e6 / $HZ / $n")
+	LCPU[$row]=$(calc %.0f "$lsum * 1e6 / $HZ / $n")
 	case $prog in
 	-) CPU[$row]="n/a (no backend)" ;;
-	*) CPU[$row]=$(calc %.0f "($w1 - $w0) * 1e6 / $HZ / $n") ;;
+	*) CPU[$row]=$(calc %.0f "$wsum * 1e6 / $HZ / $n") ;;
 	esac
 
 	# Every answer of every run must have the expected status; count what did not.
@@ -607,28 +636,27 @@ points() {	# points N: "N percentage points"
 	if [ "$1" = 1 ]; then echo "1 percentage point"; else echo "$1 percentage points"; fi
 }
 
-# against WHAT ROW ROW1 PCT: ROW's rate against ROW1's (the smallest
-# store's), target PCT%: judged by the runs by turns with the reference
-# store where ROW had them, ROW1's rate minutes before shown beside.
+# against WHAT ROW ROW1 PCT [REF]: ROW's rate against ROW1's, target PCT%;
+# judged on the runs by turns with REF (by default "ref", the reference
+# store, a copy of ROW1's) where ROW had them, ROW1's row shown beside.
 against() {
-	local pct ok
-	pct=$(calc %.0f "100 * ${RPS[$2]} / ${RPS[$3]}")
-	if [ -n "${PAIRED[$2]:-}" ]; then
-		local paired
-		paired=$(calc %.0f "100 * ${PAIRED[$2]}")
-		ok=$(calc %d "$paired >= $4")
-		echo "- $1: ${RPS[$2]} req/s = $paired% of the reference store's of $(fmt_size "${SIZES[0]}") tokens, run by run, by turns (median of $RUNS; against row $(label "$3")'s ${RPS[$3]} req/s of minutes before, $pct%); target >= $4%: $(verdict "$ok" "$(points $(($4 - paired)))")"
+	local what=$1 row=$2 row1=$3 want=$4 ref=${5:-ref} pct ok paired of
+	pct=$(calc %.0f "100 * ${RPS[$row]} / ${RPS[$row1]}")
+	if [ -n "${PAIRED[$row/$ref]:-}" ]; then
+		paired=$(calc %.0f "100 * ${PAIRED[$row/$ref]}")
+		ok=$(calc %d "$paired >= $want")
+		of="row $(label "$ref")'s"
+		[ "$ref" != ref ] || of="the reference store's of $(fmt_size "${SIZES[0]}") tokens"
+		echo "- $what: ${RPS[$row]} req/s = $paired% of $of, run by run, by turns (median of $RUNS; against row $(label "$row1")'s ${RPS[$row1]} req/s, run apart, $pct%); target >= $want%: $(verdict "$ok" "$(points $((want - paired)))")"
 	else
-		ok=$(calc %d "$pct >= $4")
-		echo "- $1: ${RPS[$2]} req/s = $pct% of its rate at $(fmt_size "${SIZES[0]}") (${RPS[$3]} req/s); target >= $4%: $(verdict "$ok" "$(points $(($4 - pct)))")"
+		ok=$(calc %d "$pct >= $want")
+		echo "- $what: ${RPS[$row]} req/s = $pct% of row $(label "$row1")'s ${RPS[$row1]} req/s; target >= $want%: $(verdict "$ok" "$(points $((want - pct)))")"
 	fi
 }
 
 targets() {	# targets: one line per target: measured, target, met or missed by how much
 	local c1=c${SIZES[0]} cl=c$LARGEST f1=f${SIZES[0]} fl=f$LARGEST pct ok x
-	pct=$(calc %.0f "100 * ${RPS[$c1]} / ${RPS[b]}")
-	ok=$(calc %d "$pct >= 80")
-	echo "- introspection at 1,000 tokens: ${RPS[$c1]} req/s = $pct% of (b) ${RPS[b]} req/s; target >= 80%: $(verdict "$ok" "$(points $((80 - pct)))")"
+	against "introspection at $(fmt_size "${SIZES[0]}") tokens" "$c1" b 80 b
 	x=$(calc %.2f "${P99[$c1]} / ${P99[b]}")
 	ok=$(calc %d "$x <= 2")
 	echo "- introspection p99 at 1,000 tokens: ${P99[$c1]} ms = ${x}x (b)'s ${P99[b]} ms; target <= 2x: $(verdict "$ok" "$(calc %.2f "$x - 2")x")"
@@ -666,9 +694,7 @@ targets() {	# targets: one line per target: measured, target, met or missed by h
 	echo "- store at $(fmt_size "$LARGEST") tokens: ${STORE[$cl]} bytes/token, every token database; target <= 256: $(verdict "$ok" "$((STORE[$cl] - 256)) bytes")"
 	ok=$(calc %d "${USS[$cl]} <= 8")
 	echo "- private memory per introspect worker after the $(fmt_size "$LARGEST") run: ${USS[$cl]} MiB USS (of which $REGION_PRIVATE MiB are pages of the shared regions mapped by that worker alone), beside the shared Berkeley DB cache of $CACHE; target <= 8 MiB: $(verdict "$ok" "$(calc %.1f "${USS[$cl]} - 8") MiB")"
-	pct=$(calc %.0f "100 * ${RPS[$fl]} / ${RPS[h]}")
-	ok=$(calc %d "$pct >= 40")
-	echo "- plain CGI introspection at $(fmt_size "$LARGEST") tokens: ${RPS[$fl]} req/s = $pct% of a do-nothing C program as plain CGI (h, ${RPS[h]} req/s); target >= 40%: $(verdict "$ok" "$(points $((40 - pct)))")"
+	against "plain CGI introspection at $(fmt_size "$LARGEST") tokens, against a do-nothing C program as plain CGI" "$fl" h 40 h
 	against "plain CGI introspection at $(fmt_size "$LARGEST") tokens" "$fl" "$f1" 90
 }
 
@@ -736,7 +762,8 @@ report() {	# report: the table and the targets, to standard output and, full run
 		echo "spread is the fastest run less the slowest, over the median. The rows c and f at"
 		echo "$(fmt_size "$LARGEST") tokens${HUGE:+ and c at $(fmt_size "$HUGE")} ran by turns with a reference store, a copy of the"
 		echo "store at $(fmt_size "${SIZES[0]}") tokens served by a second lighttpd: each of their runs right after the same"
-		echo "run against the reference; their targets are judged on the median of those runs' ratios."
+		echo "run against the reference. So did c at $(fmt_size "${SIZES[0]}") tokens with b, and f at $(fmt_size "$LARGEST") with h."
+		echo "Their targets are judged on the median of those runs' ratios."
 		echo
 		echo "![introspection's rate against the store's size](BENCHMARKS.png)"
 	} >"$top/BENCHMARKS.md"
@@ -787,16 +814,22 @@ main() {	# main: the whole benchmark, in order
 	start_server ""
 	bench a "static file (lighttpd alone)" /static.txt 200 - get
 	bench b "null FastCGI responder, $PROCS processes" /null 200 "$null" get
+	bench h "do-nothing C program as plain CGI" /cgi-null 200 cgi get
 	for size in "${SIZES[@]}"; do
 		load_to "$size"
 		[ "$size" != "${SIZES[0]}" ] || [ -n "${QUICK:-}" ] || start_reference
-		# The largest store's rows by turns with the smallest's copy.
+		# By turns (not with QUICK): c at the smallest size with its
+		# ceiling; the largest store's rows with the smallest's copy,
+		# and plain CGI also with its ceiling.
 		pair=
-		[ "$size" != "$LARGEST" ] || [ -z "$REFPID" ] || pair=1
+		[ "$size" != "${SIZES[0]}" ] || [ -n "${QUICK:-}" ] || pair=b
+		[ "$size" != "$LARGEST" ] || [ -z "$REFPID" ] || pair=ref
 		PAIR=$pair bench "c$size" "introspect, $(fmt_size "$size") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		bytes_per_token "c$size"
 		LARGEST_BYFILE=$BYFILE
+		pair=
+		[ "$size" != "$LARGEST" ] || [ -z "$REFPID" ] || pair="ref h"
 		PAIR=$pair bench "f$size" "introspect as plain CGI, $(fmt_size "$size") tokens" \
 		    /cgi/introspect 200 cgi introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		if [ "$size" = "${SIZES[0]}" ] || [ "$size" = "$LARGEST" ]; then
@@ -815,7 +848,6 @@ main() {	# main: the whole benchmark, in order
 	bench d "static file behind the FastCGI authorizer, $(fmt_size "$LARGEST") tokens" \
 	    /protected/index.html 200 "$bin/authorizer" bearer "$READER"
 	bench e "mint, default durability" /v1/tokens 201 "$bin/tokens-create" mint "$MINTER"
-	bench h "do-nothing C program as plain CGI" /cgi-null 200 cgi get
 	stop_server
 	apache_rows apache
 	apache_rows apache-fcgid
@@ -831,7 +863,7 @@ main() {	# main: the whole benchmark, in order
 	# Last, as it takes longest to load: a store ten times the largest.
 	if [ -n "$HUGE" ]; then
 		load_to "$HUGE" nopeer
-		PAIR=1 bench "c$HUGE" "introspect, $(fmt_size "$HUGE") tokens" /v1/introspect 200 \
+		PAIR=ref bench "c$HUGE" "introspect, $(fmt_size "$HUGE") tokens" /v1/introspect 200 \
 		    "$bin/introspect" introspect "$CALLER" "$T/active.txt" "$T/out/unknown.txt"
 		bytes_per_token "c$HUGE"
 		HUGE_BYFILE=$BYFILE
