@@ -20,6 +20,13 @@
  *   - else nothing moves: stuck, as above.
  * A stay slower than KEYHOLE_LOG_SLOW_MS is logged, with its kind.
  *
+ * The second's tick: alarm(2) in a short-lived process (plain CGI), whose
+ * handler makes these checks.  A process that lives on (a FastCGI
+ * worker) starts a thread for them after its first stays instead: two
+ * alarm(2) calls a stay, each re-arming a kernel timer, were a twentieth
+ * of an introspection's cost.  That thread never enters the library, so
+ * it ticks on whatever the library blocks on.
+ *
  * Berkeley DB ends a lock wait past its timeout only when some process
  * runs the deadlock detector: a process waiting alone on a lock whose
  * holder is stopped would wait on, and be taken for stuck.  So a thread
@@ -52,6 +59,8 @@
 #define RECOVER_MARK	"recover.needed"	/* read by the next open */
 #define REGION_FILE	"__db.001"	/* recreated by every full recovery */
 #define IO_RECENT_MS	1000	/* an I/O ended this recently: still moving */
+#define TICKER_AFTER	16	/* stays before a process ticks by a thread */
+#define TICKER_MS	250	/* how often the thread looks */
 
 struct slot {
 	int32_t		 pid;		/* 0: free */
@@ -74,6 +83,12 @@ static uint64_t		 began;		/* the current stay's start */
 static uint64_t		 bound_ms;	/* its bound while nothing moves */
 static const char	*what;		/* the current stay's kind */
 static int		 recovering;	/* it is a full recovery: it frees the dead's */
+/* Written by the main thread, read by the ticker (atomics). */
+static uint32_t		 stay;		/* stays begun; a stay's own number */
+static int		 paused;	/* this stay unbounded (watch_pause) */
+static int		 ticking;	/* the ticker thread runs */
+static int		 armed;		/* an alarm(2) of this stay is pending */
+static unsigned		 stays_seen;	/* towards TICKER_AFTER */
 static DB_ENV		*detect_env;	/* what the detector expires waits in */
 static int		 detecting;	/* a detector thread runs */
 /* Over detect_env and detecting: an environment is never closed under lock_detect. */
@@ -273,35 +288,36 @@ disk_busy(uint64_t now)
 	return 0;
 }
 
+/*
+ * Is the stay begun at b stuck?  Slow, or not yet at its bound: no.
+ * Async-signal-safe: the handler calls it too.
+ */
+static int
+stuck(uint64_t b, uint64_t now)
+{
+	if (joined != 0 && region_ino() != joined)
+		return 1;	/* waiting in a replaced environment */
+	return !((recovering || !dead_inside()) &&
+	    (now - b < bound_ms || disk_busy(now)));
+}
+
+/* Says so and exits; only a recovery frees what this process waits for. */
 static void
-watchdog(int sig)
+die_stuck(void)
 {
 	static const char msg[] =
 	    "keyhole: store call stuck (watchdog), exiting: ";
 	const char	*kind = what != NULL ? what : "?";
 	char		 line[sizeof(msg) + 32];
 	size_t		 n = sizeof(msg) - 1, k = strlen(kind);
-	uint64_t	 now = now_ms();
-	int		 fd, saved = errno;
+	int		 fd;
 
-	(void)sig;
-	/* Waiting for a turn is not being stuck: the wait ends (EINTR). */
-	if (queued)
-		return;
 	if (joined == 0 || region_ino() == joined) {
-		/* Slow, or not yet at the bound: look again a second later. */
-		if ((recovering || !dead_inside()) &&
-		    (now - began < bound_ms || disk_busy(now))) {
-			alarm(1);
-			errno = saved;
-			return;
-		}
-		/* Only a recovery frees what this process waits for. */
 		fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0660);
 		if (fd != -1)
 			close(fd);
 	}
-	/* One write(2) of the whole line: this is a signal handler. */
+	/* One write(2) of the whole line: this may be a signal handler. */
 	memcpy(line, msg, n);
 	if (k > sizeof(line) - n - 1)
 		k = sizeof(line) - n - 1;
@@ -309,6 +325,77 @@ watchdog(int sig)
 	line[n + k] = '\n';
 	(void)!write(STDERR_FILENO, line, n + k + 1);
 	_exit(75);
+}
+
+static void
+watchdog(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	/* Waiting for a turn is not being stuck: the wait ends (EINTR). */
+	if (queued)
+		return;
+	if (!stuck(began, now_ms())) {
+		alarm(1);	/* look again a second later */
+		errno = saved;
+		return;
+	}
+	die_stuck();
+}
+
+/*
+ * The ticker: the handler's checks, from a thread, for a process that
+ * lives on.  A stay is looked at once a second from its first second; a
+ * verdict counts only if that stay still runs once it is reached.
+ */
+static void *
+ticker(void *arg)
+{
+	struct timespec	 tick = { 0, TICKER_MS * 1000000L };
+	uint32_t	 seen = 0, n;
+	uint64_t	 b, now, last = 0;
+
+	(void)arg;
+	for (;;) {
+		nanosleep(&tick, NULL);
+		n = __atomic_load_n(&stay, __ATOMIC_ACQUIRE);
+		if (!__atomic_load_n(&mine->inside, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&paused, __ATOMIC_RELAXED) || queued)
+			continue;
+		b = __atomic_load_n(&began, __ATOMIC_RELAXED);
+		now = now_ms();
+		if (n != seen) {
+			seen = n;
+			last = b;
+		}
+		if (now - last < 1000)
+			continue;
+		last = now;
+		if (stuck(b, now) && __atomic_load_n(&stay, __ATOMIC_ACQUIRE) ==
+		    n && __atomic_load_n(&mine->inside, __ATOMIC_ACQUIRE) &&
+		    !queued)
+			die_stuck();
+	}
+	return NULL;
+}
+
+/* After TICKER_AFTER stays: this process lives on; tick by a thread. */
+static void
+ticker_start(void)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	sigset_t	 all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, ticker, NULL) == 0)
+		__atomic_store_n(&ticking, 1, __ATOMIC_RELEASE);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- the lock-wait detector ---- */
@@ -453,19 +540,29 @@ watch_joined(void)
 void
 watch_begin(const char *kind, int secs)
 {
+	if (!ticking && ++stays_seen == TICKER_AFTER)
+		ticker_start();
 	what = kind;
 	recovering = strcmp(kind, "recovery") == 0;
 	bound_ms = secs > 0 ? 1000 * (uint64_t)secs : stuck_ms;
-	began = now_ms();
-	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&began, now_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&paused, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&stay, stay + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELEASE);
 	/* A tick a second: a death inside the library is seen within one. */
-	alarm(1);
+	if (!ticking) {
+		alarm(1);
+		armed = 1;
+	}
 }
 
 void
 watch_pause(void)
 {
-	alarm(0);
+	__atomic_store_n(&paused, 1, __ATOMIC_RELAXED);
+	if (armed)
+		alarm(0);
+	armed = 0;
 }
 
 void
@@ -473,7 +570,9 @@ watch_end(void)
 {
 	uint64_t	 took;
 
-	alarm(0);
+	if (armed)
+		alarm(0);
+	armed = 0;
 	if (what == NULL)
 		return;
 	__atomic_store_n(&mine->inside, 0, __ATOMIC_RELAXED);

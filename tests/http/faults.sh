@@ -57,6 +57,19 @@ req POST /v1/tokens "$ROOT" '{"name":"hung","scopes":["protected:read"]}'
 rm -f "$faults"
 ok "hung disk (control): a waiting process is taken for stuck" \
     grep -q 'stuck (watchdog)' "$log"
+# Again in a worker that has lived on (one worker, warmed by 24 mints):
+# it ticks by a thread, not by alarm(2), and is taken for stuck all the same.
+KEYHOLE_SYNC=full KEYHOLE_IO_WAIT_SECS=1 LD_PRELOAD=$shim restart 1
+stuck=$(count 'stuck (watchdog)')
+for i in $(seq 24); do
+	req POST /v1/tokens "$ROOT" '{"name":"warm","scopes":["protected:read"]}'
+done
+is "hung disk (control), a worker that lived on: the warm-up's mints answered 201" "$STATUS" 201
+echo "fsync_delay_ms 4000" >"$faults"
+req POST /v1/tokens "$ROOT" '{"name":"hung","scopes":["protected:read"]}'
+rm -f "$faults"
+ok "hung disk (control), a worker that lived on: it is taken for stuck" \
+    test "$(count 'stuck (watchdog)')" -gt "$stuck"
 
 # --- a full disk, then a read-only one
 LD_PRELOAD=$shim restart 2
