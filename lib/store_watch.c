@@ -86,8 +86,8 @@ static int		 recovering;	/* it is a full recovery: it frees the dead's */
 /* Written by the main thread, read by the ticker (atomics). */
 static uint32_t		 stay;		/* stays begun; a stay's own number */
 static int		 paused;	/* this stay unbounded (watch_pause) */
+/* The main thread's alone.  Not ticking: a stay's tick is alarm(2). */
 static int		 ticking;	/* the ticker thread runs */
-static int		 armed;		/* an alarm(2) of this stay is pending */
 static unsigned		 stays_seen;	/* towards TICKER_AFTER */
 static DB_ENV		*detect_env;	/* what the detector expires waits in */
 static int		 detecting;	/* a detector thread runs */
@@ -380,22 +380,26 @@ ticker(void *arg)
 	return NULL;
 }
 
-/* After TICKER_AFTER stays: this process lives on; tick by a thread. */
-static void
-ticker_start(void)
+/*
+ * A detached thread running fn, every signal blocked in it: the
+ * watchdog's alarm is the main thread's to take.  0 or -1.
+ */
+static int
+spawn(void *(*fn)(void *))
 {
 	pthread_attr_t	 attr;
 	pthread_t	 t;
 	sigset_t	 all, old;
+	int		 rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, ticker, NULL) == 0)
-		__atomic_store_n(&ticking, 1, __ATOMIC_RELEASE);
+	rc = pthread_create(&t, &attr, fn, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? 0 : -1;
 }
 
 /* ---- the lock-wait detector ---- */
@@ -442,10 +446,7 @@ detect(void *arg)
 void
 watch_detector(DB_ENV *env, uint64_t timeout_ms)
 {
-	pthread_attr_t	 attr;
-	pthread_t	 t;
-	sigset_t	 all, old;
-	int		 start;
+	int	 start;
 
 	pthread_mutex_lock(&detect_mtx);
 	lock_timeout_ms = timeout_ms;
@@ -455,18 +456,11 @@ watch_detector(DB_ENV *env, uint64_t timeout_ms)
 	pthread_mutex_unlock(&detect_mtx);
 	if (!start)
 		return;
-	/* The watchdog's alarm is the main thread's to take. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, detect, NULL) != 0) {
+	if (spawn(detect) != 0) {
 		pthread_mutex_lock(&detect_mtx);
 		detecting = 0;
 		pthread_mutex_unlock(&detect_mtx);
 	}
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- what store.c calls ---- */
@@ -540,8 +534,9 @@ watch_joined(void)
 void
 watch_begin(const char *kind, int secs)
 {
-	if (!ticking && ++stays_seen == TICKER_AFTER)
-		ticker_start();
+	/* After TICKER_AFTER stays, this process lives on: tick by a thread. */
+	if (!ticking && ++stays_seen == TICKER_AFTER && spawn(ticker) == 0)
+		__atomic_store_n(&ticking, 1, __ATOMIC_RELEASE);
 	what = kind;
 	recovering = strcmp(kind, "recovery") == 0;
 	bound_ms = secs > 0 ? 1000 * (uint64_t)secs : stuck_ms;
@@ -550,19 +545,16 @@ watch_begin(const char *kind, int secs)
 	__atomic_store_n(&stay, stay + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&mine->inside, 1, __ATOMIC_RELEASE);
 	/* A tick a second: a death inside the library is seen within one. */
-	if (!ticking) {
+	if (!ticking)
 		alarm(1);
-		armed = 1;
-	}
 }
 
 void
 watch_pause(void)
 {
 	__atomic_store_n(&paused, 1, __ATOMIC_RELAXED);
-	if (armed)
+	if (!ticking)
 		alarm(0);
-	armed = 0;
 }
 
 void
@@ -570,9 +562,8 @@ watch_end(void)
 {
 	uint64_t	 took;
 
-	if (armed)
+	if (!ticking)
 		alarm(0);
-	armed = 0;
 	if (what == NULL)
 		return;
 	__atomic_store_n(&mine->inside, 0, __ATOMIC_RELAXED);
