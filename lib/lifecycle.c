@@ -202,18 +202,21 @@ enum auth_result
 tokens_use(struct store *st, const struct tok_rec *tok, int64_t now,
     const char *address, const char *agent, enum store_err *se)
 {
+	static int64_t	 interval = -1;	/* the environment's, read once */
 	struct use_arg	 a;
 	enum store_err	 e;
 	unsigned	 slot;
 
+	if (interval < 0)
+		interval = json_int_env("KEYHOLE_LAST_USED_INTERVAL", 0,
+		    86400, LAST_USED_INTERVAL);
 	*se = STORE_OK;
 	memset(&a, 0, sizeof(a));
 	a.now = now;
 	a.address = address;
 	a.agent = agent;
 	a.limited = tok->uses_left >= 0;
-	a.interval = json_int_env("KEYHOLE_LAST_USED_INTERVAL", 0, 86400,
-	    LAST_USED_INTERVAL);
+	a.interval = interval;
 	if (a.limited) {
 		a.uses = 1;
 		e = store_modify(st, tok->id, use_fn, &a, NULL, 0);

@@ -536,7 +536,7 @@ watch_begin(const char *kind, int secs)
 {
 	/* After TICKER_AFTER stays, this process lives on: tick by a thread. */
 	if (!ticking && ++stays_seen == TICKER_AFTER && spawn(ticker) == 0)
-		__atomic_store_n(&ticking, 1, __ATOMIC_RELEASE);
+		ticking = 1;
 	what = kind;
 	recovering = strcmp(kind, "recovery") == 0;
 	bound_ms = secs > 0 ? 1000 * (uint64_t)secs : stuck_ms;
@@ -562,10 +562,10 @@ watch_end(void)
 {
 	uint64_t	 took;
 
+	if (what == NULL)
+		return;		/* no stay, so no alarm of one */
 	if (!ticking)
 		alarm(0);
-	if (what == NULL)
-		return;
 	__atomic_store_n(&mine->inside, 0, __ATOMIC_RELAXED);
 	took = now_ms() - began;
 	if (log_ms > 0 && took >= log_ms)

@@ -864,8 +864,11 @@ for i in "${!stalls[@]}"; do
 	wait "$(cat "$T/stall.$i.pid")"
 	rc=$?
 	read -r STATUS took <"$T/stall.$i"
-	mv "$T/stall.$i.b" "$T/stall/b"
-	mv "$T/stall.$i.h" "$T/stall/h"
+	# A request dropped unanswered leaves no files: read as empty.
+	: >"$T/stall/b"
+	: >"$T/stall/h"
+	[ ! -e "$T/stall.$i.b" ] || mv "$T/stall.$i.b" "$T/stall/b"
+	[ ! -e "$T/stall.$i.h" ] || mv "$T/stall.$i.h" "$T/stall/h"
 	answer "$T/stall"
 	what="$2 $(shown "$3"): a body that stops coming"
 	[ -z "${5:-}" ] || what="$2 $(shown "$3"): Content-Length $5, a body that stops coming"

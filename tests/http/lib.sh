@@ -62,6 +62,40 @@ start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 	export PORT BASE ROOT
 }
 
+# wait_ready: until every FastCGI worker on this store waits in accept(2),
+# its join of the store done.  The server answers once the sockets are
+# bound, while the last of many workers may still be joining; a load
+# begun then would time their startup, not itself.  Bounded: 30 s.
+wait_ready() {
+	local accept p sc n busy last=-1 same=0
+	case $(uname -m) in
+	x86_64) accept=43 ;;
+	aarch64) accept=202 ;;
+	*) echo "not ok - wait_ready: accept(2)'s number on $(uname -m)"; return 1 ;;
+	esac
+	for _ in $(seq 300); do
+		n=0 busy=0
+		for p in $(pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/"); do
+			tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			    grep -qxF "KEYHOLE_HOME=$KEYHOLE_HOME" || continue
+			n=$((n + 1))
+			read -r sc _ <"/proc/$p/syscall" 2>/dev/null || sc=
+			[ "$sc" = "$accept" ] || busy=$((busy + 1))
+		done
+		# The same count three looks running: no worker still to fork.
+		if [ "$n" -gt 0 ] && [ "$busy" -eq 0 ] && [ "$n" -eq "$last" ]; then
+			same=$((same + 1))
+			[ "$same" -lt 2 ] || return 0
+		else
+			same=0
+		fi
+		last=$n
+		sleep 0.1
+	done
+	echo "not ok - every worker ready within 30 s ($busy of $n still busy)"
+	return 1
+}
+
 stop_server() {
 	[ -d "$KEYHOLE_RUN" ] || return 0
 	sh "$serve" -s
