@@ -62,20 +62,23 @@ start_server() {	# start_server [PROCS]: sets PORT, BASE, ROOT (the root token)
 	export PORT BASE ROOT
 }
 
+workers() { pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/"; }	# their pids
+
 # wait_ready: until every FastCGI worker on this store waits in accept(2),
 # its join of the store done.  The server answers once the sockets are
 # bound, while the last of many workers may still be joining; a load
-# begun then would time their startup, not itself.  Bounded: 30 s.
+# begun then would time their startup, not itself.  Bounded: 30 s; the
+# caller says ok or not ok.
 wait_ready() {
 	local accept p sc n busy last=-1 same=0
 	case $(uname -m) in
 	x86_64) accept=43 ;;
 	aarch64) accept=202 ;;
-	*) echo "not ok - wait_ready: accept(2)'s number on $(uname -m)"; return 1 ;;
+	*) echo "#   accept(2)'s number on $(uname -m) is not known"; return 1 ;;
 	esac
 	for _ in $(seq 300); do
 		n=0 busy=0
-		for p in $(pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/"); do
+		for p in $(workers); do
 			tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
 			    grep -qxF "KEYHOLE_HOME=$KEYHOLE_HOME" || continue
 			n=$((n + 1))
@@ -92,7 +95,7 @@ wait_ready() {
 		last=$n
 		sleep 0.1
 	done
-	echo "not ok - every worker ready within 30 s ($busy of $n still busy)"
+	echo "#   after 30 s, $busy of $n workers still busy"
 	return 1
 }
 
@@ -101,7 +104,7 @@ stop_server() {
 	sh "$serve" -s
 	# Workers leave when the server closes their sockets; wait for them too.
 	for _ in $(seq 50); do
-		pgrep -f "^${KEYHOLE_BIN:-$top/build/cgi-bin}/" >/dev/null || break
+		workers >/dev/null || break
 		sleep 0.1
 	done
 }
